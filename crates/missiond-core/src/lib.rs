@@ -1,0 +1,1 @@
+//! The missiond domain: configuration, storage, IPC protocol and client, tool catalogue.

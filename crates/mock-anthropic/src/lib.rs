@@ -1,0 +1,1 @@
+//! A scripted Anthropic Messages API server.
