@@ -1,1 +1,16 @@
-//! The missiond domain: configuration, storage, IPC protocol and client, tool catalogue.
+//! The missiond domain, shared by the daemon (`missiond`) and the MCP server
+//! (`mission-mcp`).
+//!
+//! - [`ipc`]: the JSON-RPC protocol, the socket transport, a server loop and a client.
+//! - [`catalogue`]: every MCP tool, defined once (name, description, schemas, types).
+//! - [`paths`]: locations from `MISSIOND_HOME` and friends; the one-daemon lock.
+//! - [`config`]: the `slots.yaml` file.
+//! - [`store`]: the SQLite database (versioned schema, sessions, turns).
+//! - [`time`]: timestamp helpers.
+
+pub mod catalogue;
+pub mod config;
+pub mod ipc;
+pub mod paths;
+pub mod store;
+pub mod time;

@@ -1,0 +1,139 @@
+//! Daemon-wide tools: configured slots, live agents, health.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::params::EmptyParams;
+use super::types::SlotState;
+use super::{Annotations, Tool};
+use crate::config::slots::PermissionMode;
+
+/// `mission_slots`.
+pub struct Slots;
+/// `mission_agents`.
+pub struct Agents;
+/// `mission_health`.
+pub struct Health;
+
+/// A configured slot as clients see it (its `env` is left out: it may hold secrets).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SlotInfo {
+    /// The slot's id.
+    pub id: String,
+    /// Its role (`coder`, `researcher` ...).
+    pub role: String,
+    /// What it is for.
+    pub description: String,
+    /// Its working folder (absolute).
+    pub cwd: String,
+    /// The program started.
+    pub command: String,
+    /// Extra arguments.
+    pub args: Vec<String>,
+    /// Claude Code's permission mode for it.
+    pub permission_mode: PermissionMode,
+    /// Terminal width.
+    pub cols: u16,
+    /// Terminal height.
+    pub rows: u16,
+    /// Started with the daemon.
+    pub autostart: bool,
+    /// The daemon may accept the folder-trust dialog for its folder.
+    pub trusted: bool,
+}
+
+/// Result of `mission_slots`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SlotsResult {
+    /// Every configured slot, in file order.
+    pub slots: Vec<SlotInfo>,
+}
+
+impl Tool for Slots {
+    const NAME: &'static str = "mission_slots";
+    const TITLE: &'static str = "Configured slots";
+    const DESCRIPTION: &'static str = "List the slots configured in slots.yaml: id, \
+        role, description, working folder, command, permission mode, terminal size. Use \
+        it to choose a slot id for the other mission_pty_* tools; for what each slot is \
+        doing now use mission_agents.";
+    const ANNOTATIONS: Annotations = Annotations::QUERY;
+    type Params = EmptyParams;
+    type Output = SlotsResult;
+}
+
+/// One slot's live state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentInfo {
+    /// The slot's id.
+    pub slot_id: String,
+    /// Its role.
+    pub role: String,
+    /// What it is doing (`Stopped` when not running).
+    pub state: SlotState,
+    /// When it entered that state (RFC 3339, UTC), if known.
+    pub since: Option<String>,
+    /// The process id, while running.
+    pub pid: Option<u32>,
+    /// The Claude Code session id, once known.
+    pub session_id: Option<String>,
+}
+
+/// Result of `mission_agents`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AgentsResult {
+    /// Every configured slot with its state, in configuration order.
+    pub agents: Vec<AgentInfo>,
+}
+
+impl Tool for Agents {
+    const NAME: &'static str = "mission_agents";
+    const TITLE: &'static str = "What every slot is doing";
+    const DESCRIPTION: &'static str = "List every slot with its current state (Stopped, \
+        Idle, Thinking, Confirming, ...), since when, its process and session ids. Use it \
+        to find an idle agent or one waiting on a dialog; mission_pty_status gives one \
+        slot in more detail.";
+    const ANNOTATIONS: Annotations = Annotations::QUERY;
+    type Params = EmptyParams;
+    type Output = AgentsResult;
+}
+
+/// Result of `mission_health`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HealthResult {
+    /// True when the daemon works normally.
+    pub ok: bool,
+    /// The daemon's version.
+    pub version: String,
+    /// The daemon's process id.
+    pub pid: u32,
+    /// Seconds since the daemon started.
+    pub uptime_secs: u64,
+    /// `MISSIOND_HOME`.
+    pub home: String,
+    /// The IPC endpoint it listens on.
+    pub endpoint: String,
+    /// The database file.
+    pub db_path: String,
+    /// Slots configured.
+    pub slots_configured: u32,
+    /// Slots with a running process.
+    pub slots_running: u32,
+    /// Problems worth knowing (a configuration error, a failing subsystem).
+    #[serde(default)]
+    pub warnings: Vec<String>,
+}
+
+impl Tool for Health {
+    const NAME: &'static str = "mission_health";
+    const TITLE: &'static str = "Daemon health";
+    const DESCRIPTION: &'static str = "Check that the missiond daemon is up and report \
+        its version, uptime, home folder, IPC endpoint, database, how many slots are \
+        configured and running, and any warnings (such as a broken slots.yaml). Use it \
+        first when other mission_* tools fail.";
+    const ANNOTATIONS: Annotations = Annotations::QUERY;
+    type Params = EmptyParams;
+    type Output = HealthResult;
+}

@@ -1,0 +1,189 @@
+//! The one catalogue of MCP tools: name, description, input and output schemas, and
+//! MCP annotations, each defined once.
+//!
+//! Every tool is a zero-sized type implementing [`Tool`], binding its name to the
+//! params struct the daemon deserialises and the result struct it returns; the JSON
+//! Schemas are derived from those same structs. The IPC method name is the tool name,
+//! so the MCP server forwards calls unchanged.
+//!
+//! Adding a tool: define its params/result structs and a `Tool` impl in a module of its
+//! area (task queue, permissions, knowledge base ...), add it to [`all`], then
+//! regenerate `docs/tools.md` (`UPDATE_DOCS=1 cargo test -p missiond-core`).
+
+mod confirm;
+mod daemon;
+mod docs;
+mod params;
+mod pty;
+mod types;
+
+use std::sync::LazyLock;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+pub use confirm::ConfirmResponse;
+pub use daemon::*;
+pub use docs::render_markdown;
+pub use params::{EmptyParams, SlotParams, decode_params};
+pub use pty::*;
+pub use types::*;
+
+/// MCP behaviour hints (the `annotations` of a tool).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Annotations {
+    /// Changes nothing (state, files, processes).
+    pub read_only_hint: bool,
+    /// May destroy work or data (kill a process, refuse a tool call). Meaningful only
+    /// when not read-only.
+    pub destructive_hint: bool,
+    /// Calling again with the same arguments has no further effect.
+    pub idempotent_hint: bool,
+    /// Reaches outside missiond's own world (slots talk to models and run tools).
+    pub open_world_hint: bool,
+}
+
+impl Annotations {
+    /// A read-only query of the daemon.
+    pub const QUERY: Annotations = Annotations {
+        read_only_hint: true,
+        destructive_hint: false,
+        idempotent_hint: true,
+        open_world_hint: false,
+    };
+}
+
+/// A tool, typed. The daemon decodes `Params`, returns `Output`; clients do the reverse.
+pub trait Tool {
+    /// The MCP tool name and IPC method (`mission_pty_send`).
+    const NAME: &'static str;
+    /// A short human title.
+    const TITLE: &'static str;
+    /// What it does, when to use it, what it returns: written for the calling model.
+    const DESCRIPTION: &'static str;
+    /// MCP annotations.
+    const ANNOTATIONS: Annotations;
+    /// The arguments.
+    type Params: DeserializeOwned + Serialize + JsonSchema;
+    /// The result (a JSON object).
+    type Output: DeserializeOwned + Serialize + JsonSchema;
+
+    /// Decodes the arguments, naming the offending field on failure.
+    fn params(params: serde_json::Value) -> Result<Self::Params, crate::ipc::RpcError> {
+        decode_params(params)
+    }
+}
+
+/// One catalogue entry, untyped: what the MCP server lists and the docs describe.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolDef {
+    /// Tool name = IPC method.
+    pub name: &'static str,
+    /// Human title.
+    pub title: &'static str,
+    /// Description for the model.
+    pub description: &'static str,
+    /// JSON Schema (2020-12, no `$ref`s) of the arguments; always `"type": "object"`.
+    pub input_schema: Map<String, Value>,
+    /// JSON Schema of the result object.
+    pub output_schema: Map<String, Value>,
+    /// MCP annotations.
+    pub annotations: Annotations,
+    /// Input and output schemas with named `$defs`, for the generated docs.
+    #[serde(skip)]
+    pub(crate) doc_schemas: [Map<String, Value>; 2],
+}
+
+impl ToolDef {
+    /// The entry for tool `T`.
+    pub fn of<T: Tool>() -> ToolDef {
+        ToolDef {
+            name: T::NAME,
+            title: T::TITLE,
+            description: T::DESCRIPTION,
+            input_schema: schema_for::<T::Params>(),
+            output_schema: schema_for::<T::Output>(),
+            annotations: T::ANNOTATIONS,
+            doc_schemas: [
+                schema_with_defs::<T::Params>(),
+                schema_with_defs::<T::Output>(),
+            ],
+        }
+    }
+}
+
+/// A self-contained schema object: subschemas inlined (MCP clients vary in `$ref`
+/// support) and no `$schema` key (2020-12 is MCP's default dialect).
+pub fn schema_for<T: JsonSchema>() -> Map<String, Value> {
+    generate::<T>(true)
+}
+
+/// Like [`schema_for`] but with named subschemas under `$defs` (for documentation).
+fn schema_with_defs<T: JsonSchema>() -> Map<String, Value> {
+    generate::<T>(false)
+}
+
+fn generate<T: JsonSchema>(inline: bool) -> Map<String, Value> {
+    let generator = schemars::generate::SchemaSettings::draft2020_12()
+        .with(|s| {
+            s.inline_subschemas = inline;
+            s.meta_schema = None;
+        })
+        .into_generator();
+    let schema = generator.into_root_schema_for::<T>();
+    match schema.to_value() {
+        Value::Object(map) => map,
+        // `true`/`false` schemas do not occur for structs; keep the contract anyway.
+        _ => Map::from_iter([("type".to_string(), Value::from("object"))]),
+    }
+}
+
+static CATALOGUE: LazyLock<Vec<ToolDef>> = LazyLock::new(|| {
+    vec![
+        ToolDef::of::<PtySpawn>(),
+        ToolDef::of::<PtySend>(),
+        ToolDef::of::<PtyScreen>(),
+        ToolDef::of::<PtyConfirm>(),
+        ToolDef::of::<PtyInterrupt>(),
+        ToolDef::of::<PtyKill>(),
+        ToolDef::of::<PtyStatus>(),
+        ToolDef::of::<PtyHistory>(),
+        ToolDef::of::<PtyLogs>(),
+        ToolDef::of::<Slots>(),
+        ToolDef::of::<Agents>(),
+        ToolDef::of::<Health>(),
+    ]
+});
+
+/// Runs a typed implementation of tool `T` on raw IPC params: decodes them (a -32602
+/// error naming the field on failure), calls `f`, and encodes its result. A daemon
+/// handler can route each method with one line:
+/// `PtyStatus::NAME => catalogue::run::<PtyStatus, _, _>(params, |p| self.status(p)).await`.
+pub async fn run<T, F, Fut>(params: Value, f: F) -> Result<Value, crate::ipc::RpcError>
+where
+    T: Tool,
+    F: FnOnce(T::Params) -> Fut,
+    Fut: std::future::Future<Output = Result<T::Output, crate::ipc::RpcError>>,
+{
+    let output = f(T::params(params)?).await?;
+    serde_json::to_value(output).map_err(|e| {
+        crate::ipc::RpcError::internal(format!("encoding the result of {}: {e}", T::NAME))
+    })
+}
+
+/// Every tool, in display order.
+pub fn all() -> &'static [ToolDef] {
+    &CATALOGUE
+}
+
+/// The tool with this name.
+pub fn find(name: &str) -> Option<&'static ToolDef> {
+    CATALOGUE.iter().find(|t| t.name == name)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,242 @@
+//! Catalogue checks: names, schemas, annotations, param decoding, generated docs.
+
+use serde_json::{Value, json};
+
+use super::*;
+
+const EXPECTED_TOOLS: [&str; 12] = [
+    "mission_pty_spawn",
+    "mission_pty_send",
+    "mission_pty_screen",
+    "mission_pty_confirm",
+    "mission_pty_interrupt",
+    "mission_pty_kill",
+    "mission_pty_status",
+    "mission_pty_history",
+    "mission_pty_logs",
+    "mission_slots",
+    "mission_agents",
+    "mission_health",
+];
+
+#[test]
+fn lists_every_tool_once_and_finds_it_by_name() {
+    let names: Vec<&str> = all().iter().map(|t| t.name).collect();
+    assert_eq!(names, EXPECTED_TOOLS);
+    for name in EXPECTED_TOOLS {
+        assert_eq!(find(name).map(|t| t.name), Some(name));
+    }
+    assert!(find("mission_nope").is_none());
+}
+
+fn walk(value: &Value, visit: &mut impl FnMut(&serde_json::Map<String, Value>)) {
+    match value {
+        Value::Object(obj) => {
+            visit(obj);
+            obj.values().for_each(|v| walk(v, visit));
+        }
+        Value::Array(items) => items.iter().for_each(|v| walk(v, visit)),
+        _ => {}
+    }
+}
+
+#[test]
+fn schemas_are_self_contained_objects_with_camel_case_fields() {
+    for tool in all() {
+        for (kind, schema) in [
+            ("input", &tool.input_schema),
+            ("output", &tool.output_schema),
+        ] {
+            assert_eq!(
+                schema.get("type"),
+                Some(&json!("object")),
+                "{} {kind}",
+                tool.name
+            );
+            let whole = Value::Object(schema.clone());
+            walk(&whole, &mut |obj| {
+                assert!(!obj.contains_key("$ref"), "{} {kind} has a $ref", tool.name);
+                if let Some(props) = obj.get("properties").and_then(Value::as_object) {
+                    for name in props.keys() {
+                        assert!(
+                            !name.contains('_')
+                                && name.starts_with(|c: char| c.is_ascii_lowercase()),
+                            "{} {kind}: field {name} is not camelCase",
+                            tool.name
+                        );
+                    }
+                }
+            });
+        }
+        assert!(
+            tool.description.len() > 120,
+            "{} needs a fuller description",
+            tool.name
+        );
+    }
+}
+
+#[test]
+fn inputs_refuse_unknown_fields() {
+    for tool in all() {
+        assert_eq!(
+            tool.input_schema.get("additionalProperties"),
+            Some(&json!(false)),
+            "{}",
+            tool.name
+        );
+    }
+}
+
+fn required(name: &str) -> Vec<String> {
+    let tool = find(name).expect("tool exists");
+    let mut req: Vec<String> = tool
+        .input_schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| {
+            r.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    req.sort();
+    req
+}
+
+#[test]
+fn required_arguments_match_the_contract() {
+    assert_eq!(required("mission_pty_send"), ["message", "slotId"]);
+    assert_eq!(required("mission_pty_confirm"), ["response", "slotId"]);
+    assert_eq!(required("mission_pty_screen"), ["slotId"]);
+    assert_eq!(required("mission_pty_logs"), ["slotId"]);
+    assert!(required("mission_health").is_empty());
+    let send = find("mission_pty_send").expect("send");
+    let props = &send.input_schema["properties"];
+    assert!(props.get("timeoutMs").is_some());
+    let logs = find("mission_pty_logs").expect("logs");
+    assert!(logs.input_schema["properties"].get("tailBytes").is_some());
+}
+
+#[test]
+fn annotations_mark_queries_read_only_and_kill_destructive() {
+    let read_only = [
+        "mission_pty_screen",
+        "mission_pty_status",
+        "mission_pty_history",
+        "mission_pty_logs",
+        "mission_slots",
+        "mission_agents",
+        "mission_health",
+    ];
+    for tool in all() {
+        assert_eq!(
+            tool.annotations.read_only_hint,
+            read_only.contains(&tool.name),
+            "{}",
+            tool.name
+        );
+    }
+    let kill = find("mission_pty_kill").expect("kill");
+    assert!(kill.annotations.destructive_hint);
+}
+
+#[test]
+fn decode_errors_name_the_field() {
+    let cases = [
+        (json!({}), "slotId"),
+        (
+            json!({"slotId": "a", "message": "hi", "timeoutMs": "soon"}),
+            "timeoutMs",
+        ),
+        (json!({"slotId": "a", "message": "hi", "extra": 1}), "extra"),
+        (json!({"slotId": 5, "message": "hi"}), "slotId"),
+    ];
+    for (params, field) in cases {
+        let err = PtySend::params(params.clone()).expect_err("must fail");
+        assert_eq!(err.code, -32602, "{params}");
+        assert!(err.message.contains(field), "{params}: {}", err.message);
+        assert_eq!(err.data, Some(json!({ "field": field })), "{params}");
+    }
+    let err = PtyConfirm::params(json!({"slotId": "a", "response": "maybe"})).expect_err("bad");
+    assert_eq!(err.data, Some(json!({"field": "response"})));
+}
+
+#[test]
+fn typed_params_round_trip_through_json() {
+    let params = PtySendParams {
+        slot_id: "coder-1".into(),
+        message: "hello".into(),
+        timeout_ms: Some(5000),
+    };
+    let wire = serde_json::to_value(&params).expect("serialise");
+    assert_eq!(
+        wire,
+        json!({"slotId": "coder-1", "message": "hello", "timeoutMs": 5000})
+    );
+    assert_eq!(PtySend::params(wire).ok(), Some(params));
+    let confirm = PtyConfirm::params(json!({"slotId": "s", "response": 2})).expect("valid");
+    assert_eq!(confirm.response, ConfirmResponse::Option(2));
+    assert_eq!(Health::params(json!({})).ok(), Some(EmptyParams {}));
+}
+
+#[test]
+fn generated_docs_are_current() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/tools.md");
+    let fresh = render_markdown();
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &fresh).expect("write docs/tools.md");
+        return;
+    }
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        current == fresh,
+        "docs/tools.md is stale: regenerate it with `UPDATE_DOCS=1 cargo test -p missiond-core`"
+    );
+}
+
+#[test]
+fn docs_cover_every_tool_and_argument() {
+    let md = render_markdown();
+    for tool in all() {
+        assert!(md.contains(&format!("## {}", tool.name)), "{}", tool.name);
+        if let Some(props) = tool.doc_schemas[0]
+            .get("properties")
+            .and_then(Value::as_object)
+        {
+            for name in props.keys() {
+                assert!(
+                    md.contains(&format!("| `{name}` |")),
+                    "{} {name}",
+                    tool.name
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_tool_serialises_in_the_mcp_tool_shape() {
+    let kill = serde_json::to_value(find("mission_pty_kill").expect("kill")).expect("json");
+    let mut keys: Vec<&str> = kill
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "annotations",
+            "description",
+            "inputSchema",
+            "name",
+            "outputSchema",
+            "title"
+        ]
+    );
+    assert_eq!(kill["annotations"]["destructiveHint"], json!(true));
+    assert_eq!(kill["annotations"]["readOnlyHint"], json!(false));
+    assert_eq!(kill["inputSchema"]["required"], json!(["slotId"]));
+}

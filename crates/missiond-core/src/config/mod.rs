@@ -1,0 +1,3 @@
+//! Configuration files.
+
+pub mod slots;

@@ -1,0 +1,358 @@
+//! `slots.yaml`: the slots the daemon may run.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Claude Code's `--permission-mode`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum PermissionMode {
+    /// Ask before every tool that is not read-only.
+    #[default]
+    Manual,
+    /// Accept file edits without asking.
+    AcceptEdits,
+    /// Claude Code's default: a server-side safety check decides.
+    Auto,
+    /// Never ask.
+    BypassPermissions,
+    /// Refuse anything that would ask.
+    DontAsk,
+    /// Plan only; no changes.
+    Plan,
+}
+
+impl PermissionMode {
+    /// The value passed to `--permission-mode`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PermissionMode::Manual => "manual",
+            PermissionMode::AcceptEdits => "acceptEdits",
+            PermissionMode::Auto => "auto",
+            PermissionMode::BypassPermissions => "bypassPermissions",
+            PermissionMode::DontAsk => "dontAsk",
+            PermissionMode::Plan => "plan",
+        }
+    }
+}
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use serde_saphyr::Spanned;
+
+use crate::catalogue::SlotInfo;
+
+/// Default program a slot runs.
+pub const DEFAULT_COMMAND: &str = "claude";
+/// Default terminal width.
+pub const DEFAULT_COLS: u16 = 120;
+/// Default terminal height.
+pub const DEFAULT_ROWS: u16 = 40;
+
+/// One slot, validated: `cwd` is absolute, ids are unique.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlotConfig {
+    /// Unique id (letters, digits, `-`, `_`, `.`).
+    pub id: String,
+    /// Role (`coder`, `researcher` ...); `general` when not given.
+    pub role: String,
+    /// What the slot is for.
+    pub description: String,
+    /// Working folder, absolute (`~` expanded, relative paths resolved against the
+    /// folder of slots.yaml).
+    pub cwd: PathBuf,
+    /// Program to run (default `claude`).
+    pub command: String,
+    /// Extra arguments.
+    pub args: Vec<String>,
+    /// Extra environment variables.
+    pub env: BTreeMap<String, String>,
+    /// Claude Code's permission mode (default `manual`).
+    pub permission_mode: PermissionMode,
+    /// Terminal width (default 120).
+    pub cols: u16,
+    /// Terminal height (default 40).
+    pub rows: u16,
+    /// Start with the daemon (default false).
+    pub autostart: bool,
+    /// The daemon may accept Claude Code's folder-trust dialog for `cwd` (default false).
+    pub trusted: bool,
+}
+
+impl SlotConfig {
+    /// The slot as `mission_slots` reports it (without `env`).
+    pub fn info(&self) -> SlotInfo {
+        SlotInfo {
+            id: self.id.clone(),
+            role: self.role.clone(),
+            description: self.description.clone(),
+            cwd: self.cwd.display().to_string(),
+            command: self.command.clone(),
+            args: self.args.clone(),
+            permission_mode: self.permission_mode,
+            cols: self.cols,
+            rows: self.rows,
+            autostart: self.autostart,
+            trusted: self.trusted,
+        }
+    }
+}
+
+/// The loaded `slots.yaml`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SlotsConfig {
+    /// The file it came from.
+    pub path: PathBuf,
+    /// The slots, in file order.
+    pub slots: Vec<SlotConfig>,
+}
+
+impl SlotsConfig {
+    /// Loads `path`. A missing file means no slots; `home` expands `~` in `cwd`.
+    pub fn load(path: &Path, home: Option<&Path>) -> Result<SlotsConfig, ConfigError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => SlotsConfig::parse(&text, path, home),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(SlotsConfig {
+                path: path.to_path_buf(),
+                slots: Vec::new(),
+            }),
+            Err(e) => Err(ConfigError {
+                path: path.to_path_buf(),
+                line: None,
+                field: None,
+                message: format!("cannot read: {e}"),
+            }),
+        }
+    }
+
+    /// Parses `text` as the content of `path` (used for messages and to resolve
+    /// relative `cwd`s).
+    pub fn parse(text: &str, path: &Path, home: Option<&Path>) -> Result<SlotsConfig, ConfigError> {
+        let raw: RawFile = if text.trim().is_empty() {
+            RawFile::default()
+        } else {
+            serde_saphyr::from_str(text).map_err(|e| ConfigError::from_yaml(path, text, &e))?
+        };
+        let base = path.parent().unwrap_or(Path::new("."));
+        let mut seen = HashSet::new();
+        let mut slots = Vec::with_capacity(raw.slots.len());
+        for slot in raw.slots {
+            let err = |loc: serde_saphyr::Location, field: &str, message: String| ConfigError {
+                path: path.to_path_buf(),
+                line: Some(loc.line()).filter(|l| *l > 0),
+                field: Some(field.to_string()),
+                message,
+            };
+            let id = slot.id.value.trim().to_string();
+            if !valid_id(&id) {
+                return Err(err(
+                    slot.id.referenced,
+                    "id",
+                    format!("invalid slot id {id:?}: use letters, digits, '-', '_' or '.'"),
+                ));
+            }
+            if !seen.insert(id.clone()) {
+                return Err(err(
+                    slot.id.referenced,
+                    "id",
+                    format!("duplicate slot id {id:?}"),
+                ));
+            }
+            let cwd = resolve_cwd(&slot.cwd.value, base, home)
+                .map_err(|m| err(slot.cwd.referenced, "cwd", format!("slot {id:?}: {m}")))?;
+            for (loc, field, value, min, max) in [
+                (slot.cols.referenced, "cols", slot.cols.value, 20, 1000),
+                (slot.rows.referenced, "rows", slot.rows.value, 5, 500),
+            ] {
+                if !(min..=max).contains(&value) {
+                    return Err(err(
+                        loc,
+                        field,
+                        format!("slot {id:?}: {value} is out of range ({min}-{max})"),
+                    ));
+                }
+            }
+            slots.push(SlotConfig {
+                role: slot.role.unwrap_or_else(|| "general".into()),
+                description: slot.description,
+                cwd,
+                command: slot.command,
+                args: slot.args,
+                env: slot.env,
+                permission_mode: slot.permission_mode,
+                cols: slot.cols.value,
+                rows: slot.rows.value,
+                autostart: slot.autostart,
+                trusted: slot.trusted,
+                id,
+            });
+        }
+        Ok(SlotsConfig {
+            path: path.to_path_buf(),
+            slots,
+        })
+    }
+
+    /// The slot with this id.
+    pub fn get(&self, id: &str) -> Option<&SlotConfig> {
+        self.slots.iter().find(|s| s.id == id)
+    }
+}
+
+/// A problem in `slots.yaml`: file, line and field when known.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{}: {}{message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default(), field.as_ref().map(|f| format!("`{f}`: ")).unwrap_or_default())]
+pub struct ConfigError {
+    /// The file.
+    pub path: PathBuf,
+    /// 1-based line, when known.
+    pub line: Option<u64>,
+    /// The field concerned, when known.
+    pub field: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl ConfigError {
+    fn from_yaml(path: &Path, text: &str, e: &serde_saphyr::Error) -> ConfigError {
+        let line = e.location().map(|l| l.line()).filter(|l| *l > 0);
+        let message = plain_message(e);
+        // serde names unknown and missing fields in backticks; for other errors (wrong
+        // type, bad variant) the key on the offending line is the field.
+        let field = ["unknown field `", "missing field `"]
+            .iter()
+            .find_map(|p| message.split(p).nth(1))
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_string)
+            .or_else(|| line.and_then(|l| key_on_line(text, l)));
+        ConfigError {
+            path: path.to_path_buf(),
+            line,
+            field,
+            message,
+        }
+    }
+
+    /// As an IPC error (`config_error`, with `path`, `line`, `field` in `data`).
+    pub fn to_rpc(&self) -> crate::ipc::RpcError {
+        crate::ipc::RpcError::new(crate::ipc::ErrorCode::ConfigError, self.to_string()).with_data(
+            serde_json::json!({
+                "path": self.path.display().to_string(),
+                "line": self.line,
+                "field": self.field,
+            }),
+        )
+    }
+}
+
+/// The error's message without saphyr's source snippet and location prefix (the line is
+/// reported separately).
+fn plain_message(e: &serde_saphyr::Error) -> String {
+    let full = e.to_string();
+    let first = full.lines().next().unwrap_or("invalid YAML").trim();
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    match first.strip_prefix("line ") {
+        // "line 4 column 11: invalid u16" -> "invalid u16"
+        Some(rest) => rest.split_once(": ").map_or(first, |(_, msg)| msg),
+        None => first,
+    }
+    .to_string()
+}
+
+/// The mapping key written on 1-based `line` of `text` (`    cols: wide` -> `cols`).
+fn key_on_line(text: &str, line: u64) -> Option<String> {
+    let src = text
+        .lines()
+        .nth(usize::try_from(line).ok()?.checked_sub(1)?)?;
+    let src = src.trim_start().trim_start_matches("- ").trim_start();
+    let (key, _) = src.split_once(':')?;
+    let key = key.trim();
+    (!key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .then(|| key.to_string())
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && !id.starts_with('.')
+}
+
+fn resolve_cwd(value: &str, base: &Path, home: Option<&Path>) -> Result<PathBuf, String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err("cwd is empty".into());
+    }
+    if value.starts_with('~') && !value.starts_with("~/") && value != "~" {
+        return Err(format!(
+            "{value:?}: only ~ and ~/... are understood (not ~user)"
+        ));
+    }
+    let path = crate::paths::expand_tilde(value, home)
+        .ok_or_else(|| format!("{value:?} needs a home folder, and none is known"))?;
+    Ok(if path.is_absolute() {
+        path
+    } else {
+        base.join(path)
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    slots: Vec<RawSlot>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSlot {
+    id: Spanned<String>,
+    #[serde(default)]
+    role: Option<String>,
+    #[serde(default)]
+    description: String,
+    cwd: Spanned<String>,
+    #[serde(default = "default_command")]
+    command: String,
+    #[serde(default)]
+    args: Vec<String>,
+    #[serde(default)]
+    env: BTreeMap<String, String>,
+    #[serde(default, alias = "permissionMode")]
+    permission_mode: PermissionMode,
+    #[serde(default = "default_cols")]
+    cols: Spanned<u16>,
+    #[serde(default = "default_rows")]
+    rows: Spanned<u16>,
+    #[serde(default)]
+    autostart: bool,
+    #[serde(default)]
+    trusted: bool,
+}
+
+fn default_command() -> String {
+    DEFAULT_COMMAND.into()
+}
+
+fn default_cols() -> Spanned<u16> {
+    Spanned::new(
+        DEFAULT_COLS,
+        serde_saphyr::Location::UNKNOWN,
+        serde_saphyr::Location::UNKNOWN,
+    )
+}
+
+fn default_rows() -> Spanned<u16> {
+    Spanned::new(
+        DEFAULT_ROWS,
+        serde_saphyr::Location::UNKNOWN,
+        serde_saphyr::Location::UNKNOWN,
+    )
+}
+
+#[cfg(test)]
+mod tests;

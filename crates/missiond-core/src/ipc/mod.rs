@@ -1,0 +1,13 @@
+//! IPC between missiond and its clients: newline-delimited JSON-RPC 2.0 over a Unix
+//! socket or TCP loopback. See `docs/ipc.md`.
+
+pub mod client;
+pub mod codec;
+pub mod protocol;
+pub mod server;
+pub mod transport;
+
+pub use client::{ClientError, IpcClient};
+pub use protocol::{ErrorCode, Id, Request, Response, RpcError};
+pub use server::{Handler, ServerConfig, serve, serve_connection};
+pub use transport::{Endpoint, IpcStream, Listener, TransportError};
