@@ -5,6 +5,7 @@
 //! - [`catalogue`]: every MCP tool, defined once (name, description, schemas, types).
 //! - [`paths`]: locations from `MISSIOND_HOME` and friends; the one-daemon lock.
 //! - [`config`]: the `slots.yaml` file.
+//! - [`permissions`]: per-role tool rules (`permissions.yaml`) and the allow/ask/deny engine.
 //! - [`store`]: the SQLite database (versioned schema, sessions, turns).
 //! - [`time`]: timestamp helpers.
 
@@ -12,5 +13,6 @@ pub mod catalogue;
 pub mod config;
 pub mod ipc;
 pub mod paths;
+pub mod permissions;
 pub mod store;
 pub mod time;
