@@ -1,0 +1,87 @@
+//! The `missiond` command line: one subcommand per job, each in its own module.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// missiond: runs Claude Code instances and reads their screens.
+#[derive(Debug, Parser)]
+#[command(name = "missiond", version)]
+pub struct Cli {
+    /// Without a subcommand, run the daemon in the foreground.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a program in a pseudo-terminal and record its output (JSON lines).
+    Record(RecordArgs),
+    /// Replay a recording through the screen reader: events as JSON lines, or one screen.
+    Replay(ReplayArgs),
+    /// Talk to the running daemon (status, slots, spawn, send, ...).
+    #[command(flatten)]
+    Client(crate::commands::ClientCommand),
+}
+
+/// Options of `missiond record`.
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// Terminal width (default: yours, else 120).
+    #[arg(long)]
+    pub cols: Option<u16>,
+    /// Terminal height (default: yours, else 40).
+    #[arg(long)]
+    pub rows: Option<u16>,
+    /// Where to write the recording.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Scripted input (JSON lines) instead of the keyboard; the program is ended when
+    /// the script ends.
+    #[arg(long, value_name = "STEPS")]
+    pub input: Option<PathBuf>,
+    /// Who answers the program's terminal queries. auto: your terminal when you type
+    /// into it interactively, the built-in emulator otherwise.
+    #[arg(long, value_enum, default_value_t = AnswerQueries::Auto)]
+    pub answer_queries: AnswerQueries,
+    /// The program and its arguments (after `--`).
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+/// Who answers terminal queries during `record`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AnswerQueries {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Options of `missiond replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The recording (JSON lines).
+    pub file: PathBuf,
+    /// Width to replay at (default: the recording's header, else 120).
+    #[arg(long)]
+    pub cols: Option<u16>,
+    /// Height to replay at (default: the recording's header, else 40).
+    #[arg(long)]
+    pub rows: Option<u16>,
+    /// Print the screen text at this time (seconds) instead of the events; the state at
+    /// that time goes to stderr.
+    #[arg(long, value_name = "T")]
+    pub screen_at: Option<f64>,
+}
+
+/// Run the chosen subcommand; returns the process exit code.
+pub fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        None => crate::daemon::run::run(),
+        Some(Command::Client(command)) => crate::commands::run(command),
+        Some(Command::Record(args)) => crate::record::run(args),
+        Some(Command::Replay(args)) => crate::replay::run(args),
+    }
+}

@@ -1,0 +1,168 @@
+//! The client side of the command line: thin commands over the daemon's IPC, for people
+//! (`missiond status`, `send`, ...) and for Claude Code's hooks (`missiond hook`).
+
+mod hook;
+mod print;
+
+use anyhow::{Context, Result};
+use clap::Subcommand;
+use missiond_core::catalogue::{
+    self as cat, ConfirmResponse, EmptyParams, PtyConfirmParams, PtyScreenParams, PtySendParams,
+    SlotParams,
+};
+use missiond_core::ipc::{ClientError, IpcClient};
+
+use missiond_core::paths::Paths;
+
+/// Commands that talk to a running daemon.
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Is the daemon up, and what is every slot doing?
+    Status,
+    /// The configured slots.
+    Slots,
+    /// Start a slot's Claude Code.
+    Spawn {
+        /// The slot's id.
+        slot: String,
+    },
+    /// Send a prompt to a slot and print its answer.
+    Send {
+        /// The slot's id.
+        slot: String,
+        /// The prompt.
+        text: String,
+        /// How long to wait for the answer, in milliseconds.
+        #[arg(long)]
+        timeout_ms: Option<u64>,
+    },
+    /// Print a slot's screen.
+    Screen {
+        /// The slot's id.
+        slot: String,
+    },
+    /// Answer a slot's open dialog: yes, no, always, or an option number.
+    Confirm {
+        /// The slot's id.
+        slot: String,
+        /// yes | no | always | N
+        response: String,
+    },
+    /// Stop a slot's Claude Code.
+    Kill {
+        /// The slot's id.
+        slot: String,
+    },
+    /// Used by Claude Code hooks: forwards the event on stdin to the daemon; prints
+    /// nothing.
+    #[command(hide = true)]
+    Hook {
+        /// The hook event (`Stop`, `PreToolUse`, ...).
+        event: String,
+    },
+}
+
+/// Run a client command; returns the exit code.
+pub fn run(command: ClientCommand) -> Result<i32> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    if let ClientCommand::Hook { event } = command {
+        // Never fail a hook: Claude Code would show the error to the agent.
+        runtime.block_on(hook::forward(&event));
+        return Ok(0);
+    }
+    runtime.block_on(run_client(command))
+}
+
+/// One line for a person: the daemon's message without its error chain repeated.
+fn flat(e: ClientError) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+async fn run_client(command: ClientCommand) -> Result<i32> {
+    let paths = Paths::from_env()?;
+    let client = IpcClient::connect(&paths.ipc_endpoint)
+        .await
+        .with_context(|| format!("connecting to missiond at {}", paths.ipc_endpoint))?;
+    let slot = |s: &str| SlotParams {
+        slot_id: s.to_string(),
+    };
+    match command {
+        ClientCommand::Status => {
+            let health = client
+                .tool::<cat::Health>(&EmptyParams {})
+                .await
+                .map_err(flat)?;
+            let agents = client
+                .tool::<cat::Agents>(&EmptyParams {})
+                .await
+                .map_err(flat)?;
+            print::status(&health, &agents);
+        }
+        ClientCommand::Slots => {
+            let slots = client
+                .tool::<cat::Slots>(&EmptyParams {})
+                .await
+                .map_err(flat)?;
+            print::slots(&slots);
+        }
+        ClientCommand::Spawn { slot: id } => {
+            let r = client
+                .tool::<cat::PtySpawn>(&slot(&id))
+                .await
+                .map_err(flat)?;
+            print::spawned(&r);
+        }
+        ClientCommand::Send {
+            slot: id,
+            text,
+            timeout_ms,
+        } => {
+            let params = PtySendParams {
+                slot_id: id,
+                message: text,
+                timeout_ms,
+            };
+            let r = client.tool::<cat::PtySend>(&params).await.map_err(flat)?;
+            print::sent(&r);
+        }
+        ClientCommand::Screen { slot: id } => {
+            let params = PtyScreenParams {
+                slot_id: id,
+                lines: None,
+            };
+            let r = client.tool::<cat::PtyScreen>(&params).await.map_err(flat)?;
+            println!("{}", r.screen);
+            eprintln!("[{}]", r.state);
+        }
+        ClientCommand::Confirm { slot: id, response } => {
+            let response: ConfirmResponse =
+                serde_json::from_value(serde_json::Value::from(response.as_str()))
+                    .with_context(|| format!("{response:?}: expected yes, no, always or N"))?;
+            let params = PtyConfirmParams {
+                slot_id: id,
+                response,
+            };
+            let r = client
+                .tool::<cat::PtyConfirm>(&params)
+                .await
+                .map_err(flat)?;
+            println!("chose: {} (now {})", r.chosen.label, r.state);
+        }
+        ClientCommand::Kill { slot: id } => {
+            let r = client
+                .tool::<cat::PtyKill>(&slot(&id))
+                .await
+                .map_err(flat)?;
+            if r.was_running {
+                println!("{}: stopped (exit code {:?})", r.slot_id, r.exit_code);
+            } else {
+                println!("{}: was not running", r.slot_id);
+            }
+        }
+        ClientCommand::Hook { .. } => unreachable!("handled before connecting"),
+    }
+    Ok(0)
+}

@@ -1,0 +1,151 @@
+//! IPC dispatch: method name (= tool name) to handler, params decoded with the
+//! catalogue's types, results encoded the same way. Bad input becomes an error reply;
+//! nothing a client sends can stop the daemon.
+
+use std::sync::Arc;
+
+use missiond_core::catalogue::{
+    self as cat, AgentInfo, AgentsResult, HealthResult, SlotsResult, Tool,
+};
+use missiond_core::ipc::{Handler, RpcError};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::hooks::{HOOK_METHOD, HookEvent};
+use super::supervisor::Supervisor;
+use super::{pty_tools, slot_turns};
+
+/// The daemon's IPC handler.
+pub struct Handlers {
+    sup: Arc<Supervisor>,
+}
+
+fn encode<T: Serialize>(value: T) -> Result<Value, RpcError> {
+    serde_json::to_value(value).map_err(|e| RpcError::internal(format!("encoding the result: {e}")))
+}
+
+impl Handlers {
+    /// Handlers over `sup`'s slots.
+    pub fn new(sup: Arc<Supervisor>) -> Self {
+        Handlers { sup }
+    }
+
+    async fn dispatch(&self, method: &str, params: Value) -> Result<Value, RpcError> {
+        let sup = &self.sup;
+        match method {
+            cat::PtySpawn::NAME => {
+                let p = cat::PtySpawn::params(params)?;
+                encode(pty_tools::spawn(sup.get(&p.slot_id)?).await?)
+            }
+            cat::PtySend::NAME => {
+                let p = cat::PtySend::params(params)?;
+                let slot = sup.get(&p.slot_id)?.clone();
+                encode(pty_tools::send(&slot, p).await?)
+            }
+            cat::PtyScreen::NAME => {
+                let p = cat::PtyScreen::params(params)?;
+                encode(pty_tools::screen(sup.get(&p.slot_id)?, &p)?)
+            }
+            cat::PtyConfirm::NAME => {
+                let p = cat::PtyConfirm::params(params)?;
+                let slot = sup.get(&p.slot_id)?.clone();
+                encode(pty_tools::confirm(&slot, p).await?)
+            }
+            cat::PtyInterrupt::NAME => {
+                let p = cat::PtyInterrupt::params(params)?;
+                encode(pty_tools::interrupt(sup.get(&p.slot_id)?).await?)
+            }
+            cat::PtyKill::NAME => {
+                let p = cat::PtyKill::params(params)?;
+                encode(pty_tools::kill(sup.get(&p.slot_id)?).await?)
+            }
+            cat::PtyStatus::NAME => {
+                let p = cat::PtyStatus::params(params)?;
+                encode(pty_tools::status(sup.get(&p.slot_id)?))
+            }
+            cat::PtyHistory::NAME => {
+                let p = cat::PtyHistory::params(params)?;
+                encode(pty_tools::history(sup.get(&p.slot_id)?, &p)?)
+            }
+            cat::PtyLogs::NAME => {
+                let p = cat::PtyLogs::params(params)?;
+                encode(pty_tools::logs(sup.get(&p.slot_id)?, &p)?)
+            }
+            cat::Slots::NAME => {
+                cat::Slots::params(params)?;
+                encode(SlotsResult {
+                    slots: sup.slots().map(|s| s.spec.config.info()).collect(),
+                })
+            }
+            cat::Agents::NAME => {
+                cat::Agents::params(params)?;
+                encode(self.agents())
+            }
+            cat::Health::NAME => {
+                cat::Health::params(params)?;
+                encode(self.health())
+            }
+            HOOK_METHOD => {
+                let event: HookEvent = cat::decode_params(params)?;
+                slot_turns::on_hook(sup.get(&event.slot)?, &event);
+                Ok(Value::Object(Default::default()))
+            }
+            other => Err(RpcError::method_not_found(other)),
+        }
+    }
+
+    fn agents(&self) -> AgentsResult {
+        let agents = self
+            .sup
+            .slots()
+            .map(|slot| {
+                let (state, since) = pty_tools::slot_state(slot);
+                let inner = slot.lock();
+                let run = inner.run.as_ref();
+                AgentInfo {
+                    slot_id: slot.spec.id.clone(),
+                    role: slot.spec.config.role.clone(),
+                    state,
+                    since: since.map(pty_tools::rfc3339),
+                    pid: run.filter(|r| r.is_alive()).and_then(|r| r.pty.pid()),
+                    session_id: run.and_then(|r| r.session_id.clone()),
+                }
+            })
+            .collect();
+        AgentsResult { agents }
+    }
+
+    fn health(&self) -> HealthResult {
+        let ctx = &self.sup.ctx;
+        let running = self
+            .sup
+            .slots()
+            .filter(|s| s.lock().run.as_ref().is_some_and(|r| r.is_alive()))
+            .count();
+        let mut warnings = Vec::new();
+        if let Some(e) = &ctx.config_error {
+            warnings.push(e.clone());
+        }
+        if let Some(e) = ctx.records.last_error() {
+            warnings.push(format!("store: {e}"));
+        }
+        HealthResult {
+            ok: warnings.is_empty(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            pid: std::process::id(),
+            uptime_secs: ctx.started_at.elapsed().map(|d| d.as_secs()).unwrap_or(0),
+            home: ctx.home.display().to_string(),
+            endpoint: ctx.endpoint.clone(),
+            db_path: ctx.records.path().display().to_string(),
+            slots_configured: self.sup.slots().count() as u32,
+            slots_running: running as u32,
+            warnings,
+        }
+    }
+}
+
+impl Handler for Handlers {
+    async fn handle(&self, method: &str, params: Value) -> Result<Value, RpcError> {
+        self.dispatch(method, params).await
+    }
+}

@@ -1,0 +1,23 @@
+//! The daemon: slots running Claude Code in pseudo-terminals, served over IPC.
+//!
+//! `run` starts it; `supervisor` holds the slots; `slot` (+ `slot_task`, `slot_turns`,
+//! `turn`) is one slot's runtime; `pty`, `pty_log`, `transcript` and `hooks` are its
+//! edges to the outside; `handlers` and `pty_tools` answer IPC calls.
+
+pub mod context;
+pub mod handlers;
+pub mod hooks;
+pub mod log_text;
+pub mod pty;
+pub mod pty_log;
+pub mod pty_tools;
+pub mod records;
+pub mod run;
+pub mod slot;
+pub mod slot_config;
+pub mod slot_task;
+pub mod slot_turns;
+pub mod supervisor;
+pub mod transcript;
+pub mod turn;
+pub mod wire;

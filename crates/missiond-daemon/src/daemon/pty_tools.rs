@@ -1,0 +1,293 @@
+//! The `mission_pty_*` tools, over the slots.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use missiond_core::catalogue::{
+    self as cat, PtyConfirmParams, PtyConfirmResult, PtyHistoryParams, PtyHistoryResult,
+    PtyKillResult, PtyLogsParams, PtyLogsResult, PtyScreenParams, PtyScreenResult, PtySendParams,
+    PtySendResult, PtySpawnResult, PtyStatusResult, SlotState, SlotStateResult,
+};
+use missiond_core::ipc::RpcError;
+use semantic_terminal::{DialogKind, State};
+use tokio::time::Instant;
+
+/// RFC 3339 (UTC, milliseconds) for a point in time.
+pub fn rfc3339(at: SystemTime) -> String {
+    missiond_core::time::rfc3339_ms(missiond_core::time::system_time_ms(at))
+}
+
+use super::slot::Slot;
+use super::supervisor::KILL_GRACE;
+use super::{log_text, pty_log, slot_turns, wire};
+
+/// How long `mission_pty_spawn` waits for Claude Code to become ready.
+const SPAWN_READY: Duration = Duration::from_secs(60);
+/// How long confirm and interrupt wait to report the state that follows.
+const SETTLE_REPORT: Duration = Duration::from_secs(2);
+
+/// The wire state of a slot: `Stopped` when never run or ended by the daemon.
+pub fn slot_state(slot: &Slot) -> (SlotState, Option<SystemTime>) {
+    let inner = slot.lock();
+    match inner.run.as_ref() {
+        None => (SlotState::Stopped, None),
+        Some(run) if !run.is_alive() => {
+            let state = if run.killed {
+                SlotState::Stopped
+            } else {
+                SlotState::Exited
+            };
+            (state, run.exited_at)
+        }
+        Some(run) => {
+            let since = run.started_at + Duration::from_secs_f64(run.term.state_since().max(0.0));
+            (wire::state(run.term.state()), Some(since))
+        }
+    }
+}
+
+/// Wait until `done` holds for the slot's screen state (or the process ended), at most
+/// `limit`.
+async fn wait_for(slot: &Slot, limit: Duration, done: impl Fn(State, &Slot) -> bool) {
+    let mut rx = slot.subscribe();
+    let deadline = Instant::now() + limit;
+    loop {
+        match slot.state() {
+            Some(s) if s != State::Exited && !done(s, slot) => {}
+            _ => return,
+        }
+        if slot.lock().run.as_ref().is_some_and(|r| !r.is_alive()) {
+            return;
+        }
+        if tokio::time::timeout_at(deadline, rx.changed())
+            .await
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+/// `mission_pty_spawn`.
+pub async fn spawn(slot: &Arc<Slot>) -> Result<PtySpawnResult, RpcError> {
+    let started = slot.spawn()?;
+    if started && slot.spec.claude {
+        let trusted = slot.spec.config.trusted;
+        wait_for(slot, SPAWN_READY, move |state, slot| match state {
+            State::Starting => false,
+            // A trusted slot's folder-trust dialog is being answered: keep waiting.
+            State::Confirming if trusted => !slot
+                .lock()
+                .run
+                .as_ref()
+                .and_then(|r| r.term.confirm())
+                .is_some_and(|c| c.kind == DialogKind::FolderTrust),
+            _ => true,
+        })
+        .await;
+    }
+    let (state, _) = slot_state(slot);
+    let inner = slot.lock();
+    let run = inner.run.as_ref();
+    if let Some(r) = run.filter(|r| started && !r.is_alive()) {
+        // Died during start-up (bad arguments, missing login ...): say why, from its screen.
+        let screen: Vec<String> = r
+            .term
+            .screen_lines()
+            .into_iter()
+            .filter(|l| !l.trim().is_empty())
+            .collect();
+        let tail = screen[screen.len().saturating_sub(10)..].join("\n");
+        return Err(RpcError::new(
+            missiond_core::ipc::ErrorCode::SpawnFailed,
+            format!(
+                "slot `{}` exited during start-up (exit code {:?}); its last screen:\n{tail}",
+                slot.spec.id,
+                r.exit.flatten()
+            ),
+        )
+        .with_data(serde_json::json!({"slotId": slot.spec.id, "screen": tail})));
+    }
+    Ok(PtySpawnResult {
+        slot_id: slot.spec.id.clone(),
+        state,
+        pid: run.and_then(|r| r.pty.pid()),
+        session_id: run.and_then(|r| r.session_id.clone()),
+        already_running: !started,
+        dialog: run.and_then(|r| r.term.confirm()).map(wire::dialog),
+    })
+}
+
+/// `mission_pty_send`.
+pub async fn send(slot: &Arc<Slot>, p: PtySendParams) -> Result<PtySendResult, RpcError> {
+    if p.message.trim().is_empty() {
+        return Err(RpcError::invalid_params("message", "the message is empty"));
+    }
+    let timeout_ms = p
+        .timeout_ms
+        .unwrap_or(cat::SEND_TIMEOUT_DEFAULT_MS)
+        .clamp(1, cat::SEND_TIMEOUT_MAX_MS);
+    let began = std::time::Instant::now();
+    let waited = slot_turns::send(slot, &p.message, Duration::from_millis(timeout_ms)).await?;
+    if waited.timed_out {
+        return Err(RpcError::timeout(&slot.spec.id, "the turn", timeout_ms));
+    }
+    let duration_ms = began.elapsed().as_millis() as u64;
+    let (answer, tools, state) = match &waited.outcome {
+        Some(o) => (
+            o.answer.clone().unwrap_or_default(),
+            o.tools.clone(),
+            wire::state(o.end_state),
+        ),
+        None => (
+            waited.partial.answer.clone().unwrap_or_default(),
+            waited.partial.tools.clone(),
+            wire::state(waited.state),
+        ),
+    };
+    Ok(PtySendResult {
+        answer,
+        state,
+        duration_ms,
+        dialog: waited.dialog.as_ref().map(wire::dialog),
+        tools_used: tools,
+    })
+}
+
+/// `mission_pty_screen`.
+pub fn screen(slot: &Slot, p: &PtyScreenParams) -> Result<PtyScreenResult, RpcError> {
+    slot.with_live(|run| {
+        let mut lines = run.term.screen_lines();
+        if let Some(n) = p.lines {
+            let keep = (n as usize).min(lines.len());
+            lines.drain(..lines.len() - keep);
+        }
+        let (cols, rows) = run.term.size();
+        let cursor = run.term.cursor();
+        Ok(PtyScreenResult {
+            slot_id: slot.spec.id.clone(),
+            state: wire::state(run.term.state()),
+            screen: lines.join("\n"),
+            cols,
+            rows,
+            cursor: cursor.visible.then_some(cat::CursorPos {
+                row: cursor.row,
+                col: cursor.col,
+            }),
+        })
+    })
+}
+
+/// `mission_pty_confirm`.
+pub async fn confirm(slot: &Slot, p: PtyConfirmParams) -> Result<PtyConfirmResult, RpcError> {
+    let (info, index, _) = slot_turns::confirm(slot, p.response)?;
+    let answered = info.clone();
+    wait_for(slot, SETTLE_REPORT, move |state, slot| {
+        let inner = slot.lock();
+        let now = inner.run.as_ref().and_then(|r| r.term.confirm());
+        state != State::Confirming || !slot_turns::same_dialog(now, Some(&answered))
+    })
+    .await;
+    Ok(PtyConfirmResult {
+        slot_id: slot.spec.id.clone(),
+        chosen: wire::option(&info.options[index]),
+        state: slot_state(slot).0,
+    })
+}
+
+/// `mission_pty_interrupt`.
+pub async fn interrupt(slot: &Slot) -> Result<SlotStateResult, RpcError> {
+    slot.interrupt()?;
+    wait_for(slot, SETTLE_REPORT, |state, _| !state.is_working()).await;
+    if let Some(state) = slot.state().filter(|s| !s.is_working()) {
+        // The turn ends here; a send waiting on it returns now.
+        slot_turns::close_turn(slot, None, state);
+    }
+    Ok(SlotStateResult {
+        slot_id: slot.spec.id.clone(),
+        state: slot_state(slot).0,
+    })
+}
+
+/// `mission_pty_kill`.
+pub async fn kill(slot: &Slot) -> Result<PtyKillResult, RpcError> {
+    let alive = slot.lock().run.as_ref().is_some_and(|r| r.is_alive());
+    if !alive {
+        return Ok(PtyKillResult {
+            slot_id: slot.spec.id.clone(),
+            was_running: false,
+            exit_code: None,
+        });
+    }
+    let exit_code = match slot.kill(KILL_GRACE).await {
+        Ok(code) => code,
+        // It exited by itself between the check and the signal.
+        Err(e) if e.kind() == Some(missiond_core::ipc::ErrorCode::SlotNotRunning) => None,
+        Err(e) => return Err(e),
+    };
+    Ok(PtyKillResult {
+        slot_id: slot.spec.id.clone(),
+        was_running: true,
+        exit_code,
+    })
+}
+
+/// `mission_pty_status`.
+pub fn status(slot: &Slot) -> PtyStatusResult {
+    let (state, since) = slot_state(slot);
+    let inner = slot.lock();
+    let run = inner.run.as_ref();
+    let live = run.filter(|r| r.is_alive());
+    PtyStatusResult {
+        slot_id: slot.spec.id.clone(),
+        state,
+        since: rfc3339(since.unwrap_or(slot.ctx.started_at)),
+        status_bar: live.and_then(|r| r.term.status()).map(wire::status_bar),
+        dialog: live.and_then(|r| r.term.confirm()).map(wire::dialog),
+        pid: live.and_then(|r| r.pty.pid()),
+        session_id: run.and_then(|r| r.session_id.clone()),
+        cwd: slot.spec.config.cwd.display().to_string(),
+        role: slot.spec.config.role.clone(),
+    }
+}
+
+/// `mission_pty_history`.
+pub fn history(slot: &Slot, p: &PtyHistoryParams) -> Result<PtyHistoryResult, RpcError> {
+    let limit = p.limit.unwrap_or(cat::HISTORY_LIMIT_DEFAULT).clamp(1, 1000);
+    let turns = slot
+        .ctx
+        .records
+        .history(&slot.spec.id, limit)
+        .map_err(|e| e.to_rpc())?;
+    Ok(PtyHistoryResult {
+        slot_id: slot.spec.id.clone(),
+        turns,
+    })
+}
+
+/// `mission_pty_logs`: the latest log of the slot.
+pub fn logs(slot: &Slot, p: &PtyLogsParams) -> Result<PtyLogsResult, RpcError> {
+    let max = p
+        .tail_bytes
+        .unwrap_or(cat::LOGS_TAIL_DEFAULT_BYTES)
+        .clamp(1, cat::LOGS_TAIL_MAX_BYTES) as usize;
+    let Some(path) = pty_log::list_logs(&slot.ctx.logs_dir, &slot.spec.id).pop() else {
+        return Err(
+            RpcError::slot_not_running(&slot.spec.id).with_data(serde_json::json!({
+                "slotId": slot.spec.id,
+                "reason": "no log yet: the slot has never run",
+            })),
+        );
+    };
+    let raw = std::fs::read_to_string(&path)
+        .map_err(|e| RpcError::internal(format!("reading {}: {e}", path.display())))?;
+    let text = log_text::strip_controls(&log_text::output_bytes(&raw));
+    let (tail, truncated) = log_text::tail(&text, max);
+    Ok(PtyLogsResult {
+        slot_id: slot.spec.id.clone(),
+        path: path.display().to_string(),
+        text: tail.to_string(),
+        truncated,
+        total_bytes: raw.len() as u64,
+    })
+}

@@ -1,0 +1,128 @@
+//! `missiond` with no subcommand: set up the home folder, take the lock, open the store,
+//! load the slots, serve IPC until SIGTERM/SIGINT, then end every slot and flush.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use missiond_core::ipc::{ServerConfig, serve};
+use missiond_core::paths::{DaemonLock, Paths};
+
+use super::context::Ctx;
+use super::handlers::Handlers;
+use super::records::Records;
+use super::slot_config;
+use super::supervisor::Supervisor;
+
+/// Run the daemon in the foreground until a signal; returns the exit code.
+pub fn run() -> Result<i32> {
+    let paths = Paths::from_env()?;
+    init_tracing(&paths.log_level);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(serve_until_signal(paths))?;
+    Ok(0)
+}
+
+fn init_tracing(level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// A folder only its owner can enter.
+fn private_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        .with_context(|| format!("making {} private", dir.display()))
+}
+
+async fn serve_until_signal(paths: Paths) -> Result<()> {
+    private_dir(&paths.home)?;
+    let _lock = DaemonLock::acquire(&paths.lock_path)?;
+    let logs_dir = paths.logs_dir.clone();
+    let run_dir = paths.home.join("run");
+    private_dir(&logs_dir)?;
+    private_dir(&run_dir)?;
+    if let Some(parent) = paths.db_path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
+    }
+    let records = Records::open(&paths.db_path)
+        .with_context(|| format!("opening the store {}", paths.db_path.display()))?;
+
+    let loaded = slot_config::load(&paths.slots_config);
+    let exe = std::env::current_exe().context("finding this program's path")?;
+    let listener = paths
+        .ipc_endpoint
+        .listen()
+        .await
+        .with_context(|| format!("listening on {}", paths.ipc_endpoint))?;
+    let endpoint_text = listener.endpoint().to_string();
+    let mut ctx = Ctx::new(
+        paths.home.clone(),
+        logs_dir,
+        run_dir,
+        endpoint_text.clone(),
+        exe,
+        records,
+    );
+    ctx.config_error = loaded.error.clone();
+    let ctx = Arc::new(ctx);
+    let supervisor = Arc::new(Supervisor::new(Arc::clone(&ctx), loaded.specs));
+
+    let count = supervisor.slots().count();
+    eprintln!(
+        "missiond: listening on {endpoint_text} (home {}, {count} slot{})",
+        paths.home.display(),
+        if count == 1 { "" } else { "s" }
+    );
+    if let Some(error) = &loaded.error {
+        eprintln!("missiond: {error}");
+    } else if count == 0 {
+        eprintln!(
+            "missiond: no slots configured; add some to {} (slots: [{{id: coder-1, cwd: /path/to/project}}])",
+            paths.slots_config.display()
+        );
+    }
+    for slot in supervisor.slots().filter(|s| s.spec.config.autostart) {
+        if let Err(e) = slot.spawn() {
+            eprintln!("missiond: slot {}: {}", slot.spec.id, e.message);
+        }
+    }
+
+    let handlers = Arc::new(Handlers::new(Arc::clone(&supervisor)));
+    serve(
+        listener,
+        handlers,
+        ServerConfig::default(),
+        shutdown_signal(),
+    )
+    .await;
+    tracing::info!("shutting down");
+    supervisor.shutdown().await;
+    eprintln!("missiond: stopped");
+    Ok(())
+}
+
+/// Resolves on SIGTERM or SIGINT.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::error!("cannot listen for signals; stop the daemon with SIGKILL");
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+}

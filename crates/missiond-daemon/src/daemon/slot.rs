@@ -1,0 +1,327 @@
+//! One configured slot and, while it runs, its process: the PTY, the screen reader, the
+//! PTY log, the current turn. Operations lock the slot briefly; waiting happens on a
+//! change counter ([`Slot::subscribe`]) that the slot's I/O task bumps.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime};
+
+use missiond_core::config::slots::SlotConfig;
+use missiond_core::ipc::RpcError;
+use semantic_terminal::{Config as TermConfig, SemanticTerminal, State};
+use tokio::sync::watch;
+
+use super::context::Ctx;
+use super::hooks;
+use super::pty::{self, PtyProcess, PtySpec};
+use super::pty_log::{self, PtyLog};
+use super::transcript::{self, TranscriptCursor};
+use super::turn::Turn;
+
+/// Variables an orchestrating Claude Code sets for its own children; a slot's Claude Code
+/// must not take itself for one of them.
+const INHERITED_CLAUDE_ENV: &[&str] = &[
+    "CLAUDECODE",
+    "CLAUDE_CODE_ENTRYPOINT",
+    "CLAUDE_CODE_SSE_PORT",
+];
+
+/// A configured slot, as the runtime sees it.
+#[derive(Debug, Clone)]
+pub struct SlotSpec {
+    /// Its entry in slots.yaml.
+    pub config: SlotConfig,
+    /// The program is Claude Code: the daemon adds its session id, permission mode and
+    /// hook settings, and reads its transcript.
+    pub claude: bool,
+    /// The slot's id (from `config`, kept at hand: every log line and error names it).
+    pub id: String,
+}
+
+/// The process side of a slot, from spawn until the next spawn (kept after exit so its
+/// final screen and exit code stay readable).
+pub struct Run {
+    pub pty: PtyProcess,
+    pub term: SemanticTerminal,
+    /// Time zero of the screen reader and the PTY log.
+    pub origin: Instant,
+    pub started_at: SystemTime,
+    pub session_id: Option<String>,
+    /// Where the transcript may be; a `SessionStart` hook names the real one.
+    pub transcript: Vec<PathBuf>,
+    pub log: Option<PtyLog>,
+    /// `Some` once the process has exited: its code (`None` inside: killed by a signal).
+    pub exit: Option<Option<i32>>,
+    pub exited_at: Option<SystemTime>,
+    /// The daemon ended the process (kill or shutdown), as opposed to it exiting.
+    pub killed: bool,
+    pub turn: Option<Turn>,
+    pub next_seq: u64,
+    /// The folder-trust dialog was already answered for this run.
+    pub trust_answered: bool,
+    /// Store row of this run.
+    pub record_id: Option<i64>,
+}
+
+impl Run {
+    /// Seconds since the run began: the screen reader's clock.
+    pub fn now(&self) -> f64 {
+        self.origin.elapsed().as_secs_f64()
+    }
+
+    /// Whether the process is still alive.
+    pub fn is_alive(&self) -> bool {
+        self.exit.is_none()
+    }
+
+    /// A cursor at the transcript's current end.
+    pub fn transcript_cursor(&self) -> TranscriptCursor {
+        TranscriptCursor::at_end(self.transcript.clone())
+    }
+}
+
+/// Slot state guarded by one lock.
+#[derive(Default)]
+pub struct Inner {
+    pub run: Option<Run>,
+    /// A send is in progress (it holds the slot until its turn ends or it times out).
+    pub sending: bool,
+}
+
+/// A configured slot.
+pub struct Slot {
+    pub spec: SlotSpec,
+    pub ctx: Arc<Ctx>,
+    inner: Mutex<Inner>,
+    changed: watch::Sender<u64>,
+}
+
+impl Slot {
+    /// A configured, not yet running slot.
+    pub fn new(spec: SlotSpec, ctx: Arc<Ctx>) -> Arc<Self> {
+        Arc::new(Slot {
+            spec,
+            ctx,
+            inner: Mutex::new(Inner::default()),
+            changed: watch::channel(0).0,
+        })
+    }
+
+    /// The slot's state, locked. Never held across an `.await`.
+    pub fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock leaves consistent-enough data; keep serving.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Wake everyone waiting on this slot.
+    pub fn notify(&self) {
+        self.changed.send_modify(|v| *v = v.wrapping_add(1));
+    }
+
+    /// A receiver that wakes on every change.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changed.subscribe()
+    }
+
+    /// Start the slot's process. Returns false, doing nothing, when it already runs.
+    pub fn spawn(self: &Arc<Self>) -> Result<bool, RpcError> {
+        if self.ctx.is_shutting_down() {
+            return Err(shutting_down());
+        }
+        let mut inner = self.lock();
+        if inner.run.as_ref().is_some_and(Run::is_alive) {
+            return Ok(false);
+        }
+        let spawn_failed = |what: String| {
+            RpcError::new(
+                missiond_core::ipc::ErrorCode::SpawnFailed,
+                format!("slot `{}`: {what}", self.spec.id),
+            )
+            .with_data(serde_json::json!({"slotId": self.spec.id}))
+        };
+        let session_id = self.spec.claude.then(|| uuid::Uuid::new_v4().to_string());
+        let pty_spec = self
+            .pty_spec(session_id.as_deref())
+            .map_err(|e| spawn_failed(format!("{e:#}")))?;
+        let (process, streams) =
+            pty::spawn(&pty_spec).map_err(|e| spawn_failed(format!("{e:#}")))?;
+        let mut command = vec![pty_spec.program.clone()];
+        command.extend(pty_spec.args.iter().cloned());
+        let log = match PtyLog::create(
+            &self.ctx.logs_dir,
+            &self.spec.id,
+            command,
+            self.spec.config.cols,
+            self.spec.config.rows,
+            pty_log::DEFAULT_MAX_BYTES,
+        ) {
+            Ok(log) => Some(log),
+            Err(e) => {
+                tracing::warn!(slot = %self.spec.id, "no PTY log: {e:#}");
+                None
+            }
+        };
+        let transcript = match (&session_id, transcript::config_dir(&self.spec.config.env)) {
+            (Some(id), Some(dir)) => transcript::candidate_paths(&dir, &self.spec.config.cwd, id),
+            _ => Vec::new(),
+        };
+        let pid = process.pid();
+        let record_id = self.ctx.records.session_started(
+            &self.spec.id,
+            &self.spec.config.role,
+            session_id.as_deref(),
+            pid,
+            &self.spec.config.cwd,
+        );
+        tracing::info!(slot = %self.spec.id, pid, session = ?session_id, "slot started");
+        inner.run = Some(Run {
+            pty: process,
+            term: SemanticTerminal::new(
+                self.spec.config.cols,
+                self.spec.config.rows,
+                TermConfig::default(),
+            ),
+            origin: Instant::now(),
+            started_at: SystemTime::now(),
+            session_id,
+            transcript,
+            log,
+            exit: None,
+            exited_at: None,
+            killed: false,
+            turn: None,
+            next_seq: 1,
+            trust_answered: false,
+            record_id,
+        });
+        inner.sending = false;
+        drop(inner);
+        tokio::spawn(super::slot_task::drive(Arc::clone(self), streams));
+        self.notify();
+        Ok(true)
+    }
+
+    /// The command line, environment and hook settings for one run.
+    fn pty_spec(&self, session_id: Option<&str>) -> anyhow::Result<PtySpec> {
+        let config = &self.spec.config;
+        let mut args = config.args.clone();
+        let mut env = vec![
+            ("TERM".to_string(), "xterm-256color".to_string()),
+            ("COLORTERM".to_string(), "truecolor".to_string()),
+        ];
+        env.extend(config.env.iter().map(|(k, v)| (k.clone(), v.clone())));
+        env.push((hooks::SLOT_ENV.to_string(), self.spec.id.clone()));
+        env.push((
+            "MISSION_IPC_ENDPOINT".to_string(),
+            self.ctx.endpoint.clone(),
+        ));
+        if let Some(session_id) = session_id {
+            std::fs::create_dir_all(&self.ctx.run_dir)?;
+            let settings_path = self
+                .ctx
+                .run_dir
+                .join(format!("{}-settings.json", self.spec.id));
+            let settings = hooks::settings_json(&self.ctx.exe, &self.spec.id, &self.ctx.endpoint);
+            std::fs::write(&settings_path, serde_json::to_vec_pretty(&settings)?)?;
+            args.extend([
+                "--session-id".to_string(),
+                session_id.to_string(),
+                "--permission-mode".to_string(),
+                config.permission_mode.as_str().to_string(),
+                "--settings".to_string(),
+                settings_path.to_string_lossy().into_owned(),
+            ]);
+        }
+        Ok(PtySpec {
+            program: config.command.clone(),
+            args,
+            cwd: config.cwd.clone(),
+            env,
+            env_remove: INHERITED_CLAUDE_ENV.iter().map(|s| s.to_string()).collect(),
+            cols: config.cols,
+            rows: config.rows,
+        })
+    }
+
+    /// Run `f` on the live process, or fail with "not running".
+    pub fn with_live<T>(
+        &self,
+        f: impl FnOnce(&mut Run) -> Result<T, RpcError>,
+    ) -> Result<T, RpcError> {
+        let mut inner = self.lock();
+        match inner.run.as_mut() {
+            Some(run) if run.is_alive() => f(run),
+            _ => Err(RpcError::slot_not_running(&self.spec.id)),
+        }
+    }
+
+    /// Write bytes to the live process.
+    pub fn write(&self, bytes: &[u8]) -> Result<(), RpcError> {
+        self.with_live(|run| {
+            run.pty
+                .write(bytes)
+                .map_err(|e| RpcError::internal(format!("slot `{}`: {e:#}", self.spec.id)))
+        })
+    }
+
+    /// Interrupt the current work: Escape for Claude Code, Ctrl+C for anything else.
+    pub fn interrupt(&self) -> Result<(), RpcError> {
+        self.write(if self.spec.claude { b"\x1b" } else { b"\x03" })
+    }
+
+    /// End the slot's process group: SIGTERM, then SIGKILL after `grace`. Returns the
+    /// exit code (`None`: ended by a signal).
+    pub async fn kill(&self, grace: Duration) -> Result<Option<i32>, RpcError> {
+        self.with_live(|run| {
+            run.killed = true;
+            run.pty.signal_group(libc::SIGTERM);
+            // Claude Code asks before quitting on a single signal; HUP ends it at once.
+            run.pty.signal_group(libc::SIGHUP);
+            Ok(())
+        })?;
+        if let Some(code) = self.wait_exit(grace).await {
+            return Ok(code);
+        }
+        self.with_live(|run| {
+            run.pty.signal_group(libc::SIGKILL);
+            Ok(())
+        })
+        .ok();
+        self.wait_exit(grace).await.ok_or_else(|| {
+            RpcError::internal(format!(
+                "slot `{}` did not exit after SIGKILL",
+                self.spec.id
+            ))
+        })
+    }
+
+    /// Wait up to `limit` for the process to exit; its exit code when it did.
+    async fn wait_exit(&self, limit: Duration) -> Option<Option<i32>> {
+        let mut rx = self.subscribe();
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            if let Some(code) = self.lock().run.as_ref().and_then(|r| r.exit) {
+                return Some(code);
+            }
+            if tokio::time::timeout_at(deadline, rx.changed())
+                .await
+                .is_err()
+            {
+                return None;
+            }
+        }
+    }
+
+    /// The announced screen state, `None` when the slot never ran.
+    pub fn state(&self) -> Option<State> {
+        self.lock().run.as_ref().map(|r| r.term.state())
+    }
+}
+
+/// The error for new work during shutdown.
+pub fn shutting_down() -> RpcError {
+    RpcError::new(
+        missiond_core::ipc::ErrorCode::ShuttingDown,
+        "missiond is shutting down",
+    )
+}

@@ -1,0 +1,185 @@
+//! The I/O task of a running slot: feeds PTY output to the screen reader and the PTY log,
+//! writes the terminal's replies back, answers folder trust when the slot is trusted, and
+//! ends turns that the screen shows as settled when no `Stop` hook came. It sleeps until
+//! output arrives or the next deadline (the reader's debounce, a turn's settle grace):
+//! an idle slot has no timer at all.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use semantic_terminal::recording::Entry;
+use semantic_terminal::{DialogKind, OptionMeaning, SessionEvent, State};
+
+use super::pty::PtyStreams;
+use super::slot::{Run, Slot};
+
+/// How long to keep reading output after the process exited (children may still hold
+/// the terminal open; the reader then never sees EOF).
+const DRAIN_AFTER_EXIT: Duration = Duration::from_millis(500);
+
+/// Run until the slot's process has exited.
+pub async fn drive(slot: Arc<Slot>, streams: PtyStreams) {
+    let PtyStreams {
+        mut output,
+        mut exit,
+    } = streams;
+    let mut output_open = true;
+    loop {
+        let wake = next_wakeup(&slot);
+        let sleep = async {
+            match wake {
+                Some(at) => tokio::time::sleep_until(at.into()).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            chunk = output.recv(), if output_open => match chunk {
+                Some(bytes) => on_output(&slot, &bytes),
+                None => output_open = false,
+            },
+            code = &mut exit => {
+                let drain = async {
+                    while let Some(bytes) = output.recv().await {
+                        on_output(&slot, &bytes);
+                    }
+                };
+                let _ = tokio::time::timeout(DRAIN_AFTER_EXIT, drain).await;
+                on_exit(&slot, code.unwrap_or(None));
+                return;
+            }
+            () = sleep => on_tick(&slot),
+        }
+    }
+}
+
+/// The earliest of the reader's deadline and the turn's settle deadline.
+fn next_wakeup(slot: &Slot) -> Option<Instant> {
+    let inner = slot.lock();
+    let run = inner.run.as_ref()?;
+    let term = run
+        .term
+        .next_deadline()
+        .map(|t| run.origin + Duration::from_secs_f64(t.max(0.0)));
+    let settle = run.turn.as_ref().and_then(|t| t.settle_deadline());
+    match (term, settle) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn on_output(slot: &Slot, bytes: &[u8]) {
+    {
+        let mut inner = slot.lock();
+        let Some(run) = inner.run.as_mut() else {
+            return;
+        };
+        let t = run.now();
+        if let Some(log) = run.log.as_mut() {
+            let entry = Entry::Output {
+                t,
+                bytes: bytes.to_vec(),
+            };
+            if let Err(e) = log.append(&entry) {
+                tracing::warn!(slot = %slot.spec.id, "PTY log stopped: {e:#}");
+                run.log = None;
+            }
+        }
+        run.term.feed(t, bytes);
+        after_screen_change(slot, run);
+    }
+    slot.notify();
+}
+
+fn on_tick(slot: &Slot) {
+    {
+        let mut inner = slot.lock();
+        let Some(run) = inner.run.as_mut() else {
+            return;
+        };
+        let t = run.now();
+        run.term.advance(t);
+        after_screen_change(slot, run);
+    }
+    slot.notify();
+}
+
+fn on_exit(slot: &Slot, code: Option<i32>) {
+    {
+        let mut inner = slot.lock();
+        let Some(run) = inner.run.as_mut() else {
+            return;
+        };
+        let t = run.now();
+        run.term.mark_exited(t);
+        let _ = run.term.drain_events();
+        if let Some(log) = run.log.as_mut() {
+            let _ = log.append(&Entry::Exit { t, code });
+        }
+        run.log = None;
+        run.exit = Some(code);
+        run.exited_at = Some(SystemTime::now());
+        if let Some(turn) = run.turn.as_mut().filter(|t| t.is_open()) {
+            turn.finish_from_transcript(State::Exited);
+            slot.ctx.records.turn_finished(turn);
+        }
+        if let Some(id) = run.record_id {
+            slot.ctx.records.session_ended(id, code, run.killed);
+        }
+        tracing::info!(slot = %slot.spec.id, ?code, "slot exited");
+    }
+    slot.notify();
+}
+
+/// Replies, events and turn bookkeeping after the screen changed or time passed.
+fn after_screen_change(slot: &Slot, run: &mut Run) {
+    let replies = run.term.take_replies();
+    if !replies.is_empty() {
+        let _ = run.pty.write(&replies);
+    }
+    for timed in run.term.drain_events() {
+        match timed.event {
+            SessionEvent::ConfirmRequired { info, .. } if info.kind.is_startup() => {
+                on_startup_dialog(slot, run, &info);
+            }
+            SessionEvent::StateChange {
+                new_state,
+                prev_state,
+            } => {
+                tracing::debug!(slot = %slot.spec.id, %prev_state, %new_state, "state");
+            }
+            _ => {}
+        }
+    }
+    let state = run.term.state();
+    let now = Instant::now();
+    if let Some(turn) = run.turn.as_mut() {
+        turn.on_state(state, now);
+        if turn.settle_deadline().is_some_and(|d| d <= now) {
+            turn.finish_from_transcript(state);
+            tracing::debug!(slot = %slot.spec.id, "turn ended by the screen (no Stop hook)");
+            slot.ctx.records.turn_finished(turn);
+        }
+    }
+}
+
+/// Folder trust is accepted only for slots configured `trusted: true`; every other
+/// start-up dialog waits for a person or the orchestrator.
+fn on_startup_dialog(slot: &Slot, run: &mut Run, info: &semantic_terminal::ConfirmInfo) {
+    if info.kind == DialogKind::FolderTrust && slot.spec.config.trusted && !run.trust_answered {
+        let keys = info
+            .find(OptionMeaning::Yes)
+            .and_then(|index| info.keys_for(index));
+        if let Some(keys) = keys {
+            run.trust_answered = true;
+            let _ = run.pty.write(&keys);
+            tracing::info!(slot = %slot.spec.id, "accepted folder trust (slot is trusted)");
+            return;
+        }
+    }
+    tracing::info!(
+        slot = %slot.spec.id,
+        kind = ?info.kind,
+        title = %info.title,
+        "start-up dialog waits for an answer (mission_pty_confirm)"
+    );
+}

@@ -1,0 +1,440 @@
+//! Prompts and dialogs: typing a prompt and waiting for its turn to end, answering the
+//! open dialog by meaning, and following Claude Code's hook events.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use missiond_core::catalogue::ConfirmResponse;
+use missiond_core::ipc::{ErrorCode, RpcError};
+use semantic_terminal::{ConfirmInfo, OptionMeaning, State};
+use serde_json::json;
+use tokio::time::Instant;
+
+use super::hooks::HookEvent;
+use super::slot::{Slot, shutting_down};
+use super::transcript::{self, TurnRecord};
+use super::turn::{Outcome, Turn};
+
+/// Pause between typing a prompt and pressing Enter, so Claude Code reads the Enter as a
+/// key press and not as part of pasted text.
+const SUBMIT_DELAY: Duration = Duration::from_millis(150);
+
+/// How a wait for a turn ended.
+#[derive(Debug, Clone)]
+pub struct TurnWait {
+    /// The slot's state at the end of the wait.
+    pub state: State,
+    /// Set when the turn ended.
+    pub outcome: Option<Outcome>,
+    /// The open dialog, when the wait ended because one opened.
+    pub dialog: Option<ConfirmInfo>,
+    /// The time allowed ran out first.
+    pub timed_out: bool,
+    /// What the transcript holds of an unfinished turn (answer so far, tools).
+    pub partial: TurnRecord,
+}
+
+/// The bytes that type `text`: bracketed paste when it has several lines, so the newlines
+/// do not submit early.
+pub fn typed(text: &str) -> Vec<u8> {
+    let text = text.replace("\r\n", "\n");
+    if text.contains('\n') {
+        let mut bytes = b"\x1b[200~".to_vec();
+        bytes.extend_from_slice(text.as_bytes());
+        bytes.extend_from_slice(b"\x1b[201~");
+        bytes
+    } else {
+        text.into_bytes()
+    }
+}
+
+/// Clears the slot's "send in progress" mark however the send ends.
+struct SendingMark<'a>(&'a Slot);
+
+impl Drop for SendingMark<'_> {
+    fn drop(&mut self) {
+        self.0.lock().sending = false;
+    }
+}
+
+/// Type `text`, press Enter, and wait until the turn ends, a dialog opens, or `timeout`.
+pub async fn send(slot: &Arc<Slot>, text: &str, timeout: Duration) -> Result<TurnWait, RpcError> {
+    if slot.ctx.is_shutting_down() {
+        return Err(shutting_down());
+    }
+    let deadline = Instant::now() + timeout;
+    if slot.spec.claude {
+        wait_until_ready(slot, deadline).await?;
+    }
+    let seq = {
+        let mut inner = slot.lock();
+        let sending = inner.sending;
+        let Some(run) = inner.run.as_mut().filter(|r| r.is_alive()) else {
+            return Err(RpcError::slot_not_running(&slot.spec.id));
+        };
+        let state = run.term.state();
+        if let Some(turn) = run.turn.as_mut().filter(|t| t.is_stale()) {
+            // Typed but never taken up (a lost Enter, a prompt Claude Code ignored):
+            // do not let it hold the slot forever.
+            turn.finish_from_transcript(state);
+            slot.ctx.records.turn_finished(turn);
+        }
+        let busy = sending
+            || run.turn.as_ref().is_some_and(Turn::is_open)
+            || (slot.spec.claude
+                && (state.is_working() || matches!(state, State::Confirming | State::Starting)));
+        if busy {
+            return Err(RpcError::slot_busy(&slot.spec.id, state.as_str()));
+        }
+        run.pty
+            .write(&typed(text))
+            .map_err(|e| RpcError::internal(format!("slot `{}`: {e:#}", slot.spec.id)))?;
+        let seq = run.next_seq;
+        run.next_seq += 1;
+        let mut turn = Turn::new(seq, run.transcript_cursor());
+        turn.record_id =
+            slot.ctx
+                .records
+                .turn_started(&slot.spec.id, run.record_id, text, turn.started_at);
+        run.turn = Some(turn);
+        inner.sending = true;
+        seq
+    };
+    let _mark = SendingMark(slot);
+    // Enter goes out even if this call is cancelled meanwhile (client gone): a typed,
+    // unsubmitted prompt would leave the input box in a state nobody expects.
+    let submit = {
+        let slot = Arc::clone(slot);
+        tokio::spawn(async move {
+            tokio::time::sleep(SUBMIT_DELAY).await;
+            slot.write(b"\r")
+        })
+    };
+    submit
+        .await
+        .map_err(|e| RpcError::internal(format!("submitting the prompt: {e}")))??;
+    let waited = wait_turn(slot, seq, deadline, None).await;
+    if waited.timed_out && !slot.spec.claude {
+        // Other programs have no turns to end: the line was typed, and that is all.
+        close_turn(slot, Some(seq), waited.state);
+    }
+    Ok(waited)
+}
+
+/// End the open turn (`seq`, or whichever is open) now, with whatever the transcript
+/// holds, and record it.
+pub fn close_turn(slot: &Slot, seq: Option<u64>, state: State) {
+    let mut inner = slot.lock();
+    let Some(turn) = inner
+        .run
+        .as_mut()
+        .and_then(|r| r.turn.as_mut())
+        .filter(|t| seq.is_none_or(|s| s == t.seq) && t.is_open())
+    else {
+        return;
+    };
+    turn.finish_from_transcript(state);
+    slot.ctx.records.turn_finished(turn);
+    drop(inner);
+    slot.notify();
+}
+
+/// How long the screen may lag behind a turn that hooks already reported finished.
+const SCREEN_CATCH_UP: Duration = Duration::from_secs(3);
+
+/// Wait (bounded by `deadline`) for the screen to be ready for a prompt: Claude Code
+/// draws nothing readable for a moment after spawn, and after a `Stop` hook the screen
+/// may still show the spinner for a moment.
+async fn wait_until_ready(slot: &Slot, deadline: Instant) -> Result<(), RpcError> {
+    let mut rx = slot.subscribe();
+    let catch_up = (Instant::now() + SCREEN_CATCH_UP).min(deadline);
+    loop {
+        let (state, turn_open) = {
+            let inner = slot.lock();
+            let Some(run) = inner.run.as_ref().filter(|r| r.is_alive()) else {
+                return Err(RpcError::slot_not_running(&slot.spec.id));
+            };
+            (
+                run.term.state(),
+                run.turn.as_ref().is_some_and(Turn::is_open),
+            )
+        };
+        let lagging = state.is_working() && !turn_open && Instant::now() < catch_up;
+        if state != State::Starting && !lagging {
+            return Ok(());
+        }
+        if tokio::time::timeout_at(deadline, rx.changed())
+            .await
+            .is_err()
+        {
+            return Err(RpcError::slot_busy(&slot.spec.id, state.as_str()));
+        }
+    }
+}
+
+/// Wait for turn `seq` to end, a dialog to open (other than `answered`, the one just
+/// answered), or `deadline`.
+pub async fn wait_turn(
+    slot: &Slot,
+    seq: u64,
+    deadline: Instant,
+    answered: Option<ConfirmInfo>,
+) -> TurnWait {
+    let mut rx = slot.subscribe();
+    let mut dialog_gone = answered.is_none();
+    loop {
+        {
+            let inner = slot.lock();
+            let Some(run) = inner.run.as_ref() else {
+                return TurnWait {
+                    state: State::Exited,
+                    outcome: None,
+                    dialog: None,
+                    timed_out: false,
+                    partial: TurnRecord::default(),
+                };
+            };
+            let state = run.term.state();
+            let dialog = run.term.confirm().cloned();
+            let outcome = run
+                .turn
+                .as_ref()
+                .filter(|t| t.seq == seq)
+                .and_then(|t| t.outcome.clone());
+            if outcome.is_some() || !run.is_alive() {
+                return TurnWait {
+                    state,
+                    outcome,
+                    dialog: None,
+                    timed_out: false,
+                    partial: TurnRecord::default(),
+                };
+            }
+            if state != State::Confirming || !same_dialog(dialog.as_ref(), answered.as_ref()) {
+                dialog_gone = true;
+            }
+            if state == State::Confirming && dialog_gone && dialog.is_some() {
+                let partial = run
+                    .turn
+                    .as_ref()
+                    .map(|t| transcript::summarize(&t.cursor.clone().read_since()))
+                    .unwrap_or_default();
+                return TurnWait {
+                    state,
+                    outcome: None,
+                    dialog,
+                    timed_out: false,
+                    partial,
+                };
+            }
+        }
+        if tokio::time::timeout_at(deadline, rx.changed())
+            .await
+            .is_err()
+        {
+            let state = slot.state().unwrap_or(State::Exited);
+            return TurnWait {
+                state,
+                outcome: None,
+                dialog: None,
+                timed_out: true,
+                partial: TurnRecord::default(),
+            };
+        }
+    }
+}
+
+/// Whether two readings show the same dialog (the selection marker and redraw details
+/// may differ between readings).
+pub fn same_dialog(a: Option<&ConfirmInfo>, b: Option<&ConfirmInfo>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => {
+            a.kind == b.kind
+                && a.title == b.title
+                && a.command == b.command
+                && a.target == b.target
+                && a.question == b.question
+        }
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+/// Which option `response` chooses in `info`, checked against the parsed dialog.
+pub fn choose(info: &ConfirmInfo, response: ConfirmResponse) -> Result<usize, RpcError> {
+    let index = match response {
+        ConfirmResponse::Yes => info.find(OptionMeaning::Yes),
+        ConfirmResponse::Always => info.find(OptionMeaning::YesAlways),
+        ConfirmResponse::No => info.find(OptionMeaning::No),
+        ConfirmResponse::Option(n) => {
+            let numbered = info.options.iter().position(|o| o.number == Some(n));
+            // Unnumbered menus: count from 1 in screen order.
+            let all_unnumbered = info.options.iter().all(|o| o.number.is_none());
+            numbered.or_else(|| {
+                (all_unnumbered && n >= 1 && (n as usize) <= info.options.len())
+                    .then(|| n as usize - 1)
+            })
+        }
+    };
+    index.ok_or_else(|| {
+        let options: Vec<_> = info
+            .options
+            .iter()
+            .map(|o| json!({"number": o.number, "label": o.label, "meaning": o.meaning}))
+            .collect();
+        let asked = serde_json::to_value(response).unwrap_or_default();
+        RpcError::new(
+            ErrorCode::InvalidChoice,
+            format!(
+                "the open dialog ({}) has no option for {asked}; its options: {}",
+                info.title.trim(),
+                info.options
+                    .iter()
+                    .map(|o| o.label.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            ),
+        )
+        .with_data(json!({"response": asked, "options": options}))
+    })
+}
+
+/// Answer the open dialog. Returns the dialog as it was and the chosen option's index,
+/// and the current turn's number (to wait on).
+pub fn confirm(
+    slot: &Slot,
+    response: ConfirmResponse,
+) -> Result<(ConfirmInfo, usize, Option<u64>), RpcError> {
+    slot.with_live(|run| {
+        let Some(info) = run.term.confirm().cloned() else {
+            return Err(RpcError::no_dialog_open(&slot.spec.id));
+        };
+        let index = choose(&info, response)?;
+        let keys = info
+            .keys_for(index)
+            .ok_or_else(|| RpcError::internal("chosen option vanished"))?;
+        run.pty
+            .write(&keys)
+            .map_err(|e| RpcError::internal(format!("slot `{}`: {e:#}", slot.spec.id)))?;
+        if info.kind.is_startup() {
+            run.trust_answered = true;
+        }
+        let seq = run.turn.as_ref().filter(|t| t.is_open()).map(|t| t.seq);
+        Ok((info, index, seq))
+    })
+}
+
+/// Follow one hook event from the slot's Claude Code.
+pub fn on_hook(slot: &Slot, event: &HookEvent) {
+    {
+        let mut inner = slot.lock();
+        let Some(run) = inner.run.as_mut().filter(|r| r.is_alive()) else {
+            tracing::debug!(slot = %slot.spec.id, event = %event.event, "hook for a stopped slot");
+            return;
+        };
+        let state = run.term.state();
+        match event.event.as_str() {
+            "SessionStart" => {
+                if let Some(path) = event.field("transcript_path") {
+                    let path = std::path::PathBuf::from(path);
+                    run.transcript.retain(|p| p != &path);
+                    run.transcript.insert(0, path.clone());
+                    if let Some(turn) = run.turn.as_mut() {
+                        turn.cursor.prefer(path);
+                    }
+                }
+                if let Some(id) = event.field("session_id")
+                    && run.session_id.as_deref() != Some(id)
+                {
+                    run.session_id = Some(id.to_string());
+                    if let Some(row) = run.record_id {
+                        slot.ctx.records.session_id_changed(row, id);
+                    }
+                }
+            }
+            "UserPromptSubmit" => {
+                if let Some(turn) = run.turn.as_mut().filter(|t| t.is_open()) {
+                    turn.began = true;
+                }
+            }
+            "PreToolUse" => {
+                if let Some(turn) = run.turn.as_mut().filter(|t| t.is_open()) {
+                    turn.began = true;
+                    if let Some(tool) = event.field("tool_name") {
+                        let input = event.payload.get("tool_input");
+                        turn.hook_tools
+                            .push(super::transcript::tool_use(tool, input));
+                    }
+                }
+            }
+            "Stop" => {
+                if let Some(turn) = run.turn.as_mut().filter(|t| t.is_open()) {
+                    let answer = event.field("last_assistant_message").map(str::to_string);
+                    let end = if state.is_working() {
+                        State::Idle
+                    } else {
+                        state
+                    };
+                    turn.finish_from_hook(answer, end);
+                    slot.ctx.records.turn_finished(turn);
+                }
+            }
+            _ => {}
+        }
+        tracing::debug!(slot = %slot.spec.id, event = %event.event, "hook");
+    }
+    slot.notify();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use semantic_terminal::{ConfirmOption, DialogKind};
+
+    fn dialog(numbered: bool) -> ConfirmInfo {
+        let opt = |n: u32, label: &str, meaning, selected| ConfirmOption {
+            number: numbered.then_some(n),
+            label: label.into(),
+            meaning,
+            selected,
+        };
+        ConfirmInfo {
+            kind: DialogKind::Bash,
+            title: "Bash command".into(),
+            tool: Some("Bash".into()),
+            command: Some("echo hi > x".into()),
+            target: None,
+            details: vec![],
+            question: "Do you want to proceed?".into(),
+            options: vec![
+                opt(1, "Yes", OptionMeaning::Yes, true),
+                opt(2, "Yes, and always allow", OptionMeaning::YesAlways, false),
+                opt(3, "No", OptionMeaning::No, false),
+            ],
+        }
+    }
+
+    #[test]
+    fn answers_by_meaning_and_number() {
+        use ConfirmResponse as R;
+        let d = dialog(true);
+        assert_eq!(choose(&d, R::Yes).unwrap(), 0);
+        assert_eq!(choose(&d, R::No).unwrap(), 2);
+        assert_eq!(choose(&d, R::Always).unwrap(), 1);
+        assert_eq!(choose(&d, R::Option(2)).unwrap(), 1);
+        assert_eq!(
+            choose(&d, R::Option(9)).unwrap_err().code,
+            ErrorCode::InvalidChoice.code()
+        );
+        let mut no_always = dialog(false);
+        no_always.options.remove(1);
+        assert_eq!(choose(&no_always, R::Option(2)).unwrap(), 1);
+        assert!(choose(&no_always, R::Always).is_err());
+    }
+
+    #[test]
+    fn multi_line_text_is_pasted() {
+        assert_eq!(typed("hi"), b"hi".to_vec());
+        assert_eq!(typed("a\r\nb"), b"\x1b[200~a\nb\x1b[201~".to_vec());
+    }
+}

@@ -1,0 +1,190 @@
+//! Shared by the daemon tests: start the real `missiond` binary with a temporary home and
+//! a slots.yaml, talk to it with the core IPC client, stop it with SIGTERM.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use missiond_core::ipc::{Endpoint, IpcClient};
+use serde_json::{Value, json};
+
+/// A running daemon and its home.
+pub struct Daemon {
+    pub home: PathBuf,
+    pub endpoint: Endpoint,
+    child: Option<Child>,
+    stderr: PathBuf,
+}
+
+impl Daemon {
+    /// Start `missiond` with `home` as MISSIOND_HOME and `slots_yaml` (if any) written to
+    /// `home/slots.yaml`; returns once it accepts connections.
+    pub fn start(home: &Path, slots_yaml: Option<&str>) -> Daemon {
+        std::fs::create_dir_all(home).expect("creating the home");
+        if let Some(yaml) = slots_yaml {
+            std::fs::write(home.join("slots.yaml"), yaml).expect("writing slots.yaml");
+        }
+        let stderr = home.join(format!("daemon-{}.stderr", unique()));
+        let child = Command::new(env!("CARGO_BIN_EXE_missiond"))
+            .env("MISSIOND_HOME", home)
+            .env_remove("MISSION_IPC_ENDPOINT")
+            .env_remove("MISSION_DB_PATH")
+            .env_remove("MISSION_SLOTS_CONFIG")
+            .env("MISSION_LOG_LEVEL", "info,missiond=debug")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&stderr).expect("stderr file"))
+            .spawn()
+            .expect("starting missiond");
+        let daemon = Daemon {
+            home: home.to_path_buf(),
+            endpoint: Endpoint::Unix(home.join("missiond.sock")),
+            child: Some(child),
+            stderr,
+        };
+        daemon.wait_ready();
+        daemon
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let socket = self.home.join("missiond.sock");
+        while Instant::now() < deadline {
+            if std::os::unix::net::UnixStream::connect(&socket).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("missiond did not start; stderr:\n{}", self.stderr_text());
+    }
+
+    /// What the daemon wrote to stderr so far.
+    pub fn stderr_text(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    /// A connected client.
+    pub async fn client(&self) -> IpcClient {
+        IpcClient::connect(&self.endpoint)
+            .await
+            .expect("connecting to missiond")
+    }
+
+    /// SIGTERM, then wait for the exit.
+    pub fn stop(&mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("daemon already stopped");
+        // SAFETY: kill(2) on our own child's pid.
+        unsafe {
+            libc::kill(child.id() as i32, libc::SIGTERM);
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = child.try_wait().expect("waiting for missiond") {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!(
+                    "missiond did not stop on SIGTERM; stderr:\n{}",
+                    self.stderr_text()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            // SAFETY: as in `stop`; SIGTERM lets it end its slots' process groups.
+            unsafe {
+                libc::kill(child.id() as i32, libc::SIGTERM);
+            }
+            let deadline = Instant::now() + Duration::from_secs(15);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn unique() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+}
+
+/// Call `method` and expect success.
+pub async fn ok(client: &IpcClient, method: &str, params: Value) -> Value {
+    match client.call(method, params.clone()).await {
+        Ok(v) => v,
+        Err(e) => panic!("{method} {params} failed: {e}"),
+    }
+}
+
+/// Call `method` and expect an error with `code`; returns the error's data.
+pub async fn err_code(client: &IpcClient, method: &str, params: Value, code: i32) -> Value {
+    match client.call(method, params.clone()).await {
+        Ok(v) => panic!("{method} {params} succeeded with {v}, expected error {code}"),
+        Err(e) => {
+            let rpc = e
+                .rpc()
+                .unwrap_or_else(|| panic!("{method}: not an RPC error: {e}"));
+            assert_eq!(rpc.code, code, "{method} {params}: {}", rpc.message);
+            rpc.data.clone().unwrap_or(Value::Null)
+        }
+    }
+}
+
+/// Poll `mission_pty_screen` until the screen contains `needle`.
+pub async fn wait_screen(client: &IpcClient, slot: &str, needle: &str, limit: Duration) -> String {
+    let deadline = Instant::now() + limit;
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        if let Ok(v) = client
+            .call("mission_pty_screen", json!({"slotId": slot}))
+            .await
+        {
+            last = v["screen"].as_str().unwrap_or_default().to_string();
+            if last.contains(needle) {
+                return last;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("screen of {slot} never showed {needle:?}; last screen:\n{last}");
+}
+
+/// Poll `mission_pty_status` until `pred` holds for the result.
+pub async fn wait_status(
+    client: &IpcClient,
+    slot: &str,
+    limit: Duration,
+    pred: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = Instant::now() + limit;
+    let mut last = Value::Null;
+    while Instant::now() < deadline {
+        last = ok(client, "mission_pty_status", json!({"slotId": slot})).await;
+        if pred(&last) {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("status of {slot} never matched; last: {last}");
+}
+
+/// Whether a process with this pid exists.
+pub fn process_exists(pid: i64) -> bool {
+    // SAFETY: signal 0 only checks for existence.
+    unsafe { libc::kill(pid as i32, 0) == 0 }
+}

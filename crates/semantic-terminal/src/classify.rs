@@ -1,0 +1,335 @@
+//! One screen in, one reading out: the state the bottom of the screen shows, with the
+//! dialog, status, tool outputs and last answer that go with it.
+//!
+//! The bottom decides: a dialog under the last rule, else the input box with the
+//! spinner just above it, else nothing readable. The transcript is only consulted to
+//! tell thinking, answering and running a tool apart while the spinner shows.
+
+use crate::dialog::parse_dialog;
+use crate::event::{ConfirmInfo, State, Status, ToolOutput};
+use crate::rules::Rules;
+use crate::screen::Layout;
+use crate::status::{find_spinner, parse_spinner, parse_status};
+use crate::tool_output::{Block, BlockKind, blocks, is_head, is_running, tool_output};
+
+/// What one screen shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading {
+    /// The state read; `Starting` only for a blank screen or the start-up banner.
+    pub state: State,
+    /// The dialog, when `state` is `Confirming`.
+    pub confirm: Option<ConfirmInfo>,
+    /// Spinner and footer, when the input box shows.
+    pub status: Option<Status>,
+    /// The row of the spinner line, when one shows.
+    pub spinner_row: Option<usize>,
+}
+
+fn answer_text(b: &Block) -> String {
+    let mut text = b.head.clone();
+    for l in &b.body {
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        text.push_str(l);
+    }
+    text.trim().to_string()
+}
+
+fn is_error(b: &Block, rules: &Rules) -> bool {
+    b.kind == BlockKind::Answer && rules.error_markers.iter().any(|re| re.is_match(&b.head))
+}
+
+/// Whether a slash-command menu shows next to the input box.
+fn slash_menu(layout: &Layout<'_>, rules: &Rules) -> bool {
+    let Some(b) = layout.input_box else {
+        return false;
+    };
+    let typed = layout.input_text(rules).unwrap_or_default();
+    if !typed.starts_with('/') || typed.contains(char::is_whitespace) {
+        return false;
+    }
+    let is_item = |l: &String| rules.slash_menu_item.is_match(l);
+    let above = layout.lines[b.top.saturating_sub(12)..b.top]
+        .iter()
+        .filter(|l| is_item(l))
+        .count();
+    let below = layout.lines[b.bottom + 1..]
+        .iter()
+        .filter(|l| is_item(l))
+        .count();
+    above + below >= 1
+}
+
+/// Where the transcript ends: at the spinner when one shows, else at the box or dialog.
+fn transcript_end(layout: &Layout<'_>, rules: &Rules) -> usize {
+    find_spinner(layout, rules).map_or(layout.transcript_end(), |s| s.row)
+}
+
+/// The last block above `end` that is not furniture or a turn summary, found by
+/// scanning up from `end` only as far as needed: a long transcript costs nothing.
+fn last_block(lines: &[String], end: usize, rules: &Rules) -> Option<Block> {
+    let mut stop = end;
+    for row in (0..end).rev() {
+        if !is_head(lines, row, rules) {
+            continue;
+        }
+        let block = blocks(&lines[row..stop], rules).into_iter().next()?;
+        if block.kind != BlockKind::Other {
+            return Some(block);
+        }
+        stop = row;
+    }
+    // No head above: the block's head scrolled off the top.
+    blocks(&lines[..stop], rules)
+        .into_iter()
+        .next()
+        .filter(|b| b.kind != BlockKind::Other)
+}
+
+/// Read the state of one screen.
+pub fn read(lines: &[String], rules: &Rules) -> Reading {
+    let layout = Layout::new(lines, rules);
+    let mut reading = Reading {
+        state: State::Unknown,
+        confirm: None,
+        status: None,
+        spinner_row: None,
+    };
+    if let Some(region) = layout.dialog_region()
+        && let Some(info) = parse_dialog(region, rules)
+    {
+        reading.state = State::Confirming;
+        reading.confirm = Some(info);
+        return reading;
+    }
+    if layout.input_box.is_none() {
+        let banner = lines.iter().any(|l| {
+            rules
+                .starting_markers
+                .iter()
+                .any(|m| l.contains(m.as_str()))
+        });
+        if layout.is_blank() || (banner && layout.last_rule.is_none()) {
+            reading.state = State::Starting;
+        }
+        return reading;
+    }
+    let spinner = find_spinner(&layout, rules);
+    let status = parse_status(&layout, spinner.as_ref(), rules);
+    // The footer offers to interrupt until the turn is really over: the spinner goes
+    // first, and the last frame of the answer can follow seconds later.
+    let busy = spinner.is_some() || status.interruptible;
+    reading.status = Some(status);
+    reading.spinner_row = spinner.as_ref().map(|s| s.row);
+    let end = spinner.as_ref().map_or(layout.transcript_end(), |s| s.row);
+    let last = last_block(lines, end, rules);
+    reading.state = if slash_menu(&layout, rules) {
+        State::SlashMenu
+    } else if busy {
+        match &last {
+            _ if spinner.as_ref().is_some_and(|s| s.thinking) => State::Thinking,
+            Some(b) if b.kind == BlockKind::Tool && is_running(b, rules) => State::ToolRunning,
+            Some(b) if b.kind == BlockKind::Answer => State::Responding,
+            _ => State::Thinking,
+        }
+    } else if last.is_some_and(|b| is_error(&b, rules)) {
+        State::Error
+    } else {
+        State::Idle
+    };
+    reading
+}
+
+/// A new frame changed only the spinner line of `prev`: update the status in place
+/// when the line still reads as a spinner of the same kind, so animation frames cost a
+/// single line's parse. `None` means the screen must be read in full.
+pub fn reread_spinner(
+    prev: &Reading,
+    lines: &[String],
+    changed: &[usize],
+    rules: &Rules,
+) -> Option<Reading> {
+    let row = prev.spinner_row?;
+    if changed != [row] {
+        return None;
+    }
+    let spinner = parse_spinner(lines.get(row)?, rules)?;
+    let old = prev.status.as_ref()?;
+    if spinner.interruptible && !old.interruptible {
+        return None;
+    }
+    let mut next = prev.clone();
+    let status = next.status.as_mut()?;
+    status.spinner = Some(spinner.glyph);
+    status.verb = Some(spinner.verb);
+    status.elapsed_secs = spinner.elapsed_secs;
+    status.tokens = spinner.tokens;
+    // Extended thinking starting or ending can change the state: read in full.
+    if spinner.thinking != (prev.state == State::Thinking) {
+        return None;
+    }
+    Some(next)
+}
+
+/// Tool calls with output visible in the transcript, top to bottom.
+pub fn tool_outputs(lines: &[String], rules: &Rules) -> Vec<ToolOutput> {
+    let end = transcript_end(&Layout::new(lines, rules), rules);
+    blocks(&lines[..end], rules)
+        .iter()
+        .filter_map(|b| tool_output(b, rules))
+        .collect()
+}
+
+/// The last answer of the current turn (after the last prompt), when one shows.
+pub fn last_answer(lines: &[String], rules: &Rules) -> Option<String> {
+    let end = transcript_end(&Layout::new(lines, rules), rules);
+    let bs = blocks(&lines[..end], rules);
+    let turn = match bs.iter().rposition(|b| b.kind == BlockKind::Prompt) {
+        Some(p) => &bs[p + 1..],
+        None => &bs[..],
+    };
+    turn.iter()
+        .rev()
+        .find(|b| b.kind == BlockKind::Answer && !is_error(b, rules))
+        .map(answer_text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::DialogKind;
+    use crate::screen::lines_of;
+
+    fn screen(transcript: &str, box_text: &str, footer: &str) -> Vec<String> {
+        let rule = "─".repeat(80);
+        lines_of(&format!(
+            "{transcript}{rule}\n❯ {box_text}\n{rule}\n  {footer}\n"
+        ))
+    }
+
+    fn state_of(lines: &[String]) -> State {
+        read(lines, &Rules::builtin()).state
+    }
+
+    #[test]
+    fn idle_after_a_turn() {
+        let s = screen(
+            "❯ hi\n● Hello! This is the answer.\n  Second paragraph.\n✻ Brewed for 2s · done 7:38 AM\n",
+            "",
+            "⏸ manual mode on · ? for shortcuts",
+        );
+        let r = read(&s, &Rules::builtin());
+        assert_eq!(r.state, State::Idle);
+        assert_eq!(
+            last_answer(&s, &Rules::builtin()).as_deref(),
+            Some("Hello! This is the answer.\nSecond paragraph.")
+        );
+        assert_eq!(r.status.unwrap().permission_mode.as_deref(), Some("manual"));
+    }
+
+    #[test]
+    fn thinking_responding_and_tool_running() {
+        let footer = "⏸ manual mode on · esc to interrupt";
+        let tip = "  ⎿  Tip: Use /memory to view and manage Claude memory\n";
+        let thinking = screen(&format!("❯ go\n✶ Harmonizing…\n{tip}"), "", footer);
+        assert_eq!(state_of(&thinking), State::Thinking);
+        let deep = screen(
+            &format!("❯ go\n● Earlier text\n✻ Sketching… (2s · ↓ 15 tokens · thinking)\n{tip}"),
+            "",
+            footer,
+        );
+        assert_eq!(state_of(&deep), State::Thinking);
+        let responding = screen(
+            &format!("❯ go\n● Here is a long answer word0\n✻ Puttering… (4s · ↓ 21 tokens)\n{tip}"),
+            "",
+            footer,
+        );
+        assert_eq!(state_of(&responding), State::Responding);
+        let empty_bullet = screen(&format!("❯ go\n●\n· Puttering… (3s)\n{tip}"), "", footer);
+        assert_eq!(state_of(&empty_bullet), State::Responding);
+        let running = screen(
+            &format!(
+                "❯ go\n  Sleeping then listing · 2s\n  ⎿  $ sleep 6 (3s)\n     (ctrl+b ctrl+b (twice) to run in background)\n· Boogieing… (3s · ↓ 42 tokens)\n{tip}"
+            ),
+            "",
+            footer,
+        );
+        assert_eq!(state_of(&running), State::ToolRunning);
+        let after_tool = screen(
+            &format!("❯ go\n● Bash(ls)\n  ⎿  a.txt\n✢ Boogieing… (5s)\n{tip}"),
+            "",
+            footer,
+        );
+        assert_eq!(state_of(&after_tool), State::Thinking);
+    }
+
+    #[test]
+    fn a_turn_is_not_over_while_the_footer_offers_to_interrupt() {
+        let half_drawn = screen(
+            "❯ say hello\n● Hello! This answer streams in small pieces, so the text grows on screen for a\n",
+            "",
+            "⏸ manual mode on · esc to interrupt · ← for agents",
+        );
+        assert_eq!(state_of(&half_drawn), State::Responding);
+        let done = screen(
+            "❯ say hello\n● Hello! This answer streams.\n✻ Sautéed for 3s · done 7:43 AM\n",
+            "",
+            "⏸ manual mode on · ? for shortcuts",
+        );
+        assert_eq!(state_of(&done), State::Idle);
+    }
+
+    #[test]
+    fn a_spinner_in_old_transcript_does_not_make_it_busy() {
+        let mut old = String::from("❯ first\n✻ Thinking… (3s)\n");
+        for i in 0..10 {
+            old.push_str(&format!("  detail {i}\n"));
+        }
+        old.push_str("● done\n");
+        assert_eq!(state_of(&screen(&old, "", "? for shortcuts")), State::Idle);
+    }
+
+    #[test]
+    fn error_and_slash_menu() {
+        let err = screen(
+            "❯ errnow\n● API Error: 500 boom. This is a server-side issue.\n",
+            "Resend your message to try again",
+            "⏸ manual mode on · ? for shortcuts",
+        );
+        assert_eq!(state_of(&err), State::Error);
+        let menu = screen(
+            "  ❯ /add-dir                    Add a working directory\n    /autocompact                Set how full the context gets\n",
+            "/",
+            "⏸ manual mode on",
+        );
+        assert_eq!(state_of(&menu), State::SlashMenu);
+        let typed_path = screen("● ok\n", "/tmp/x is a path I mention", "");
+        assert_eq!(state_of(&typed_path), State::Idle);
+    }
+
+    #[test]
+    fn dialog_replaces_the_box() {
+        let rule = "─".repeat(80);
+        let text = format!(
+            "❯ do it\n● Bash(rm x)\n{rule}\n Bash command\n rm x\n Do you want to proceed?\n ❯ 1. Yes\n   2. No\n Esc to cancel\n"
+        );
+        let r = read(&lines_of(&text), &Rules::builtin());
+        assert_eq!(r.state, State::Confirming);
+        assert_eq!(r.confirm.unwrap().kind, DialogKind::Bash);
+    }
+
+    #[test]
+    fn blank_banner_and_garbage() {
+        let r = Rules::builtin();
+        assert_eq!(read(&lines_of("\n\n"), &r).state, State::Starting);
+        assert_eq!(
+            read(&lines_of(" ▐▛███▛█   Claude Code v2.1.331\n"), &r).state,
+            State::Starting
+        );
+        assert_eq!(
+            read(&lines_of("x9#@!\n✶ Harmonizing… (1s)\n❯❯❯ ~~\n"), &r).state,
+            State::Unknown
+        );
+    }
+}

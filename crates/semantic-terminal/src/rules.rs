@@ -1,0 +1,381 @@
+//! Detection rules as data: glyph sets, marker phrases, dialog titles and option
+//! phrases. A change in Claude Code's TUI should be a rules edit, not a code change.
+//!
+//! The built-in rules (`src/rules.json`) are embedded in the crate; [`Rules::from_json`]
+//! loads another file with the same shape.
+
+use regex::Regex;
+use serde::Deserialize;
+
+use crate::event::{DialogKind, OptionMeaning};
+
+/// The rules this crate ships with.
+pub const BUILTIN_RULES_JSON: &str = include_str!("rules.json");
+
+/// The rules format version this crate understands.
+pub const RULES_VERSION: u32 = 1;
+
+/// A rules file that could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum RulesError {
+    #[error("rules are not valid JSON for this format: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("rules version {found} is not supported (expected {RULES_VERSION})")]
+    Version { found: u32 },
+    #[error("rule {field}: bad regex {pattern:?}: {source}")]
+    Regex {
+        field: &'static str,
+        pattern: String,
+        source: regex::Error,
+    },
+    #[error("rule {field}: {reason}")]
+    Invalid { field: &'static str, reason: String },
+}
+
+#[derive(Deserialize)]
+struct RawContext {
+    regex: String,
+    meaning: String,
+}
+
+#[derive(Deserialize)]
+struct RawDialogKind {
+    title: String,
+    kind: DialogKindName,
+    #[serde(default)]
+    tool: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawBodyKind {
+    pattern: String,
+    kind: DialogKindName,
+}
+
+#[derive(Deserialize)]
+struct RawMeaning {
+    regex: String,
+    meaning: MeaningName,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum DialogKindName {
+    Bash,
+    FileWrite,
+    FileEdit,
+    McpTool,
+    WebFetch,
+    OtherTool,
+    FolderTrust,
+    ApiKeyApproval,
+    Onboarding,
+}
+
+impl From<DialogKindName> for DialogKind {
+    fn from(k: DialogKindName) -> Self {
+        match k {
+            DialogKindName::Bash => DialogKind::Bash,
+            DialogKindName::FileWrite => DialogKind::FileWrite,
+            DialogKindName::FileEdit => DialogKind::FileEdit,
+            DialogKindName::McpTool => DialogKind::McpTool,
+            DialogKindName::WebFetch => DialogKind::WebFetch,
+            DialogKindName::OtherTool => DialogKind::OtherTool,
+            DialogKindName::FolderTrust => DialogKind::FolderTrust,
+            DialogKindName::ApiKeyApproval => DialogKind::ApiKeyApproval,
+            DialogKindName::Onboarding => DialogKind::Onboarding,
+        }
+    }
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum MeaningName {
+    Yes,
+    YesAlways,
+    No,
+    Other,
+}
+
+impl From<MeaningName> for OptionMeaning {
+    fn from(m: MeaningName) -> Self {
+        match m {
+            MeaningName::Yes => OptionMeaning::Yes,
+            MeaningName::YesAlways => OptionMeaning::YesAlways,
+            MeaningName::No => OptionMeaning::No,
+            MeaningName::Other => OptionMeaning::Other,
+        }
+    }
+}
+
+/// The file's shape.
+#[derive(Deserialize)]
+struct RawRules {
+    version: u32,
+    rule_chars: Vec<char>,
+    min_rule_len: usize,
+    dashed_rule_chars: Vec<char>,
+    prompt_markers: Vec<String>,
+    selected_markers: Vec<String>,
+    answer_bullets: Vec<String>,
+    output_marker: String,
+    spinner_glyphs: Vec<String>,
+    spinner_ellipsis: Vec<String>,
+    spinner_search_lines: usize,
+    interrupt_markers: Vec<String>,
+    thinking_markers: Vec<String>,
+    title_working_glyphs: Vec<String>,
+    title_idle_glyphs: Vec<String>,
+    permission_mode: String,
+    context_left: Vec<RawContext>,
+    dialog_footer_markers: Vec<String>,
+    dialog_kinds: Vec<RawDialogKind>,
+    dialog_body_kinds: Vec<RawBodyKind>,
+    option_meanings: Vec<RawMeaning>,
+    error_markers: Vec<String>,
+    thinking_heads: Vec<String>,
+    tool_call: String,
+    tool_running_output: Vec<String>,
+    output_noise: Vec<String>,
+    slash_menu_item: String,
+    starting_markers: Vec<String>,
+}
+
+/// How a context figure reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContextMeaning {
+    /// The figure is what is left.
+    Left,
+    /// The figure is what is used (left = 100 - figure).
+    Used,
+}
+
+/// A dialog title pattern and the kind it means.
+#[derive(Debug, Clone)]
+pub struct DialogKindRule {
+    pub title: Regex,
+    pub kind: DialogKind,
+    pub tool: Option<String>,
+}
+
+/// Compiled detection rules. Cheap to share (`Arc<Rules>`).
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub version: u32,
+    pub rule_chars: Vec<char>,
+    pub min_rule_len: usize,
+    pub dashed_rule_chars: Vec<char>,
+    pub prompt_markers: Vec<String>,
+    pub selected_markers: Vec<String>,
+    pub answer_bullets: Vec<String>,
+    pub output_marker: String,
+    pub spinner_glyphs: Vec<String>,
+    pub spinner_ellipsis: Vec<String>,
+    pub spinner_search_lines: usize,
+    pub interrupt_markers: Vec<String>,
+    pub thinking_markers: Vec<String>,
+    pub title_working_glyphs: Vec<String>,
+    pub title_idle_glyphs: Vec<String>,
+    pub permission_mode: Regex,
+    pub context_left: Vec<(Regex, ContextMeaning)>,
+    pub dialog_footer_markers: Vec<String>,
+    pub dialog_kinds: Vec<DialogKindRule>,
+    pub dialog_body_kinds: Vec<(Regex, DialogKind)>,
+    pub option_meanings: Vec<(Regex, OptionMeaning)>,
+    pub error_markers: Vec<Regex>,
+    pub thinking_heads: Vec<Regex>,
+    pub tool_call: Regex,
+    pub tool_running_output: Vec<Regex>,
+    pub output_noise: Vec<Regex>,
+    pub slash_menu_item: Regex,
+    pub starting_markers: Vec<String>,
+}
+
+fn re(field: &'static str, pattern: &str) -> Result<Regex, RulesError> {
+    Regex::new(pattern).map_err(|source| RulesError::Regex {
+        field,
+        pattern: pattern.to_string(),
+        source,
+    })
+}
+
+fn res(field: &'static str, patterns: &[String]) -> Result<Vec<Regex>, RulesError> {
+    patterns.iter().map(|p| re(field, p)).collect()
+}
+
+impl Rules {
+    /// The rules embedded in this crate.
+    pub fn builtin() -> Self {
+        Self::shared_builtin().as_ref().clone()
+    }
+
+    /// The embedded rules, compiled once per process and shared.
+    pub fn shared_builtin() -> std::sync::Arc<Rules> {
+        static BUILTIN: std::sync::OnceLock<std::sync::Arc<Rules>> = std::sync::OnceLock::new();
+        BUILTIN
+            .get_or_init(|| {
+                // The embedded file is tested (`builtin_rules_load`): failing is a build bug.
+                std::sync::Arc::new(
+                    Rules::from_json(BUILTIN_RULES_JSON).expect("embedded rules.json is valid"),
+                )
+            })
+            .clone()
+    }
+
+    /// Load rules from JSON text of the same shape as `src/rules.json`.
+    pub fn from_json(text: &str) -> Result<Self, RulesError> {
+        let raw: RawRules = serde_json::from_str(text)?;
+        if raw.version != RULES_VERSION {
+            return Err(RulesError::Version { found: raw.version });
+        }
+        if raw.rule_chars.is_empty() || raw.min_rule_len == 0 {
+            return Err(RulesError::Invalid {
+                field: "rule_chars",
+                reason: "need at least one rule character and a positive min_rule_len".into(),
+            });
+        }
+        let context_left = raw
+            .context_left
+            .iter()
+            .map(|c| {
+                let meaning = match c.meaning.as_str() {
+                    "left" => ContextMeaning::Left,
+                    "used" => ContextMeaning::Used,
+                    other => {
+                        return Err(RulesError::Invalid {
+                            field: "context_left",
+                            reason: format!("meaning must be \"left\" or \"used\", not {other:?}"),
+                        });
+                    }
+                };
+                Ok((re("context_left", &c.regex)?, meaning))
+            })
+            .collect::<Result<_, _>>()?;
+        let dialog_kinds = raw
+            .dialog_kinds
+            .iter()
+            .map(|k| {
+                Ok(DialogKindRule {
+                    title: re("dialog_kinds", &k.title)?,
+                    kind: k.kind.into(),
+                    tool: k.tool.clone(),
+                })
+            })
+            .collect::<Result<_, RulesError>>()?;
+        let dialog_body_kinds = raw
+            .dialog_body_kinds
+            .iter()
+            .map(|k| Ok((re("dialog_body_kinds", &k.pattern)?, k.kind.into())))
+            .collect::<Result<_, RulesError>>()?;
+        let option_meanings = raw
+            .option_meanings
+            .iter()
+            .map(|m| Ok((re("option_meanings", &m.regex)?, m.meaning.into())))
+            .collect::<Result<_, RulesError>>()?;
+        Ok(Self {
+            version: raw.version,
+            permission_mode: re("permission_mode", &raw.permission_mode)?,
+            error_markers: res("error_markers", &raw.error_markers)?,
+            thinking_heads: res("thinking_heads", &raw.thinking_heads)?,
+            tool_call: re("tool_call", &raw.tool_call)?,
+            tool_running_output: res("tool_running_output", &raw.tool_running_output)?,
+            output_noise: res("output_noise", &raw.output_noise)?,
+            slash_menu_item: re("slash_menu_item", &raw.slash_menu_item)?,
+            context_left,
+            dialog_kinds,
+            dialog_body_kinds,
+            option_meanings,
+            rule_chars: raw.rule_chars,
+            min_rule_len: raw.min_rule_len,
+            dashed_rule_chars: raw.dashed_rule_chars,
+            prompt_markers: raw.prompt_markers,
+            selected_markers: raw.selected_markers,
+            answer_bullets: raw.answer_bullets,
+            output_marker: raw.output_marker,
+            spinner_glyphs: raw.spinner_glyphs,
+            spinner_ellipsis: raw.spinner_ellipsis,
+            spinner_search_lines: raw.spinner_search_lines,
+            interrupt_markers: raw.interrupt_markers,
+            thinking_markers: raw.thinking_markers,
+            title_working_glyphs: raw.title_working_glyphs,
+            title_idle_glyphs: raw.title_idle_glyphs,
+            dialog_footer_markers: raw.dialog_footer_markers,
+            starting_markers: raw.starting_markers,
+        })
+    }
+
+    /// What an option label means (first matching rule; `Other` when none matches).
+    pub fn option_meaning(&self, label: &str) -> OptionMeaning {
+        self.option_meanings
+            .iter()
+            .find(|(re, _)| re.is_match(label))
+            .map_or(OptionMeaning::Other, |(_, m)| *m)
+    }
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Self::builtin()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_rules_load() {
+        let rules = Rules::builtin();
+        assert_eq!(rules.version, RULES_VERSION);
+        assert!(rules.spinner_glyphs.iter().any(|g| g == "✻"));
+    }
+
+    #[test]
+    fn option_meanings_from_label_text() {
+        let r = Rules::builtin();
+        let cases = [
+            ("Yes", OptionMeaning::Yes),
+            (
+                "Yes, and don't ask again for npm test commands in /x",
+                OptionMeaning::YesAlways,
+            ),
+            (
+                "Yes, allow all edits during this session (shift+tab)",
+                OptionMeaning::YesAlways,
+            ),
+            (
+                "Yes, and always allow access to /tmp/p from this project",
+                OptionMeaning::YesAlways,
+            ),
+            (
+                "Yes, and switch to auto mode · auto mode handles these prompts for you",
+                OptionMeaning::Other,
+            ),
+            (
+                "No, and tell Claude what to do differently (esc)",
+                OptionMeaning::No,
+            ),
+            ("No (recommended)", OptionMeaning::No),
+            ("No, exit", OptionMeaning::No),
+            ("Yes, I trust this folder", OptionMeaning::Yes),
+            ("Dark mode", OptionMeaning::Other),
+            ("Nothing", OptionMeaning::Other),
+        ];
+        for (label, want) in cases {
+            assert_eq!(r.option_meaning(label), want, "{label}");
+        }
+    }
+
+    #[test]
+    fn bad_rules_are_refused_with_the_field_named() {
+        let mut v: serde_json::Value = serde_json::from_str(BUILTIN_RULES_JSON).unwrap();
+        v["tool_call"] = "(".into();
+        let e = Rules::from_json(&v.to_string()).unwrap_err();
+        assert!(e.to_string().contains("tool_call"), "{e}");
+        v["version"] = 99.into();
+        assert!(matches!(
+            Rules::from_json(&v.to_string()),
+            Err(RulesError::Version { found: 99 })
+        ));
+    }
+}

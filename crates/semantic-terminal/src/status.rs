@@ -1,0 +1,250 @@
+//! The spinner line above the input box (`✶ Verb… (3s · ↓ 20 tokens · thinking)`) and
+//! the footer under it (`⏸ manual mode on · esc to interrupt`).
+
+use crate::event::Status;
+use crate::rules::{ContextMeaning, Rules};
+use crate::screen::Layout;
+
+/// What the spinner line says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Spinner {
+    /// Screen row of the spinner line.
+    pub row: usize,
+    pub glyph: String,
+    pub verb: String,
+    pub elapsed_secs: Option<u64>,
+    pub tokens: Option<u64>,
+    /// The details mention extended thinking.
+    pub thinking: bool,
+    pub interruptible: bool,
+}
+
+/// Parse one line as a spinner line. The spinner starts at column 0 with a known glyph
+/// and its verb ends in an ellipsis; a finished turn (`✻ Brewed for 2s`) has none.
+pub fn parse_spinner(line: &str, rules: &Rules) -> Option<Spinner> {
+    let glyph = rules
+        .spinner_glyphs
+        .iter()
+        .find(|g| line.starts_with(g.as_str()))?;
+    let rest = line[glyph.len()..].strip_prefix(' ')?;
+    let (verb, after) = rules
+        .spinner_ellipsis
+        .iter()
+        .find_map(|e| rest.split_once(e.as_str()))?;
+    let verb = verb.trim();
+    let words = verb.split_whitespace().count();
+    if verb.is_empty()
+        || words > 4
+        || verb.chars().count() > 40
+        || !verb.chars().next().is_some_and(char::is_alphabetic)
+    {
+        return None;
+    }
+    let mut s = Spinner {
+        glyph: glyph.clone(),
+        verb: verb.to_string(),
+        ..Spinner::default()
+    };
+    let after = after.trim();
+    let details = after
+        .strip_prefix('(')
+        .and_then(|d| d.rfind(')').map(|end| &d[..end]))
+        .unwrap_or(after);
+    for part in details.split('·').map(str::trim) {
+        let lower = part.to_lowercase();
+        if let Some(secs) = parse_elapsed(part) {
+            s.elapsed_secs = Some(secs);
+        } else if lower.contains("token") {
+            s.tokens = parse_tokens(part);
+        }
+        if rules.thinking_markers.iter().any(|m| lower.starts_with(m)) {
+            s.thinking = true;
+        }
+        if rules.interrupt_markers.iter().any(|m| lower.contains(m)) {
+            s.interruptible = true;
+        }
+    }
+    Some(s)
+}
+
+/// `5s`, `1m 5s`, `2h 1m 5s`, `1m` -> seconds.
+fn parse_elapsed(part: &str) -> Option<u64> {
+    let mut total = 0u64;
+    let mut any = false;
+    for piece in part.split_whitespace() {
+        let unit = piece.chars().last()?;
+        let n: u64 = piece[..piece.len() - unit.len_utf8()].parse().ok()?;
+        total = total.saturating_add(match unit {
+            's' => n,
+            'm' => n.saturating_mul(60),
+            'h' => n.saturating_mul(3600),
+            _ => return None,
+        });
+        any = true;
+    }
+    any.then_some(total)
+}
+
+/// `↓ 8 tokens`, `↑ 2.2k tokens`, `1,234 tokens` -> count.
+fn parse_tokens(part: &str) -> Option<u64> {
+    let num: String = part
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | 'k' | 'K' | 'm' | 'M'))
+        .filter(|c| *c != ',')
+        .collect();
+    let (digits, scale) = match num.chars().last()? {
+        'k' | 'K' => (&num[..num.len() - 1], 1_000.0),
+        'm' | 'M' => (&num[..num.len() - 1], 1_000_000.0),
+        _ => (num.as_str(), 1.0),
+    };
+    let value: f64 = digits.parse().ok()?;
+    Some((value * scale).round() as u64)
+}
+
+/// The spinner line, searched only just above the input box: a stale line further up
+/// the transcript must not count.
+pub fn find_spinner(layout: &Layout<'_>, rules: &Rules) -> Option<Spinner> {
+    let top = layout.input_box?.top;
+    let mut seen = 0;
+    for row in (0..top).rev() {
+        let line = &layout.lines[row];
+        if line.trim().is_empty() {
+            continue;
+        }
+        if let Some(mut s) = parse_spinner(line, rules) {
+            s.row = row;
+            return Some(s);
+        }
+        seen += 1;
+        if seen >= rules.spinner_search_lines {
+            break;
+        }
+    }
+    None
+}
+
+/// Context left before auto-compact, in percent, from any footer line.
+fn context_left(footer: &[&str], rules: &Rules) -> Option<u8> {
+    footer.iter().filter(|l| l.contains('%')).find_map(|line| {
+        rules.context_left.iter().find_map(|(re, meaning)| {
+            let n: u32 = re.captures(line)?.get(1)?.as_str().parse().ok()?;
+            let n = n.min(100) as u8;
+            Some(match meaning {
+                ContextMeaning::Left => n,
+                ContextMeaning::Used => 100 - n,
+            })
+        })
+    })
+}
+
+/// The status from the spinner (if any) and the footer.
+pub fn parse_status(layout: &Layout<'_>, spinner: Option<&Spinner>, rules: &Rules) -> Status {
+    let footer = layout.footer();
+    // Markers are matched as written in the rules (Claude Code writes them lowercase).
+    let interruptible = spinner.is_some_and(|s| s.interruptible)
+        || footer.iter().any(|l| {
+            rules
+                .interrupt_markers
+                .iter()
+                .any(|m| l.contains(m.as_str()))
+        });
+    let permission_mode = footer.iter().find_map(|line| {
+        let caps = rules.permission_mode.captures(line)?;
+        Some(caps.name("mode")?.as_str().trim().to_string())
+    });
+    Status {
+        spinner: spinner.map(|s| s.glyph.clone()),
+        verb: spinner.map(|s| s.verb.clone()),
+        elapsed_secs: spinner.and_then(|s| s.elapsed_secs),
+        tokens: spinner.and_then(|s| s.tokens),
+        interruptible,
+        permission_mode,
+        context_left_percent: context_left(&footer, rules),
+        footer: (!footer.is_empty()).then(|| footer.join("\n")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::screen::lines_of;
+
+    #[test]
+    fn spinner_lines_parse() {
+        let r = Rules::builtin();
+        let s = parse_spinner("✶ Harmonizing… (1s · ↓ 3 tokens)", &r).unwrap();
+        assert_eq!((s.glyph.as_str(), s.verb.as_str()), ("✶", "Harmonizing"));
+        assert_eq!(
+            (s.elapsed_secs, s.tokens, s.thinking),
+            (Some(1), Some(3), false)
+        );
+        let s = parse_spinner("* Nesting… (1m 3s · ↓ 2.2k tokens · thinking)", &r).unwrap();
+        assert_eq!(
+            (s.elapsed_secs, s.tokens, s.thinking),
+            (Some(63), Some(2200), true)
+        );
+        let s = parse_spinner("· Puttering…", &r).unwrap();
+        assert_eq!((s.verb.as_str(), s.elapsed_secs), ("Puttering", None));
+        let s = parse_spinner("✳ Working… (esc to interrupt)", &r).unwrap();
+        assert!(s.interruptible);
+    }
+
+    #[test]
+    fn finished_turns_and_prose_are_not_spinners() {
+        let r = Rules::builtin();
+        assert!(parse_spinner("✻ Brewed for 2s · done 7:38 AM", &r).is_none());
+        assert!(parse_spinner("❯ please think", &r).is_none());
+        assert!(parse_spinner("* a list item that goes on and on… and on", &r).is_none());
+        assert!(parse_spinner("  ✶ Indented… (1s)", &r).is_none());
+    }
+
+    #[test]
+    fn status_from_spinner_and_footer() {
+        let r = Rules::builtin();
+        let rule = "─".repeat(40);
+        let text = format!(
+            "❯ hi\n●\n✻ Puttering… (4s · ↓ 11 tokens)\n  ⎿  Tip: Start small\n{rule}\n❯ \n{rule}\n  ⏵⏵ accept edits on (shift+tab to cycle) · esc to interrupt    12% until auto-compact\n"
+        );
+        let lines = lines_of(&text);
+        let layout = Layout::new(&lines, &r);
+        let spinner = find_spinner(&layout, &r).unwrap();
+        assert_eq!(spinner.row, 2);
+        let st = parse_status(&layout, Some(&spinner), &r);
+        assert_eq!(st.spinner.as_deref(), Some("✻"));
+        assert_eq!(st.tokens, Some(11));
+        assert!(st.interruptible);
+        assert_eq!(st.permission_mode.as_deref(), Some("accept edits"));
+        assert_eq!(st.context_left_percent, Some(12));
+        assert!(st.footer.unwrap().starts_with("⏵⏵ accept edits on"));
+    }
+
+    #[test]
+    fn manual_mode_and_context_used() {
+        let r = Rules::builtin();
+        let rule = "─".repeat(40);
+        let text = format!(
+            "{rule}\n❯ \n{rule}\n  ⏸ manual mode on · ? for shortcuts · 85% context used\n"
+        );
+        let lines = lines_of(&text);
+        let layout = Layout::new(&lines, &r);
+        assert!(find_spinner(&layout, &r).is_none());
+        let st = parse_status(&layout, None, &r);
+        assert_eq!(st.permission_mode.as_deref(), Some("manual"));
+        assert_eq!(st.context_left_percent, Some(15));
+        assert!(!st.interruptible);
+    }
+
+    #[test]
+    fn a_stale_spinner_far_above_the_box_is_ignored() {
+        let r = Rules::builtin();
+        let rule = "─".repeat(40);
+        let mut text = String::from("✻ Thinking… (3s)\n");
+        for i in 0..8 {
+            text.push_str(&format!("  line {i}\n"));
+        }
+        text.push_str(&format!("{rule}\n❯ \n{rule}\n"));
+        let lines = lines_of(&text);
+        assert!(find_spinner(&Layout::new(&lines, &r), &r).is_none());
+    }
+}

@@ -1,0 +1,303 @@
+//! The transcript above the input box, cut into blocks: prompts (`❯ ...`), answers
+//! (`● text`), tool calls (`● Tool(args)` with `⎿` output or a box), thinking notes.
+
+use crate::event::ToolOutput;
+use crate::rules::Rules;
+use crate::screen::{indent, strip_marker};
+
+/// Indent from which a line after a blank line is furniture rather than transcript.
+const FURNITURE_INDENT: usize = 16;
+
+/// What a block is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockKind {
+    /// A prompt the user sent.
+    Prompt,
+    /// Answer text.
+    Answer,
+    /// A tool call, with or without output yet.
+    Tool,
+    /// A thinking note (`Thought for 5s`, `∴ Thinking…`).
+    Thinking,
+    /// Anything else at column 0 (turn summaries, banners).
+    Other,
+}
+
+/// One block of the transcript.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    pub kind: BlockKind,
+    /// The head line without its bullet or marker.
+    pub head: String,
+    /// Lines after the head that are not tool output (answer continuation), unindented.
+    pub body: Vec<String>,
+    /// Tool output lines (after `⎿`, or inside a box), unindented.
+    pub output: Vec<String>,
+    /// Output was drawn in a box.
+    pub boxed: bool,
+}
+
+/// Thinking notes are short lines; longer ones are not tried against the patterns
+/// (this keeps long answers cheap to scan).
+const MAX_THINKING_HEAD_LEN: usize = 48;
+
+fn is_thinking_head(text: &str, rules: &Rules) -> bool {
+    text.len() <= MAX_THINKING_HEAD_LEN && rules.thinking_heads.iter().any(|re| re.is_match(text))
+}
+
+/// Whether row `i` starts a block (see [`blocks`]).
+pub fn is_head(lines: &[String], i: usize, rules: &Rules) -> bool {
+    let line = &lines[i];
+    let ind = indent(line);
+    let text = line.trim();
+    if text.is_empty() {
+        return false;
+    }
+    let marker = rules.output_marker.as_str();
+    let next_is_output = lines
+        .get(i + 1)
+        .is_some_and(|n| n.trim_start().starts_with(marker));
+    ind == 0
+        || (ind == 2 && !text.starts_with(marker) && next_is_output)
+        || (ind <= 2 && is_thinking_head(text, rules))
+}
+
+/// Cut `lines` into blocks. Only column-0 lines start blocks, except a two-space line
+/// followed by a `⎿` line (a tool call whose blinking bullet is off in this frame) and a
+/// two-space thinking note.
+pub fn blocks(lines: &[String], rules: &Rules) -> Vec<Block> {
+    let marker = rules.output_marker.as_str();
+    let mut out: Vec<Block> = Vec::new();
+    let mut in_output = false;
+    let mut in_box = false;
+    for (i, line) in lines.iter().enumerate() {
+        if line.trim().is_empty() {
+            if let Some(b) = out.last_mut()
+                && !in_output
+                && b.kind == BlockKind::Answer
+            {
+                b.body.push(String::new());
+            }
+            continue;
+        }
+        let ind = indent(line);
+        let text = line.trim();
+        // Right-aligned notices (`◐ medium · /effort`, terminal hints) after a gap are
+        // screen furniture, not transcript.
+        if ind >= FURNITURE_INDENT && (i == 0 || lines[i - 1].trim().is_empty()) {
+            in_output = false;
+            continue;
+        }
+        let next_is_output = lines
+            .get(i + 1)
+            .is_some_and(|n| n.trim_start().starts_with(marker));
+        let head = if ind == 0 {
+            if let Some(rest) = strip_marker(line, &rules.answer_bullets) {
+                let rest = rest.trim();
+                let looks_tool = next_is_output
+                    || lines
+                        .get(i + 1)
+                        .is_some_and(|n| n.trim_start().starts_with('╭'))
+                    || (rules.tool_call.is_match(rest) && rest.contains('('));
+                Some((
+                    if looks_tool {
+                        BlockKind::Tool
+                    } else {
+                        BlockKind::Answer
+                    },
+                    rest,
+                ))
+            } else if let Some(rest) = strip_marker(line, &rules.prompt_markers) {
+                Some((BlockKind::Prompt, rest.trim()))
+            } else if is_thinking_head(text, rules) {
+                Some((BlockKind::Thinking, text))
+            } else {
+                Some((BlockKind::Other, text))
+            }
+        } else if ind == 2 && !text.starts_with(marker) && next_is_output {
+            Some((BlockKind::Tool, text))
+        } else if ind <= 2 && is_thinking_head(text, rules) {
+            Some((BlockKind::Thinking, text))
+        } else {
+            None
+        };
+        if let Some((kind, head)) = head {
+            in_output = false;
+            in_box = false;
+            out.push(Block {
+                kind,
+                head: head.to_string(),
+                body: Vec::new(),
+                output: Vec::new(),
+                boxed: false,
+            });
+            continue;
+        }
+        // Rows before any head continue a block whose head scrolled off the top.
+        if out.is_empty() && (ind == 2 || text.starts_with(marker)) {
+            let kind = if text.starts_with(marker) {
+                BlockKind::Tool
+            } else {
+                BlockKind::Answer
+            };
+            out.push(Block {
+                kind,
+                head: String::new(),
+                body: Vec::new(),
+                output: Vec::new(),
+                boxed: false,
+            });
+            if kind == BlockKind::Answer {
+                out[0].body.push(text.to_string());
+                continue;
+            }
+        }
+        let Some(b) = out.last_mut() else { continue };
+        if let Some(rest) = text.strip_prefix(marker) {
+            in_output = true;
+            b.output.push(rest.trim().to_string());
+        } else if b.kind == BlockKind::Tool && (text.starts_with('╭') || in_box) {
+            in_box = !text.starts_with('╰');
+            b.boxed = true;
+            let inner = text.trim_start_matches('│').trim_end_matches('│').trim();
+            if !(text.starts_with('╭') || text.starts_with('╰')) {
+                b.output.push(inner.to_string());
+            }
+        } else if in_output {
+            b.output.push(text.to_string());
+        } else {
+            b.body
+                .push(line.get(2.min(ind)..).unwrap_or("").trim_end().to_string());
+        }
+    }
+    for b in &mut out {
+        while b.body.last().is_some_and(|l| l.is_empty()) {
+            b.body.pop();
+        }
+    }
+    out
+}
+
+/// Remove running-time suffixes and the like, so output compares stable while it runs.
+fn denoise(text: &str, rules: &Rules) -> String {
+    let mut s = text.to_string();
+    for re in &rules.output_noise {
+        s = re.replace(&s, "").into_owned();
+    }
+    s
+}
+
+/// Whether a tool block is still running: no real output yet, only the echoed command
+/// or a running hint.
+pub fn is_running(block: &Block, rules: &Rules) -> bool {
+    block.output.iter().all(|l| {
+        let l = denoise(l, rules);
+        l.trim().is_empty() || rules.tool_running_output.iter().any(|re| re.is_match(&l))
+    })
+}
+
+/// The tool output a block shows, if it is a tool call with output.
+pub fn tool_output(block: &Block, rules: &Rules) -> Option<ToolOutput> {
+    if block.kind != BlockKind::Tool {
+        return None;
+    }
+    let output: Vec<String> = block.output.iter().map(|l| denoise(l, rules)).collect();
+    let output = output.join("\n").trim_end().to_string();
+    if output.is_empty() {
+        return None;
+    }
+    let call = denoise(&block.head, rules);
+    let named = rules
+        .tool_call
+        .captures(&call)
+        .filter(|_| call.contains('('));
+    let (tool, args) = match named {
+        Some(c) => (
+            c.name("tool").map(|m| m.as_str().to_string()),
+            c.name("args").map(|m| m.as_str().to_string()),
+        ),
+        // Description-style Bash calls echo the command as the first output line.
+        None => match block.output.first().and_then(|l| l.strip_prefix("$ ")) {
+            Some(cmd) => (Some("Bash".to_string()), Some(denoise(cmd, rules))),
+            None => (None, None),
+        },
+    };
+    Some(ToolOutput {
+        call,
+        tool,
+        args,
+        output,
+        boxed: block.boxed,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::screen::lines_of;
+
+    #[test]
+    fn blocks_of_a_turn() {
+        let r = Rules::builtin();
+        let text = "❯ do sleepy\n● Sleeping then listing · 4s\n  ⎿  $ sleep 6 && ls / (5s)\n     (ctrl+b ctrl+b (twice) to run in background)\n● Bash(ls -la)\n  ⎿  total 8\n     drwxr-xr-x 2 a b\n● Here is the answer\n  and more.\n\n  Second paragraph.\n\n\n                                     ◐ medium · /effort\n✻ Baked for 9s · done 7:38 AM\n";
+        let bs = blocks(&lines_of(text), &r);
+        let kinds: Vec<_> = bs.iter().map(|b| b.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                BlockKind::Prompt,
+                BlockKind::Tool,
+                BlockKind::Tool,
+                BlockKind::Answer,
+                BlockKind::Other
+            ]
+        );
+        assert!(is_running(&bs[1], &r));
+        assert!(!is_running(&bs[2], &r));
+        assert_eq!(bs[3].body, ["and more.", "", "Second paragraph."]);
+
+        let running = tool_output(&bs[1], &r).unwrap();
+        assert_eq!(running.call, "Sleeping then listing");
+        assert_eq!(running.tool.as_deref(), Some("Bash"));
+        assert_eq!(running.args.as_deref(), Some("sleep 6 && ls /"));
+        let done = tool_output(&bs[2], &r).unwrap();
+        assert_eq!(done.tool.as_deref(), Some("Bash"));
+        assert_eq!(done.args.as_deref(), Some("ls -la"));
+        assert_eq!(done.output, "total 8\ndrwxr-xr-x 2 a b");
+        assert!(!done.boxed);
+    }
+
+    #[test]
+    fn hidden_bullet_and_boxed_output() {
+        let r = Rules::builtin();
+        let text = "  Writing hello to out.txt\n  ⎿  $ echo hello > out.txt\n● mcp__files__list(dir: \"/\")\n  ╭────────────╮\n  │ a.txt      │\n  │ b.txt      │\n  ╰────────────╯\n  Thought for 5s\n";
+        let bs = blocks(&lines_of(text), &r);
+        assert_eq!(bs.len(), 3);
+        assert_eq!(bs[0].kind, BlockKind::Tool);
+        let boxed = tool_output(&bs[1], &r).unwrap();
+        assert!(boxed.boxed);
+        assert_eq!(boxed.output, "a.txt\nb.txt");
+        assert_eq!(boxed.tool.as_deref(), Some("mcp__files__list"));
+        assert_eq!(bs[2].kind, BlockKind::Thinking);
+    }
+
+    #[test]
+    fn a_block_whose_head_scrolled_off_still_counts() {
+        let r = Rules::builtin();
+        let bs = blocks(&lines_of("  line 25\n  line 26\n✻ Crunched for 0s\n"), &r);
+        assert_eq!(bs[0].kind, BlockKind::Answer);
+        assert_eq!(bs[0].body, ["line 25", "line 26"]);
+        // A banner row indented by one is not an answer.
+        let bs = blocks(&lines_of(" ▐▛███▛█   Claude Code\n"), &r);
+        assert!(bs.is_empty());
+    }
+
+    #[test]
+    fn a_call_without_output_yields_none() {
+        let r = Rules::builtin();
+        let bs = blocks(&lines_of("● Write(new.txt)\n  ⎿  \n"), &r);
+        assert_eq!(bs[0].kind, BlockKind::Tool);
+        assert!(is_running(&bs[0], &r));
+        assert!(tool_output(&bs[0], &r).is_none());
+    }
+}

@@ -1,0 +1,182 @@
+//! Recordings of the real Claude Code, replayed through the library and checked against
+//! labels a person wrote after looking at each moment's screen.
+//!
+//! For every `tests/fixtures/NAME.jsonl` there must be `NAME.labels.jsonl`, one label per
+//! line: `{"t": 3.2, "state": "Thinking", "note": "..."}`, optionally with `"dialog"`
+//! (the dialog kind, e.g. `"bash"`), `"options"` (option meanings in screen order, e.g.
+//! `["yes", "yes_always", "no"]`) and `"answer"` (text the last finished answer contains).
+//! The replay uses the same driver as `missiond replay`. Every mismatch is listed.
+//! See docs/recording.md for recording and labelling.
+
+use std::path::{Path, PathBuf};
+
+use semantic_terminal::recording::Recording;
+use semantic_terminal::replay::{DEFAULT_SIZE, Replayer};
+use semantic_terminal::{Config, SessionEvent, State};
+use serde::Deserialize;
+
+/// One labelled moment.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Label {
+    t: f64,
+    state: State,
+    note: String,
+    #[serde(default)]
+    dialog: Option<String>,
+    #[serde(default)]
+    options: Option<Vec<String>>,
+    #[serde(default)]
+    answer: Option<String>,
+}
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// Every recording in the fixtures folder, sorted by name.
+fn recordings() -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(fixtures_dir())
+        .map(|dir| {
+            dir.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                    name.ends_with(".jsonl") && !name.ends_with(".labels.jsonl")
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    found
+}
+
+fn load_labels(path: &Path) -> Result<Vec<Label>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("no labels: {e}"))?;
+    let mut labels = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let label: Label =
+            serde_json::from_str(line).map_err(|e| format!("labels line {}: {e}", i + 1))?;
+        labels.push(label);
+    }
+    if labels.is_empty() {
+        return Err("the labels file is empty".into());
+    }
+    labels.sort_by(|a, b| a.t.total_cmp(&b.t));
+    Ok(labels)
+}
+
+fn json_name(value: impl serde::Serialize) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(e) => format!("<{e}>"),
+    }
+}
+
+/// Replays one fixture and returns one message per mismatch.
+fn check_fixture(path: &Path) -> Vec<String> {
+    let name = path.file_stem().and_then(|n| n.to_str()).unwrap_or("?");
+    let fail = |msg: String| vec![format!("{name}: {msg}")];
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) => return fail(format!("unreadable: {e}")),
+    };
+    let recording = match Recording::parse(&text) {
+        Ok(r) => r,
+        Err(e) => return fail(format!("bad recording: {e}")),
+    };
+    let labels = match load_labels(&path.with_extension("labels.jsonl")) {
+        Ok(labels) => labels,
+        Err(e) => return fail(e),
+    };
+
+    let size = recording.size_or(DEFAULT_SIZE);
+    let mut replayer = Replayer::new(&recording, size, Config::default());
+    let mut last_answer: Option<String> = None;
+    let mut problems = Vec::new();
+    for label in &labels {
+        replayer.run_until(label.t);
+        for event in replayer.take_events() {
+            if let SessionEvent::TextComplete(text) = event.event {
+                last_answer = Some(text);
+            }
+        }
+        let term = replayer.terminal();
+        let mut report = |what: &str, expected: &str, got: &str| {
+            problems.push(format!(
+                "{name} t={}: {what}: expected {expected}, got {got}  ({})",
+                label.t, label.note
+            ));
+        };
+        if term.state() != label.state {
+            report("state", label.state.as_str(), term.state().as_str());
+        }
+        if let Some(kind) = &label.dialog {
+            match term.confirm() {
+                Some(info) if json_name(&info.kind) == *kind => {}
+                Some(info) => report("dialog", kind, &json_name(&info.kind)),
+                None => report("dialog", kind, "no dialog"),
+            }
+        }
+        if let Some(expected) = &label.options {
+            let got: Vec<String> = term
+                .confirm()
+                .map(|info| info.options.iter().map(|o| json_name(o.meaning)).collect())
+                .unwrap_or_default();
+            if got != *expected {
+                report("options", &expected.join(","), &got.join(","));
+            }
+        }
+        if let Some(expected) = &label.answer {
+            match &last_answer {
+                Some(text) if text.contains(expected.as_str()) => {}
+                Some(text) => report("answer", &format!("{expected:?}"), &format!("{text:?}")),
+                None => report("answer", &format!("{expected:?}"), "no finished answer"),
+            }
+        }
+    }
+    problems
+}
+
+#[test]
+fn every_fixture_matches_its_labels() {
+    let recordings = recordings();
+    assert!(
+        !recordings.is_empty(),
+        "no recordings in {}",
+        fixtures_dir().display()
+    );
+    let mut problems = Vec::new();
+    for path in &recordings {
+        problems.extend(check_fixture(path));
+    }
+    assert!(
+        problems.is_empty(),
+        "{} mismatch(es) in {} fixture(s):\n{}",
+        problems.len(),
+        recordings.len(),
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn labels_without_a_recording_are_an_error() {
+    let orphans: Vec<String> = std::fs::read_dir(fixtures_dir())
+        .map(|dir| {
+            dir.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter_map(|p| {
+                    let name = p.file_name()?.to_str()?.to_owned();
+                    let stem = name.strip_suffix(".labels.jsonl")?;
+                    (!p.with_file_name(format!("{stem}.jsonl")).exists()).then_some(name)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        orphans.is_empty(),
+        "labels without a recording: {orphans:?}"
+    );
+}
