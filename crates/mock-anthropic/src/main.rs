@@ -10,11 +10,13 @@ use mock_anthropic::{Scenario, Server, ServerConfig};
 
 /// A scripted Anthropic Messages API server for running Claude Code offline.
 #[derive(Debug, Parser)]
-#[command(version)]
+#[command(version, args_conflicts_with_subcommands = true)]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Scenario file (YAML).
-    #[arg(long)]
-    scenario: PathBuf,
+    #[arg(long, required = true)]
+    scenario: Option<PathBuf>,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
     host: IpAddr,
@@ -24,6 +26,38 @@ struct Args {
     /// Write every request as a JSON line to this file (truncated at start).
     #[arg(long)]
     log: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Prepare a throwaway HOME for Claude Code (onboarding done, the fake key approved,
+    /// folders trusted) and print the environment a slot needs to use this server, as one
+    /// JSON object (valid YAML too, so it can go straight into a slots.yaml `env:`).
+    ClaudeEnv {
+        /// The throwaway HOME to create (its `.claude.json` is written).
+        #[arg(long)]
+        home: PathBuf,
+        /// The server's base URL, as printed by `listening on ...`.
+        #[arg(long)]
+        base_url: String,
+        /// A folder Claude Code should trust without asking (repeatable).
+        #[arg(long)]
+        trust: Vec<PathBuf>,
+    },
+}
+
+/// `claude-env`: write the home, print the environment.
+fn claude_env(home: PathBuf, base_url: String, trust: Vec<PathBuf>) -> anyhow::Result<()> {
+    let trusted: Vec<&std::path::Path> = trust.iter().map(PathBuf::as_path).collect();
+    let home = mock_anthropic::offline::ClaudeHome::create(&home, &trusted)
+        .with_context(|| format!("creating {}", home.display()))?;
+    let env: serde_json::Map<String, serde_json::Value> =
+        mock_anthropic::offline::claude_env(home.path(), &base_url)
+            .into_iter()
+            .map(|(k, v)| (k, serde_json::Value::String(v)))
+            .collect();
+    println!("{}", serde_json::Value::Object(env));
+    Ok(())
 }
 
 fn main() -> anyhow::Result<()> {
@@ -36,8 +70,12 @@ fn main() -> anyhow::Result<()> {
         )
         .init();
     let args = Args::parse();
-    let scenario = Scenario::from_file(&args.scenario)
-        .with_context(|| format!("loading scenario {}", args.scenario.display()))?;
+    if let Some(Command::ClaudeEnv { home, base_url, trust }) = args.command {
+        return claude_env(home, base_url, trust);
+    }
+    let scenario_path = args.scenario.context("--scenario is required")?;
+    let scenario = Scenario::from_file(&scenario_path)
+        .with_context(|| format!("loading scenario {}", scenario_path.display()))?;
     let server = Server::start_with(ServerConfig {
         scenario,
         host: args.host,
