@@ -1,0 +1,186 @@
+//! The short readable text that accompanies a structured tool result.
+//!
+//! Written from the shape of the JSON alone, never per tool: long strings (an answer,
+//! a screen, a log) come first as blocks; then one line of the short scalar fields;
+//! then one line per nested object and per array item (`(none)` for an empty array).
+//! Nulls are left out. Fields come in key order (serde_json's maps are sorted). The full result is
+//! always in `structuredContent` too.
+
+use missiond_core::ipc::{ErrorCode, RpcError};
+use serde_json::{Map, Value};
+
+/// A string longer than this, or with a line break, is shown as a block of its own.
+const BLOCK_MIN_CHARS: usize = 80;
+/// Nested values shown inline are cut to this many characters.
+const INLINE_MAX_CHARS: usize = 200;
+/// Array items shown before "… N more".
+const MAX_ITEMS: usize = 30;
+
+/// The text for a successful result.
+pub fn result_text(value: &Value) -> String {
+    let Value::Object(map) = value else {
+        return inline_value(value);
+    };
+    let mut blocks = Vec::new();
+    let mut scalars = Vec::new();
+    let mut nested = Vec::new();
+    for (key, v) in map {
+        match v {
+            Value::Null => {}
+            Value::String(s) if is_block(s) => blocks.push(format!("{key}:\n{}", s.trim_end())),
+            Value::Object(inner) if inner.is_empty() => {}
+            Value::Object(inner) => nested.push(cut(&format!("{key}: {}", fields_of(inner)))),
+            Value::Array(items) if items.is_empty() => nested.push(format!("{key}: (none)")),
+            Value::Array(items) if items.iter().all(is_scalar) => {
+                let shown: Vec<String> = items.iter().map(inline_value).collect();
+                nested.push(cut(&format!("{key}: {}", shown.join(", "))));
+            }
+            Value::Array(items) => {
+                let mut lines = vec![format!("{key} ({}):", items.len())];
+                lines.extend(
+                    items
+                        .iter()
+                        .take(MAX_ITEMS)
+                        .map(|item| format!("  - {}", inline_value(item))),
+                );
+                if items.len() > MAX_ITEMS {
+                    lines.push(format!("  … {} more", items.len() - MAX_ITEMS));
+                }
+                nested.push(lines.join("\n"));
+            }
+            scalar => scalars.push(format!("{key}: {}", inline_value(scalar))),
+        }
+    }
+    let mut parts = blocks;
+    if !scalars.is_empty() {
+        parts.push(scalars.join(" · "));
+    }
+    parts.extend(nested);
+    if parts.is_empty() {
+        "(empty result)".to_string()
+    } else {
+        parts.join("\n\n")
+    }
+}
+
+/// The text for an error the daemon returned: what failed, why, the code, and the data.
+pub fn rpc_error_text(tool: &str, error: &RpcError) -> String {
+    let name = error.kind().map_or("error", ErrorCode::name);
+    let mut text = format!(
+        "{tool} failed: {} [{name}, code {}]",
+        error.message, error.code
+    );
+    if let Some(data) = error.data.as_ref().filter(|d| !d.is_null()) {
+        text.push_str(&format!("\ndetails: {data}"));
+    }
+    text
+}
+
+fn is_block(s: &str) -> bool {
+    s.contains('\n') || s.chars().count() > BLOCK_MIN_CHARS
+}
+
+fn is_scalar(v: &Value) -> bool {
+    !matches!(v, Value::Object(_) | Value::Array(_))
+}
+
+/// One value on one line: strings raw, objects as `k: v, ...`, arrays as compact JSON.
+fn inline_value(v: &Value) -> String {
+    match v {
+        Value::String(s) => cut(&s.replace('\n', " ⏎ ")),
+        Value::Object(map) => cut(&fields_of(map)),
+        other => cut(&other.to_string()),
+    }
+}
+
+/// An object's non-empty fields as `k: v, ...` (not cut).
+fn fields_of(map: &Map<String, Value>) -> String {
+    let fields: Vec<String> = map
+        .iter()
+        .filter(|(_, v)| !v.is_null() && !matches!(v, Value::Array(a) if a.is_empty()))
+        .map(|(k, v)| match v {
+            Value::String(s) => format!("{k}: {}", s.replace('\n', " ⏎ ")),
+            other => format!("{k}: {other}"),
+        })
+        .collect();
+    fields.join(", ")
+}
+
+fn cut(s: &str) -> String {
+    if s.chars().count() <= INLINE_MAX_CHARS {
+        return s.to_string();
+    }
+    let kept: String = s.chars().take(INLINE_MAX_CHARS).collect();
+    format!("{kept}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn long_text_comes_first_then_scalars_then_lists() {
+        let answer = "First line of a long answer.\nSecond line.";
+        let text = result_text(&json!({
+            "answer": answer,
+            "state": "Idle",
+            "durationMs": 1234,
+            "dialog": null,
+            "toolsUsed": [{"tool": "Bash", "summary": "ls -la"}],
+        }));
+        let expected = format!(
+            "answer:\n{answer}\n\ndurationMs: 1234 · state: Idle\n\ntoolsUsed (1):\n  - summary: ls -la, tool: Bash"
+        );
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn short_strings_stay_on_the_summary_line() {
+        let text = result_text(&json!({"ok": true, "version": "0.1.0", "warnings": []}));
+        assert_eq!(text, "ok: true · version: 0.1.0\n\nwarnings: (none)");
+    }
+
+    #[test]
+    fn scalar_lists_and_objects_are_inlined_and_cut() {
+        let long = "x".repeat(500);
+        let text = result_text(&json!({
+            "args": ["--a", "--b"],
+            "cursor": {"row": 3, "col": 7},
+            "blob": {"v": long},
+        }));
+        assert!(text.contains("args: --a, --b"), "{text}");
+        assert!(text.contains("cursor: col: 7, row: 3"), "{text}");
+        let blob_line = text.lines().find(|l| l.starts_with("blob:")).expect("blob");
+        assert!(blob_line.ends_with('…') && blob_line.chars().count() <= INLINE_MAX_CHARS + 1);
+    }
+
+    #[test]
+    fn many_items_are_capped() {
+        let items: Vec<Value> = (0..40).map(|i| json!({"n": i})).collect();
+        let text = result_text(&json!({"items": items}));
+        assert!(text.starts_with("items (40):"), "{text}");
+        assert!(
+            text.contains("  - n: 29") && !text.contains("  - n: 30"),
+            "{text}"
+        );
+        assert!(text.ends_with("… 10 more"), "{text}");
+    }
+
+    #[test]
+    fn empty_and_non_object_results() {
+        assert_eq!(result_text(&json!({})), "(empty result)");
+        assert_eq!(result_text(&json!([1, 2])), "[1,2]");
+    }
+
+    #[test]
+    fn errors_name_code_and_data() {
+        let error = RpcError::new(ErrorCode::UnknownSlot, "unknown slot `x`")
+            .with_data(json!({"slotId": "x"}));
+        let text = rpc_error_text("mission_pty_status", &error);
+        assert_eq!(
+            text,
+            "mission_pty_status failed: unknown slot `x` [unknown_slot, code -32001]\ndetails: {\"slotId\":\"x\"}"
+        );
+    }
+}
