@@ -6,13 +6,21 @@
 //! - [`paths`]: locations from `MISSIOND_HOME` and friends; the one-daemon lock.
 //! - [`config`]: the `slots.yaml` file.
 //! - [`permissions`]: per-role tool rules (`permissions.yaml`) and the allow/ask/deny engine.
-//! - [`store`]: the SQLite database (versioned schema, sessions, turns).
+//! - [`store`]: the SQLite database (versioned schema, sessions, turns, tasks, inbox).
+//! - [`tasks`]: the task queue: routing, retries, recovery after a crash.
+//! - [`inbox`]: messages for the orchestrator.
+//! - [`lifecycle`]: restart backoff, stuck detection, context policy, autonomous runs.
+//! - [`secrets`]: `${secret:path}` in slot environments, resolved at spawn; redaction.
 //! - [`time`]: timestamp helpers.
 
 pub mod catalogue;
 pub mod config;
+pub mod inbox;
 pub mod ipc;
+pub mod lifecycle;
 pub mod paths;
 pub mod permissions;
+pub mod secrets;
 pub mod store;
+pub mod tasks;
 pub mod time;

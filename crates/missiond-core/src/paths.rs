@@ -17,6 +17,9 @@ pub const ENV_HOME: &str = "MISSIOND_HOME";
 pub const ENV_DB_PATH: &str = "MISSION_DB_PATH";
 /// `MISSION_SLOTS_CONFIG`: the slots file (default `$MISSIOND_HOME/slots.yaml`).
 pub const ENV_SLOTS_CONFIG: &str = "MISSION_SLOTS_CONFIG";
+/// `MISSION_PERMISSIONS_CONFIG`: the tool permission rules (default
+/// `$MISSIOND_HOME/permissions.yaml`).
+pub const ENV_PERMISSIONS_CONFIG: &str = "MISSION_PERMISSIONS_CONFIG";
 /// `MISSION_IPC_ENDPOINT`: where the daemon listens (see [`Endpoint::parse`]).
 pub const ENV_IPC_ENDPOINT: &str = "MISSION_IPC_ENDPOINT";
 /// `MISSION_WS_PORT`: the WebSocket/HTTP port (default 9120).
@@ -58,6 +61,8 @@ pub struct Paths {
     pub db_path: PathBuf,
     /// `slots.yaml`.
     pub slots_config: PathBuf,
+    /// `permissions.yaml`.
+    pub permissions_config: PathBuf,
     /// Where the daemon listens and clients connect.
     pub ipc_endpoint: Endpoint,
     /// The WebSocket/HTTP port.
@@ -109,6 +114,8 @@ impl Paths {
         };
         let db_path = path_var(ENV_DB_PATH)?.unwrap_or_else(|| home.join("mission.db"));
         let slots_config = path_var(ENV_SLOTS_CONFIG)?.unwrap_or_else(|| home.join("slots.yaml"));
+        let permissions_config = path_var(ENV_PERMISSIONS_CONFIG)?
+            .unwrap_or_else(|| home.join("permissions.yaml"));
         let ipc_endpoint = match vars.get(ENV_IPC_ENDPOINT) {
             Some(text) => {
                 let expanded = match text.strip_prefix("~/") {
@@ -147,6 +154,7 @@ impl Paths {
             home,
             db_path,
             slots_config,
+            permissions_config,
             ipc_endpoint,
             ws_port,
             log_level,

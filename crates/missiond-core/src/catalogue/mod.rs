@@ -10,11 +10,16 @@
 //! area (task queue, permissions, knowledge base ...), add it to [`all`], then
 //! regenerate `docs/tools.md` (`UPDATE_DOCS=1 cargo test -p missiond-core`).
 
+mod agents;
+mod autonomous;
 mod confirm;
 mod daemon;
 mod docs;
+mod inbox;
 mod params;
+mod permissions;
 mod pty;
+mod tasks;
 mod types;
 
 use std::sync::LazyLock;
@@ -24,11 +29,16 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+pub use agents::*;
+pub use autonomous::*;
 pub use confirm::ConfirmResponse;
 pub use daemon::*;
 pub use docs::render_markdown;
+pub use inbox::*;
 pub use params::{EmptyParams, SlotParams, decode_params};
+pub use permissions::*;
 pub use pty::*;
+pub use tasks::*;
 pub use types::*;
 
 /// MCP behaviour hints (the `annotations` of a tool).
@@ -156,6 +166,24 @@ static CATALOGUE: LazyLock<Vec<ToolDef>> = LazyLock::new(|| {
         ToolDef::of::<Slots>(),
         ToolDef::of::<Agents>(),
         ToolDef::of::<Health>(),
+        ToolDef::of::<Submit>(),
+        ToolDef::of::<TaskQuery>(),
+        ToolDef::of::<Ask>(),
+        ToolDef::of::<QueueStatus>(),
+        ToolDef::of::<Cancel>(),
+        ToolDef::of::<SlotHistory>(),
+        ToolDef::of::<InboxRead>(),
+        ToolDef::of::<Spawn>(),
+        ToolDef::of::<Kill>(),
+        ToolDef::of::<Restart>(),
+        ToolDef::of::<AutonomousStart>(),
+        ToolDef::of::<AutonomousStop>(),
+        ToolDef::of::<Report>(),
+        ToolDef::of::<PermissionGet>(),
+        ToolDef::of::<PermissionSetRole>(),
+        ToolDef::of::<PermissionSetSlot>(),
+        ToolDef::of::<PermissionAddAutoAllow>(),
+        ToolDef::of::<PermissionReload>(),
     ]
 });
 

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::*;
 
-const EXPECTED_TOOLS: [&str; 12] = [
+const EXPECTED_TOOLS: [&str; 30] = [
     "mission_pty_spawn",
     "mission_pty_send",
     "mission_pty_screen",
@@ -17,6 +17,24 @@ const EXPECTED_TOOLS: [&str; 12] = [
     "mission_slots",
     "mission_agents",
     "mission_health",
+    "mission_submit",
+    "mission_task",
+    "mission_ask",
+    "mission_status",
+    "mission_cancel",
+    "mission_slot_history",
+    "mission_inbox",
+    "mission_spawn",
+    "mission_kill",
+    "mission_restart",
+    "mission_autonomous_start",
+    "mission_autonomous_stop",
+    "mission_report",
+    "mission_permission_get",
+    "mission_permission_set_role",
+    "mission_permission_set_slot",
+    "mission_permission_add_auto_allow",
+    "mission_permission_reload",
 ];
 
 #[test]
@@ -128,6 +146,10 @@ fn annotations_mark_queries_read_only_and_kill_destructive() {
         "mission_slots",
         "mission_agents",
         "mission_health",
+        "mission_task",
+        "mission_status",
+        "mission_slot_history",
+        "mission_permission_get",
     ];
     for tool in all() {
         assert_eq!(
@@ -239,4 +261,108 @@ fn a_tool_serialises_in_the_mcp_tool_shape() {
     assert_eq!(kill["annotations"]["destructiveHint"], json!(true));
     assert_eq!(kill["annotations"]["readOnlyHint"], json!(false));
     assert_eq!(kill["inputSchema"]["required"], json!(["slotId"]));
+}
+
+#[test]
+fn queue_tools_require_what_the_issue_names() {
+    assert_eq!(required("mission_submit"), ["prompt"]);
+    assert_eq!(required("mission_task"), ["taskIds"]);
+    assert_eq!(required("mission_ask"), ["prompt"]);
+    assert_eq!(required("mission_cancel"), ["taskId"]);
+    assert_eq!(required("mission_slot_history"), ["slotId"]);
+    assert_eq!(required("mission_autonomous_start"), ["goal", "slotId"]);
+    assert_eq!(required("mission_autonomous_stop"), ["slotId"]);
+    assert_eq!(required("mission_report"), ["kind", "text"]);
+    assert_eq!(required("mission_permission_set_role"), ["role"]);
+    assert_eq!(required("mission_permission_set_slot"), ["slotId"]);
+    assert_eq!(required("mission_permission_add_auto_allow"), ["pattern"]);
+    assert!(required("mission_status").is_empty());
+    assert!(required("mission_inbox").is_empty());
+    let submit = &find("mission_submit").expect("submit").input_schema["properties"];
+    for optional in ["slotId", "role", "priority"] {
+        assert!(submit.get(optional).is_some(), "{optional}");
+    }
+    assert_eq!(submit["priority"]["minimum"], json!(-100));
+    assert_eq!(submit["priority"]["maximum"], json!(100));
+    let report = &find("mission_report").expect("report").input_schema["properties"];
+    let kinds = report["kind"].to_string();
+    for kind in ["done", "progress", "question"] {
+        assert!(kinds.contains(kind), "{kinds}");
+    }
+    let task = &find("mission_task").expect("task").output_schema["properties"]["tasks"];
+    let statuses = task.to_string();
+    for status in ["queued", "running", "done", "failed", "cancelled"] {
+        assert!(statuses.contains(&format!("\"{status}\"")), "{status}");
+    }
+}
+
+#[test]
+fn queue_tool_params_decode_and_name_bad_fields() {
+    let p =
+        Submit::params(json!({"prompt": "fix it", "role": "coder", "priority": 5})).expect("valid");
+    assert_eq!(
+        (p.role.as_deref(), p.priority, p.slot_id),
+        (Some("coder"), Some(5), None)
+    );
+    let t = TaskQuery::params(json!({"taskIds": ["t-000012", "7"]})).expect("valid");
+    assert_eq!(
+        t.task_ids,
+        [crate::tasks::TaskId(12), crate::tasks::TaskId(7)]
+    );
+    type Decode = fn(Value) -> Result<(), crate::ipc::RpcError>;
+    let cases: [(Decode, Value, &str); 5] = [
+        (
+            |v| TaskQuery::params(v).map(drop),
+            json!({"taskIds": ["t-1", "job-9"]}),
+            "taskIds[1]",
+        ),
+        (
+            |v| Cancel::params(v).map(drop),
+            json!({"taskId": "t-0"}),
+            "taskId",
+        ),
+        (
+            |v| Submit::params(v).map(drop),
+            json!({"prompt": "x", "priority": "high"}),
+            "priority",
+        ),
+        (
+            |v| Report::params(v).map(drop),
+            json!({"kind": "finished", "text": "x"}),
+            "kind",
+        ),
+        (
+            |v| Ask::params(v).map(drop),
+            json!({"prompt": "x", "timeoutMs": -5}),
+            "timeoutMs",
+        ),
+    ];
+    for (decode, params, field) in cases {
+        let err = decode(params.clone()).expect_err("must fail");
+        assert_eq!(err.code, -32602, "{params}");
+        assert_eq!(err.data, Some(json!({ "field": field })), "{params}");
+    }
+}
+
+#[test]
+fn a_policy_reads_back_as_pattern_texts() {
+    let text = r#"
+roles:
+  coder:
+    allow: ["Bash(npm test*)", "Read"]
+    deny: ["Bash(rm -rf*)"]
+auto_allow:
+  - pattern: "Bash(ls*)"
+    roles: [coder]
+"#;
+    let path = std::path::Path::new("/tmp/permissions.yaml");
+    let policy = crate::permissions::Policy::parse(text, path, None).expect("parses");
+    let wire = PermissionPolicy::new(&policy, path);
+    let coder = &wire.roles["coder"];
+    assert_eq!(coder.allow, ["Bash(npm test*)", "Read"]);
+    assert_eq!(coder.deny, ["Bash(rm -rf*)"]);
+    assert!(coder.confirm.is_empty());
+    assert_eq!(wire.auto_allow[0].pattern, "Bash(ls*)");
+    assert_eq!(wire.auto_allow[0].roles, ["coder"]);
+    assert_eq!(wire.path, "/tmp/permissions.yaml");
 }

@@ -1,4 +1,5 @@
-//! `slots.yaml`: the slots the daemon may run.
+//! `slots.yaml`: the slots the daemon may run, and the optional `roles:` (lifecycle
+//! settings per role) and `secrets:` sections (see [`lifecycle`] for their keys).
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -42,6 +43,11 @@ use std::path::{Path, PathBuf};
 use serde_saphyr::Spanned;
 
 use crate::catalogue::SlotInfo;
+use crate::lifecycle::LifecycleSettings;
+use crate::secrets::SecretsConfig;
+
+mod lifecycle;
+use lifecycle::{RawLifecycle, RawSecrets};
 
 /// Default program a slot runs.
 pub const DEFAULT_COMMAND: &str = "claude";
@@ -66,7 +72,8 @@ pub struct SlotConfig {
     pub command: String,
     /// Extra arguments.
     pub args: Vec<String>,
-    /// Extra environment variables.
+    /// Extra environment variables, as written: `${secret:path}` references are left for
+    /// [`crate::secrets::resolve_env`] at spawn time (their syntax is checked at load).
     pub env: BTreeMap<String, String>,
     /// Claude Code's permission mode (default `manual`).
     pub permission_mode: PermissionMode,
@@ -78,6 +85,9 @@ pub struct SlotConfig {
     pub autostart: bool,
     /// The daemon may accept Claude Code's folder-trust dialog for `cwd` (default false).
     pub trusted: bool,
+    /// Restart, stuck and context settings: the slot's `lifecycle:` over its role's
+    /// section in `roles:` over the defaults.
+    pub lifecycle: LifecycleSettings,
 }
 
 impl SlotConfig {
@@ -106,6 +116,10 @@ pub struct SlotsConfig {
     pub path: PathBuf,
     /// The slots, in file order.
     pub slots: Vec<SlotConfig>,
+    /// Each role section of `roles:`, resolved over the defaults.
+    pub roles: BTreeMap<String, LifecycleSettings>,
+    /// How `${secret:path}` references are resolved, when configured.
+    pub secrets: Option<SecretsConfig>,
 }
 
 impl SlotsConfig {
@@ -115,7 +129,7 @@ impl SlotsConfig {
             Ok(text) => SlotsConfig::parse(&text, path, home),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(SlotsConfig {
                 path: path.to_path_buf(),
-                slots: Vec::new(),
+                ..SlotsConfig::default()
             }),
             Err(e) => Err(ConfigError {
                 path: path.to_path_buf(),
@@ -135,6 +149,19 @@ impl SlotsConfig {
             serde_saphyr::from_str(text).map_err(|e| ConfigError::from_yaml(path, text, &e))?
         };
         let base = path.parent().unwrap_or(Path::new("."));
+        let secrets = match &raw.secrets {
+            Some(raw) => Some(lifecycle::secrets(path, raw)?),
+            None => None,
+        };
+        let mut roles = BTreeMap::new();
+        for (name, section) in &raw.roles {
+            let owner = format!("role {name:?}");
+            lifecycle::check(path, section, &owner)?;
+            roles.insert(
+                name.clone(),
+                lifecycle::resolve(path, None, Some(section), &owner)?,
+            );
+        }
         let mut seen = HashSet::new();
         let mut slots = Vec::with_capacity(raw.slots.len());
         for slot in raw.slots {
@@ -173,24 +200,35 @@ impl SlotsConfig {
                     ));
                 }
             }
+            let role = slot.role.unwrap_or_else(|| "general".into());
+            let owner = format!("slot {id:?}");
+            if let Some(section) = &slot.lifecycle {
+                lifecycle::check(path, section, &owner)?;
+            }
+            let lifecycle =
+                lifecycle::resolve(path, slot.lifecycle.as_ref(), raw.roles.get(&role), &owner)?;
+            let env = check_env(path, &id, slot.env, secrets.is_some())?;
             slots.push(SlotConfig {
-                role: slot.role.unwrap_or_else(|| "general".into()),
+                role,
                 description: slot.description,
                 cwd,
                 command: slot.command,
                 args: slot.args,
-                env: slot.env,
+                env,
                 permission_mode: slot.permission_mode,
                 cols: slot.cols.value,
                 rows: slot.rows.value,
                 autostart: slot.autostart,
                 trusted: slot.trusted,
+                lifecycle,
                 id,
             });
         }
         Ok(SlotsConfig {
             path: path.to_path_buf(),
             slots,
+            roles,
+            secrets,
         })
     }
 
@@ -272,6 +310,39 @@ fn key_on_line(text: &str, line: u64) -> Option<String> {
         .then(|| key.to_string())
 }
 
+/// Checks the `${secret:...}` references in a slot's `env` (syntax, and that a `secrets:`
+/// section exists to resolve them) and drops the locations.
+fn check_env(
+    path: &Path,
+    slot: &str,
+    env: BTreeMap<String, Spanned<String>>,
+    secrets_configured: bool,
+) -> Result<BTreeMap<String, String>, ConfigError> {
+    let mut out = BTreeMap::new();
+    for (var, value) in env {
+        let err = |message: String| {
+            lifecycle::error_at(
+                path,
+                value.referenced,
+                &format!("env.{var}"),
+                format!("slot {slot:?}: {message}"),
+            )
+        };
+        let parts =
+            crate::secrets::template::parse(&value.value).map_err(|e| err(e.to_string()))?;
+        let uses_secrets = parts
+            .iter()
+            .any(|p| matches!(p, crate::secrets::Part::Secret(_)));
+        if uses_secrets && !secrets_configured {
+            return Err(err(
+                "uses ${secret:...} but slots.yaml has no `secrets: {command: ...}` section".into(),
+            ));
+        }
+        out.insert(var, value.value);
+    }
+    Ok(out)
+}
+
 fn valid_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64
@@ -305,6 +376,10 @@ fn resolve_cwd(value: &str, base: &Path, home: Option<&Path>) -> Result<PathBuf,
 struct RawFile {
     #[serde(default)]
     slots: Vec<RawSlot>,
+    #[serde(default)]
+    roles: BTreeMap<String, RawLifecycle>,
+    #[serde(default)]
+    secrets: Option<RawSecrets>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -321,7 +396,7 @@ struct RawSlot {
     #[serde(default)]
     args: Vec<String>,
     #[serde(default)]
-    env: BTreeMap<String, String>,
+    env: BTreeMap<String, Spanned<String>>,
     #[serde(default, alias = "permissionMode")]
     permission_mode: PermissionMode,
     #[serde(default = "default_cols")]
@@ -332,6 +407,8 @@ struct RawSlot {
     autostart: bool,
     #[serde(default)]
     trusted: bool,
+    #[serde(default)]
+    lifecycle: Option<RawLifecycle>,
 }
 
 fn default_command() -> String {

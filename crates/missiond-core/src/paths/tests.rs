@@ -14,6 +14,7 @@ fn defaults_hang_off_the_home_folder() {
     assert_eq!(p.home, home);
     assert_eq!(p.db_path, home.join("mission.db"));
     assert_eq!(p.slots_config, home.join("slots.yaml"));
+    assert_eq!(p.permissions_config, home.join("permissions.yaml"));
     assert_eq!(p.logs_dir, home.join("logs"));
     assert_eq!(p.lock_path, home.join("missiond.lock"));
     assert_eq!(p.ws_port, 9120);
@@ -30,6 +31,7 @@ fn each_variable_overrides_its_default() {
         ("MISSIOND_HOME", "~/m"),
         ("MISSION_DB_PATH", "/data/x.db"),
         ("MISSION_SLOTS_CONFIG", "/etc/slots.yaml"),
+        ("MISSION_PERMISSIONS_CONFIG", "~/perm.yaml"),
         ("MISSION_IPC_ENDPOINT", "tcp://127.0.0.1:7000"),
         ("MISSION_WS_PORT", "9999"),
         ("MISSION_LOG_LEVEL", "debug"),
@@ -38,6 +40,7 @@ fn each_variable_overrides_its_default() {
     assert_eq!(p.home, PathBuf::from("/home/ann/m"));
     assert_eq!(p.db_path, PathBuf::from("/data/x.db"));
     assert_eq!(p.slots_config, PathBuf::from("/etc/slots.yaml"));
+    assert_eq!(p.permissions_config, PathBuf::from("/home/ann/perm.yaml"));
     assert_eq!(
         p.ipc_endpoint,
         Endpoint::parse("tcp://127.0.0.1:7000").expect("ep")

@@ -1,18 +1,24 @@
-//! The SQLite database: versioned schema, slot sessions and turns.
+//! The SQLite database: versioned schema, slot sessions and turns, the task queue, the
+//! inbox and the permission decisions.
 //!
 //! One [`Store`] per daemon. Calls take a short lock on one connection and block; from
 //! async code, call them inside `tokio::task::spawn_blocking` when they may be slow.
 //! Timestamps are Unix milliseconds (see [`crate::time`]).
 
+mod decisions;
+pub(crate) mod inbox;
 mod migrations;
 mod sessions;
+pub(crate) mod tasks;
 mod turns;
+mod tx;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
+pub use decisions::{DecisionRow, NewDecision};
 pub use migrations::{MIGRATIONS, SCHEMA_VERSION};
 pub use sessions::{NewSession, SessionEnd, SessionRow};
 pub use turns::{NewTurn, TurnEnd, TurnRow};

@@ -201,3 +201,191 @@ fn slot_info_leaves_out_the_environment() {
     assert_eq!(info["permissionMode"], "manual");
     assert!(!info.to_string().contains("secret"));
 }
+
+#[test]
+fn roles_and_slot_overrides_merge_field_by_field() {
+    use crate::lifecycle::{ContextPolicy, LifecycleSettings};
+    use std::time::Duration;
+    let cfg = parse(
+        "roles:\n\
+         \x20 coder:\n\
+         \x20   context_policy: auto_compact\n\
+         \x20   context_threshold_percent: 15\n\
+         \x20   stuck_after_secs: 120\n\
+         \x20   restart_backoff: {min_secs: 5, max_secs: 50}\n\
+         \x20   max_restarts_per_hour: 3\n\
+         \x20 general:\n\
+         \x20   stuck_grace_secs: 7\n\
+         slots:\n\
+         \x20 - id: a\n\
+         \x20   role: coder\n\
+         \x20   cwd: /x\n\
+         \x20   lifecycle:\n\
+         \x20     context_policy: restart\n\
+         \x20     restart_backoff: {max_secs: 20, stable_after_secs: 60}\n\
+         \x20 - {id: b, role: coder, cwd: /x}\n\
+         \x20 - {id: c, cwd: /x}\n\
+         \x20 - {id: d, role: unknown-role, cwd: /x}\n",
+    )
+    .expect("valid");
+    let a = &cfg.get("a").expect("a").lifecycle;
+    assert_eq!(a.context_policy, ContextPolicy::Restart, "slot wins");
+    assert_eq!(a.context_threshold_percent, 15, "from the role");
+    assert_eq!(a.stuck_after, Duration::from_secs(120));
+    assert_eq!(a.backoff.min, Duration::from_secs(5), "role's min");
+    assert_eq!(a.backoff.max, Duration::from_secs(20), "slot's max");
+    assert_eq!(a.backoff.stable_after, Duration::from_secs(60));
+    assert_eq!(a.backoff.max_restarts_per_hour, 3);
+
+    let b = &cfg.get("b").expect("b").lifecycle;
+    assert_eq!(b.context_policy, ContextPolicy::AutoCompact);
+    assert_eq!(b.backoff.max, Duration::from_secs(50));
+    assert_eq!(b, &cfg.roles["coder"]);
+
+    let c = &cfg.get("c").expect("c").lifecycle;
+    assert_eq!(
+        c.stuck_grace,
+        Duration::from_secs(7),
+        "role-less slots are general"
+    );
+    assert_eq!(c.stuck_after, LifecycleSettings::default().stuck_after);
+
+    assert_eq!(
+        cfg.get("d").expect("d").lifecycle,
+        LifecycleSettings::default()
+    );
+    assert!(cfg.secrets.is_none());
+}
+
+#[test]
+fn the_secrets_section_as_a_line_or_a_list() {
+    use std::time::Duration;
+    let cfg = parse(
+        "secrets:\n  command: \"pass show {path}\"\n\
+         slots:\n  - {id: a, cwd: /x, env: {TOKEN: '${secret:gh/token}', LIT: '$${x}'}}\n",
+    )
+    .expect("valid");
+    let secrets = cfg.secrets.as_ref().expect("secrets");
+    assert_eq!(secrets.argv(), ["pass", "show", "{path}"]);
+    assert_eq!(secrets.timeout(), crate::secrets::DEFAULT_TIMEOUT);
+    // env keeps the references for spawn time.
+    assert_eq!(cfg.slots[0].env["TOKEN"], "${secret:gh/token}");
+    assert_eq!(cfg.slots[0].env["LIT"], "$${x}");
+
+    let cfg = parse(
+        "secrets:\n  command: [sh, -c, 'printf %s \"$1\"', sh, '{path}']\n  timeout_secs: 3\n",
+    )
+    .expect("valid");
+    let secrets = cfg.secrets.as_ref().expect("secrets");
+    assert_eq!(secrets.argv()[2], "printf %s \"$1\"");
+    assert_eq!(secrets.timeout(), Duration::from_secs(3));
+}
+
+/// Broken lifecycle and secrets sections: file, line and field in each message.
+#[test]
+fn lifecycle_and_secrets_errors_name_file_line_and_field() {
+    let slot = "slots:\n  - id: a\n    cwd: /x\n";
+    let cases: Vec<(String, u64, &str, &str)> = vec![
+        (
+            "roles:\n  coder:\n    context_threshold_percent: 95\n".into(),
+            3,
+            "context_threshold_percent",
+            "role \"coder\": 95 is out of range",
+        ),
+        (
+            "roles:\n  coder:\n    stuck_after: 5\n".into(),
+            3,
+            "stuck_after",
+            "unknown field",
+        ),
+        (
+            "roles:\n  coder:\n    context_policy: compact\n".into(),
+            3,
+            "context_policy",
+            "compact",
+        ),
+        (
+            "roles:\n  coder:\n    restart_backoff:\n      min_secs: 60\n      max_secs: 10\n"
+                .into(),
+            5,
+            "max_secs",
+            "min_secs (60) is above max_secs (10)",
+        ),
+        (
+            "roles:\n  coder:\n    restart_backoff: {min_secs: 60}\n\
+             slots:\n  - id: a\n    role: coder\n    cwd: /x\n    lifecycle:\n      restart_backoff:\n        max_secs: 30\n"
+                .into(),
+            10,
+            "max_secs",
+            "slot \"a\": restart_backoff min_secs (60) is above",
+        ),
+        (
+            format!("{slot}    lifecycle:\n      max_restarts_per_hour: 0\n"),
+            5,
+            "max_restarts_per_hour",
+            "slot \"a\": 0 is out of range",
+        ),
+        (
+            format!("{slot}    env:\n      TOKEN: '${{secret:gh/token}}'\n"),
+            5,
+            "env.TOKEN",
+            "no `secrets:",
+        ),
+        (
+            format!("secrets:\n  command: pass show {{path}}\n{slot}    env:\n      TOKEN: 'x ${{secret:gh'\n"),
+            7,
+            "env.TOKEN",
+            "closing",
+        ),
+        (
+            "secrets:\n  command: pass show\n".into(),
+            2,
+            "command",
+            "no {path}",
+        ),
+        (
+            "secrets:\n  command: pass show --name={path}\n".into(),
+            2,
+            "command",
+            "word of its own",
+        ),
+        (
+            "secrets:\n  command: pass show {path}\n  timeout_secs: 0\n".into(),
+            3,
+            "timeout_secs",
+            "out of range",
+        ),
+        (
+            "secrets:\n  command: pass show {path}\n  shell: true\n".into(),
+            3,
+            "shell",
+            "unknown field",
+        ),
+    ];
+    for (text, line, field, words) in cases {
+        let err = parse_err(&text);
+        let shown = err.to_string();
+        assert_eq!(err.line, Some(line), "{text}\n{shown}");
+        assert_eq!(err.field.as_deref(), Some(field), "{text}\n{shown}");
+        assert!(
+            shown.starts_with(&format!("{FILE}:{line}: `{field}`")),
+            "{shown}"
+        );
+        assert!(shown.contains(words), "{text}\n{shown}");
+    }
+}
+
+#[test]
+fn an_env_value_with_a_pasted_secret_is_not_echoed_in_errors() {
+    let err =
+        parse_err("slots:\n  - id: a\n    cwd: /x\n    env: {TOKEN: 'sk-live-123 ${secret:x'}\n");
+    assert!(!err.to_string().contains("sk-live-123"), "{err}");
+}
+
+#[test]
+fn env_values_written_as_numbers_or_booleans_stay_text() {
+    let cfg =
+        parse("slots:\n  - {id: a, cwd: /x, env: {PORT: 8080, DEBUG: true}}\n").expect("valid");
+    assert_eq!(cfg.slots[0].env["PORT"], "8080");
+    assert_eq!(cfg.slots[0].env["DEBUG"], "true");
+}

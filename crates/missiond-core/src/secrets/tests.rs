@@ -1,0 +1,272 @@
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use proptest::prelude::*;
+
+use super::*;
+
+/// A real command that prints `secret-of:<path>` (the path arrives as `$1`, untouched).
+fn echo_config() -> SecretsConfig {
+    SecretsConfig::new(
+        split_command("sh -c 'printf \"secret-of:%s\\n\" \"$1\"' sh {path}").expect("split"),
+        Duration::from_secs(20),
+    )
+    .expect("valid")
+}
+
+fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn config_validation() {
+    let ok = |line: &str| SecretsConfig::new(split_command(line).expect("split"), DEFAULT_TIMEOUT);
+    assert!(ok("pass show {path}").is_ok());
+    let cases: [(&str, &str); 4] = [
+        ("", "empty"),
+        ("pass show", "no {path}"),
+        ("{path} show", "not a program"),
+        ("pass show --key={path}", "word of its own"),
+    ];
+    for (line, words) in cases {
+        let err = ok(line).expect_err(line);
+        assert!(err.contains(words), "{line:?}: {err}");
+    }
+    let zero = SecretsConfig::new(vec!["a".into(), "{path}".into()], Duration::ZERO);
+    assert!(zero.expect_err("zero").contains("timeout"));
+}
+
+#[test]
+fn a_real_command_resolves_references_inside_values() {
+    let resolved = resolve_env(
+        "coder",
+        &env(&[
+            ("TOKEN", "${secret:github/token}"),
+            ("AUTH", "Bearer ${secret:github/token} and ${secret:other}"),
+            ("PLAIN", "keep $HOME and $${secret:not-this}"),
+        ]),
+        Some(&echo_config()),
+    )
+    .expect("resolved");
+    let vars: BTreeMap<&str, &str> = resolved.exposed().collect();
+    assert_eq!(vars["TOKEN"], "secret-of:github/token");
+    assert_eq!(
+        vars["AUTH"],
+        "Bearer secret-of:github/token and secret-of:other"
+    );
+    assert_eq!(vars["PLAIN"], "keep $HOME and ${secret:not-this}");
+    assert!(matches!(resolved.get("TOKEN"), Some(EnvValue::Secret(_))));
+    assert!(matches!(resolved.get("PLAIN"), Some(EnvValue::Plain(_))));
+    // One entry per path, fetched once even though github/token is used twice.
+    assert_eq!(resolved.secrets().len(), 2);
+    let debug = format!("{resolved:?}");
+    assert!(!debug.contains("secret-of"), "{debug}");
+}
+
+#[test]
+fn the_path_never_reaches_a_shell() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let marker = dir.path().join("pwned");
+    let path = format!(
+        "x; touch {} $(touch {})",
+        marker.display(),
+        marker.display()
+    );
+    let value = echo_config().fetch(&path).expect("fetched");
+    assert_eq!(value.expose(), format!("secret-of:{path}"));
+    assert!(!marker.exists(), "the path was run as shell code");
+}
+
+#[test]
+fn only_the_trailing_line_ends_are_removed() {
+    let config = SecretsConfig::new(
+        split_command("sh -c 'printf \"line one\\nline two\\r\\n\\n\"' sh {path}").expect("split"),
+        DEFAULT_TIMEOUT,
+    )
+    .expect("valid");
+    assert_eq!(
+        config.fetch("p").expect("fetched").expose(),
+        "line one\nline two"
+    );
+}
+
+/// Each failure names the slot, the variable and the path, and never a value.
+#[test]
+fn failures_name_slot_variable_and_path() {
+    let sh = |script: &str, secs: u64| {
+        SecretsConfig::new(
+            vec![
+                "sh".into(),
+                "-c".into(),
+                script.into(),
+                "sh".into(),
+                "{path}".into(),
+            ],
+            Duration::from_secs(secs),
+        )
+        .expect("valid")
+    };
+    let missing = SecretsConfig::new(
+        vec!["/nonexistent/secret-tool".into(), "{path}".into()],
+        DEFAULT_TIMEOUT,
+    )
+    .expect("valid");
+    let cases: Vec<(&str, Option<SecretsConfig>, &str)> = vec![
+        (
+            "${secret:db/pw}",
+            Some(sh("echo \"$1 is not in the store\" >&2; exit 3", 20)),
+            "db/pw is not in the store",
+        ),
+        ("${secret:db/pw}", Some(sh("exit 0", 20)), "printed nothing"),
+        (
+            "${secret:db/pw}",
+            Some(sh("sleep 30", 1)),
+            "took longer than 1s",
+        ),
+        (
+            "${secret:db/pw}",
+            Some(sh("printf '\\377\\376'", 20)),
+            "UTF-8",
+        ),
+        ("${secret:db/pw}", Some(missing), "/nonexistent/secret-tool"),
+        ("${secret:db/pw}", None, "no `secrets:"),
+        ("${secret:-rf}", Some(sh("echo leaked", 20)), "option"),
+        ("${secret:db/pw", Some(sh("echo leaked", 20)), "closing"),
+    ];
+    for (value, config, words) in cases {
+        let err = resolve_env("coder-1", &env(&[("DB_PASSWORD", value)]), config.as_ref())
+            .expect_err(value);
+        let shown = err.to_string();
+        assert!(
+            shown.starts_with("slot \"coder-1\", env DB_PASSWORD"),
+            "{shown}"
+        );
+        assert!(shown.contains(words), "{value}: {shown}");
+        assert!(!shown.contains("leaked"), "{shown}");
+        assert_eq!(err.var, "DB_PASSWORD");
+    }
+}
+
+#[test]
+fn a_timeout_also_stops_the_commands_children() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let marker = dir.path().join("late");
+    // The child shell waits on a background sleep that would write the marker later.
+    let script = format!("(sleep 3; touch {}) & wait", marker.display());
+    let config = SecretsConfig::new(
+        vec![
+            "sh".into(),
+            "-c".into(),
+            script,
+            "sh".into(),
+            "{path}".into(),
+        ],
+        Duration::from_secs(1),
+    )
+    .expect("valid");
+    let err = config.fetch("p").expect_err("times out");
+    assert!(matches!(err, ResolveFailure::Timeout(_)), "{err}");
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(
+        !marker.exists(),
+        "a child of the command outlived the timeout"
+    );
+}
+
+fn redactor(secrets: &[&str]) -> Redactor {
+    let secrets: Vec<SecretString> = secrets
+        .iter()
+        .map(|s| SecretString::new(s.to_string()))
+        .collect();
+    Redactor::new(&secrets).expect("redactor")
+}
+
+#[test]
+fn redact_str_table() {
+    let r = redactor(&["hunter2", "hunter2-long", "q\"x\\y"]);
+    let cases: [(&str, &str); 6] = [
+        ("no secret here", "no secret here"),
+        ("pw=hunter2.", "pw=[REDACTED]."),
+        ("hunter2hunter2", "[REDACTED][REDACTED]"),
+        (
+            "the longer one: hunter2-long!",
+            "the longer one: [REDACTED]!",
+        ),
+        ("raw q\"x\\y", "raw [REDACTED]"),
+        (r#"{"v":"q\"x\\y"}"#, r#"{"v":"[REDACTED]"}"#),
+    ];
+    for (text, want) in cases {
+        assert_eq!(r.redact_str(text), want, "{text:?}");
+    }
+    assert!(matches!(
+        r.redact_str("clean"),
+        std::borrow::Cow::Borrowed(_)
+    ));
+    let empty = redactor(&[""]);
+    assert!(empty.is_empty());
+    assert_eq!(empty.redact_str("anything"), "anything");
+}
+
+#[test]
+fn a_secret_split_across_chunks_is_scrubbed() {
+    let r = redactor(&["sk-ant-0123456789"]);
+    let mut stream = r.stream();
+    let mut out = stream.push(b"log: sk-ant-01");
+    assert!(stream.held_back() < r.max_secret_len());
+    out.extend(stream.push(b"23456789 done"));
+    out.extend(stream.finish());
+    assert_eq!(
+        String::from_utf8(out).expect("utf8"),
+        "log: [REDACTED] done"
+    );
+}
+
+#[test]
+fn a_partial_secret_at_the_end_is_released_unchanged() {
+    let r = redactor(&["abcdef"]);
+    let mut stream = r.stream();
+    let mut out = stream.push(b"xx abc");
+    assert_eq!(out, b"x", "the possible start of a secret is held back");
+    out.extend(stream.finish());
+    assert_eq!(out, b"xx abc");
+}
+
+proptest! {
+    /// However the bytes are cut into chunks, the stream gives what the one-shot
+    /// redaction gives, and no secret survives.
+    #[test]
+    fn chunking_never_lets_a_secret_through(
+        secrets in prop::collection::vec("[a-z0-9]{1,12}", 1..4),
+        pieces in prop::collection::vec(("[a-z0-9 \n]{0,8}", 0usize..4), 0..12),
+        cuts in prop::collection::vec(0usize..200, 0..12),
+    ) {
+        let r = redactor(&secrets.iter().map(String::as_str).collect::<Vec<_>>());
+        let mut text = String::new();
+        for (filler, which) in &pieces {
+            text.push_str(filler);
+            if let Some(secret) = secrets.get(*which) {
+                text.push_str(secret);
+            }
+        }
+        let bytes = text.as_bytes();
+        let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % (bytes.len() + 1)).collect();
+        cuts.sort_unstable();
+        let mut stream = r.stream();
+        let mut out = Vec::new();
+        let mut start = 0;
+        for cut in cuts.into_iter().chain([bytes.len()]) {
+            out.extend(stream.push(&bytes[start..cut]));
+            start = cut;
+        }
+        out.extend(stream.finish());
+        let whole = r.redact_bytes(bytes).into_owned();
+        prop_assert_eq!(&out, &whole);
+        let out = String::from_utf8(out).expect("utf8");
+        for secret in &secrets {
+            prop_assert!(!out.contains(secret.as_str()), "{secret:?} in {out:?}");
+        }
+    }
+}
