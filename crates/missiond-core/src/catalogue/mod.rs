@@ -146,9 +146,40 @@ fn generate<T: JsonSchema>(inline: bool) -> Map<String, Value> {
         .into_generator();
     let schema = generator.into_root_schema_for::<T>();
     match schema.to_value() {
-        Value::Object(map) => map,
+        Value::Object(mut map) => {
+            strip_nonstandard_formats(&mut map);
+            map
+        }
         // `true`/`false` schemas do not occur for structs; keep the contract anyway.
         _ => Map::from_iter([("type".to_string(), Value::from("object"))]),
+    }
+}
+
+/// Removes `format` values that are Rust integer widths (`uint64`, `int32`, `double` ...):
+/// schemars emits them, but they are not JSON Schema formats, and MCP clients (Claude
+/// Code, the TypeScript SDK) warn about every one. Ranges stay as `minimum`/`maximum`.
+fn strip_nonstandard_formats(map: &mut Map<String, Value>) {
+    const NONSTANDARD: &[&str] = &[
+        "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "float",
+        "double",
+    ];
+    if map
+        .get("format")
+        .and_then(Value::as_str)
+        .is_some_and(|f| NONSTANDARD.contains(&f))
+    {
+        map.remove("format");
+    }
+    for value in map.values_mut() {
+        strip_value(value);
+    }
+}
+
+fn strip_value(value: &mut Value) {
+    match value {
+        Value::Object(map) => strip_nonstandard_formats(map),
+        Value::Array(items) => items.iter_mut().for_each(strip_value),
+        _ => {}
     }
 }
 

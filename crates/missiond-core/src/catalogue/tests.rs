@@ -366,3 +366,33 @@ auto_allow:
     assert_eq!(wire.auto_allow[0].roles, ["coder"]);
     assert_eq!(wire.path, "/tmp/permissions.yaml");
 }
+
+#[test]
+fn schemas_carry_no_rust_integer_formats() {
+    fn formats(value: &Value, found: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(f)) = map.get("format") {
+                    found.push(f.clone());
+                }
+                map.values().for_each(|v| formats(v, found));
+            }
+            Value::Array(items) => items.iter().for_each(|v| formats(v, found)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    for tool in all() {
+        formats(&Value::Object(tool.input_schema.clone()), &mut found);
+        formats(&Value::Object(tool.output_schema.clone()), &mut found);
+    }
+    let odd: Vec<_> = found
+        .iter()
+        .filter(|f| f.contains("int") || *f == "double")
+        .collect();
+    assert!(odd.is_empty(), "non-standard formats left: {odd:?}");
+    // The integer fields still exist and keep their ranges.
+    let send = find("mission_pty_send").expect("mission_pty_send");
+    let timeout = &send.input_schema["properties"]["timeoutMs"];
+    assert!(timeout.to_string().contains("maximum"), "{timeout}");
+}
