@@ -40,7 +40,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             && entry.t() > at
         {
             term.advance(at);
-            println!("raw {} announced {}\n{}", term.raw_state(), term.state(), term.screen_text());
+            println!(
+                "raw {} announced {}\n{}",
+                term.raw_state(),
+                term.state(),
+                term.screen_text()
+            );
             return Ok(());
         }
         while let Some(d) = term.next_deadline().filter(|d| *d <= entry.t()) {

@@ -8,7 +8,7 @@
 use crate::dialog::parse_dialog;
 use crate::event::{ConfirmInfo, State, Status, ToolOutput};
 use crate::rules::Rules;
-use crate::screen::Layout;
+use crate::screen::{Layout, is_rule};
 use crate::status::{find_spinner, parse_spinner, parse_status};
 use crate::tool_output::{Block, BlockKind, blocks, is_head, is_running, tool_output};
 
@@ -23,6 +23,8 @@ pub struct Reading {
     pub status: Option<Status>,
     /// The row of the spinner line, when one shows.
     pub spinner_row: Option<usize>,
+    /// The row of the rule above a dialog, when one shows.
+    pub dialog_row: Option<usize>,
 }
 
 fn answer_text(b: &Block) -> String {
@@ -75,7 +77,7 @@ fn last_block(lines: &[String], end: usize, rules: &Rules) -> Option<Block> {
             continue;
         }
         let block = blocks(&lines[row..stop], rules).into_iter().next()?;
-        if block.kind != BlockKind::Other {
+        if !matches!(block.kind, BlockKind::Other | BlockKind::Note) {
             return Some(block);
         }
         stop = row;
@@ -84,7 +86,7 @@ fn last_block(lines: &[String], end: usize, rules: &Rules) -> Option<Block> {
     blocks(&lines[..stop], rules)
         .into_iter()
         .next()
-        .filter(|b| b.kind != BlockKind::Other)
+        .filter(|b| !matches!(b.kind, BlockKind::Other | BlockKind::Note))
 }
 
 /// Read the state of one screen.
@@ -95,12 +97,14 @@ pub fn read(lines: &[String], rules: &Rules) -> Reading {
         confirm: None,
         status: None,
         spinner_row: None,
+        dialog_row: None,
     };
     if let Some(region) = layout.dialog_region()
         && let Some(info) = parse_dialog(region, rules)
     {
         reading.state = State::Confirming;
         reading.confirm = Some(info);
+        reading.dialog_row = layout.last_rule;
         return reading;
     }
     if layout.input_box.is_none() {
@@ -139,6 +143,25 @@ pub fn read(lines: &[String], rules: &Rules) -> Reading {
         State::Idle
     };
     reading
+}
+
+/// A new frame changed only rows above an open dialog (the blinking bullet of the
+/// pending tool call, say): the dialog, and so the reading, is unchanged.
+pub fn reread_above_dialog(
+    prev: &Reading,
+    lines: &[String],
+    changed: &[usize],
+    rules: &Rules,
+) -> Option<Reading> {
+    let row = prev.dialog_row?;
+    if changed.iter().any(|&r| r >= row) || !lines.get(row).is_some_and(|l| is_rule(l, rules)) {
+        return None;
+    }
+    // The dialog must still be the screen's last rule.
+    if lines[row + 1..].iter().any(|l| is_rule(l, rules)) {
+        return None;
+    }
+    Some(prev.clone())
 }
 
 /// A new frame changed only the spinner line of `prev`: update the status in place
@@ -189,6 +212,10 @@ pub fn last_answer(lines: &[String], rules: &Rules) -> Option<String> {
         Some(p) => &bs[p + 1..],
         None => &bs[..],
     };
+    // An interrupted turn has no finished answer.
+    if turn.iter().any(|b| b.kind == BlockKind::Note) {
+        return None;
+    }
     turn.iter()
         .rev()
         .find(|b| b.kind == BlockKind::Answer && !is_error(b, rules))
@@ -278,6 +305,41 @@ mod tests {
             "⏸ manual mode on · ? for shortcuts",
         );
         assert_eq!(state_of(&done), State::Idle);
+    }
+
+    #[test]
+    fn quick_rereads_agree_with_full_reads() {
+        let r = Rules::builtin();
+        let tip = "  ⎿  Tip: Start small\n";
+        let a = screen(
+            &format!("❯ go\n●\n✶ Musing… (1s · ↓ 3 tokens)\n{tip}"),
+            "",
+            "esc to interrupt",
+        );
+        let b = screen(
+            &format!("❯ go\n●\n✻ Musing… (2s · ↓ 9 tokens)\n{tip}"),
+            "",
+            "esc to interrupt",
+        );
+        let prev = read(&a, &r);
+        let row = prev.spinner_row.unwrap();
+        assert_eq!(reread_spinner(&prev, &b, &[row], &r), Some(read(&b, &r)));
+        // Anything else changing needs a full read.
+        assert_eq!(reread_spinner(&prev, &b, &[row, 0], &r), None);
+
+        let rule = "─".repeat(80);
+        let dialog = |bullet: &str| {
+            lines_of(&format!(
+                "❯ do it\n{bullet}Bash(rm x)\n{rule}\n Bash command\n rm x\n Do you want to proceed?\n ❯ 1. Yes\n   2. No\n Esc to cancel\n"
+            ))
+        };
+        let (on, off) = (dialog("● "), dialog("  "));
+        let prev = read(&on, &r);
+        assert_eq!(
+            reread_above_dialog(&prev, &off, &[1], &r),
+            Some(read(&off, &r))
+        );
+        assert_eq!(reread_above_dialog(&prev, &off, &[6], &r), None);
     }
 
     #[test]

@@ -392,7 +392,14 @@ mod tests {
         assert_eq!(info.kind, DialogKind::WebFetch);
         assert_eq!(info.target.as_deref(), Some("https://example.com/x"));
         let m: Vec<_> = info.options.iter().map(|o| o.meaning).collect();
-        assert_eq!(m, [OptionMeaning::Yes, OptionMeaning::YesAlways, OptionMeaning::No]);
+        assert_eq!(
+            m,
+            [
+                OptionMeaning::Yes,
+                OptionMeaning::YesAlways,
+                OptionMeaning::No
+            ]
+        );
 
         let edit = format!(
             " Edit file\n a.txt\n{d}\n 1 -alpha\n 1 +beta\n{d}\n Do you want to make this edit to a.txt?\n ❯ 1. Yes\n   2. Yes, and switch to accept edits (auto-approve file edits and common file commands) for this session (shift+tab)\n   3. No\n Esc to cancel · Tab to amend\n",

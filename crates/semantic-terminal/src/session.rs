@@ -6,7 +6,9 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use crate::classify::{Reading, last_answer, read, reread_spinner, tool_outputs};
+use crate::classify::{
+    Reading, last_answer, read, reread_above_dialog, reread_spinner, tool_outputs,
+};
 use crate::debounce::Debouncer;
 use crate::emulator::{Emulator, TitleChange};
 use crate::event::{ConfirmInfo, SessionEvent, State, Status, TimedEvent, Title};
@@ -281,10 +283,11 @@ impl SemanticTerminal {
             return;
         }
         let lines = self.emu.cached_lines();
-        let quick = self
-            .reading
-            .as_ref()
-            .and_then(|prev| reread_spinner(prev, lines, self.emu.changed_rows(), &self.rules));
+        let quick = self.reading.as_ref().and_then(|prev| {
+            let changed = self.emu.changed_rows();
+            reread_spinner(prev, lines, changed, &self.rules)
+                .or_else(|| reread_above_dialog(prev, lines, changed, &self.rules))
+        });
         let mut reading = quick.unwrap_or_else(|| read(lines, &self.rules));
         if reading.state == State::Starting && self.started {
             reading.state = State::Unknown;

@@ -21,6 +21,8 @@ pub enum BlockKind {
     Thinking,
     /// Anything else at column 0 (turn summaries, banners).
     Other,
+    /// A note about the turn under its last block (`⎿  Interrupted · ...`).
+    Note,
 }
 
 /// One block of the transcript.
@@ -45,6 +47,20 @@ fn is_thinking_head(text: &str, rules: &Rules) -> bool {
     text.len() <= MAX_THINKING_HEAD_LEN && rules.thinking_heads.iter().any(|re| re.is_match(text))
 }
 
+/// A `⎿` row that is a note about the turn (`Interrupted · ...`), not tool output.
+fn is_note(text: &str, rules: &Rules) -> bool {
+    text.strip_prefix(rules.output_marker.as_str())
+        .is_some_and(|rest| rules.turn_notes.iter().any(|re| re.is_match(rest.trim())))
+}
+
+/// Whether the row after `i` is tool output (a `⎿` row that is not a note).
+fn output_follows(lines: &[String], i: usize, rules: &Rules) -> bool {
+    lines.get(i + 1).is_some_and(|n| {
+        let t = n.trim_start();
+        t.starts_with(rules.output_marker.as_str()) && !is_note(t, rules)
+    })
+}
+
 /// Whether row `i` starts a block (see [`blocks`]).
 pub fn is_head(lines: &[String], i: usize, rules: &Rules) -> bool {
     let line = &lines[i];
@@ -54,10 +70,9 @@ pub fn is_head(lines: &[String], i: usize, rules: &Rules) -> bool {
         return false;
     }
     let marker = rules.output_marker.as_str();
-    let next_is_output = lines
-        .get(i + 1)
-        .is_some_and(|n| n.trim_start().starts_with(marker));
+    let next_is_output = output_follows(lines, i, rules);
     ind == 0
+        || is_note(text, rules)
         || (ind == 2 && !text.starts_with(marker) && next_is_output)
         || (ind <= 2 && is_thinking_head(text, rules))
 }
@@ -88,10 +103,11 @@ pub fn blocks(lines: &[String], rules: &Rules) -> Vec<Block> {
             in_output = false;
             continue;
         }
-        let next_is_output = lines
-            .get(i + 1)
-            .is_some_and(|n| n.trim_start().starts_with(marker));
-        let head = if ind == 0 {
+        let next_is_output = output_follows(lines, i, rules);
+        let head = if is_note(text, rules) {
+            let note = text[marker.len()..].trim();
+            Some((BlockKind::Note, note))
+        } else if ind == 0 {
             if let Some(rest) = strip_marker(line, &rules.answer_bullets) {
                 let rest = rest.trim();
                 let looks_tool = next_is_output
@@ -201,8 +217,14 @@ pub fn tool_output(block: &Block, rules: &Rules) -> Option<ToolOutput> {
     if block.kind != BlockKind::Tool {
         return None;
     }
-    let output: Vec<String> = block.output.iter().map(|l| denoise(l, rules)).collect();
-    let output = output.join("\n").trim_end().to_string();
+    // The echoed command and running hints are not output: only what the tool printed.
+    let output: Vec<String> = block
+        .output
+        .iter()
+        .map(|l| denoise(l, rules))
+        .filter(|l| !rules.tool_running_output.iter().any(|re| re.is_match(l)))
+        .collect();
+    let output = output.join("\n").trim().to_string();
     if output.is_empty() {
         return None;
     }
@@ -256,10 +278,8 @@ mod tests {
         assert!(!is_running(&bs[2], &r));
         assert_eq!(bs[3].body, ["and more.", "", "Second paragraph."]);
 
-        let running = tool_output(&bs[1], &r).unwrap();
-        assert_eq!(running.call, "Sleeping then listing");
-        assert_eq!(running.tool.as_deref(), Some("Bash"));
-        assert_eq!(running.args.as_deref(), Some("sleep 6 && ls /"));
+        // A running command has printed nothing yet: no output event.
+        assert!(tool_output(&bs[1], &r).is_none());
         let done = tool_output(&bs[2], &r).unwrap();
         assert_eq!(done.tool.as_deref(), Some("Bash"));
         assert_eq!(done.args.as_deref(), Some("ls -la"));
@@ -290,6 +310,37 @@ mod tests {
         // A banner row indented by one is not an answer.
         let bs = blocks(&lines_of(" ▐▛███▛█   Claude Code\n"), &r);
         assert!(bs.is_empty());
+    }
+
+    #[test]
+    fn described_bash_calls_keep_the_command_apart_from_the_output() {
+        let r = Rules::builtin();
+        let bs = blocks(
+            &lines_of("● Listing the root\n  ⎿  $ ls / (2s)\n     bin\n     boot\n"),
+            &r,
+        );
+        let out = tool_output(&bs[0], &r).unwrap();
+        assert_eq!(out.call, "Listing the root");
+        assert_eq!(
+            (out.tool.as_deref(), out.args.as_deref()),
+            (Some("Bash"), Some("ls /"))
+        );
+        assert_eq!(out.output, "bin\nboot");
+        assert!(!is_running(&bs[0], &r));
+    }
+
+    #[test]
+    fn an_interruption_note_is_not_tool_output() {
+        let r = Rules::builtin();
+        let text = "● Once upon a time there was a terminal that never slept. It watched every byte\n  go by and remembered the shape of each screen.\n  ⎿  Interrupted · What should Claude do instead?\n";
+        let bs = blocks(&lines_of(text), &r);
+        let kinds: Vec<_> = bs.iter().map(|b| b.kind).collect();
+        assert_eq!(kinds, [BlockKind::Answer, BlockKind::Note]);
+        assert_eq!(
+            bs[0].body,
+            ["go by and remembered the shape of each screen."]
+        );
+        assert!(bs.iter().all(|b| tool_output(b, &r).is_none()));
     }
 
     #[test]

@@ -45,7 +45,10 @@ fn run_to(term: &mut SemanticTerminal, t: f64) {
 #[test]
 fn an_idle_terminal_needs_no_timer() {
     let mut term = SemanticTerminal::new(80, 24, Config::default());
-    term.feed(0.0, &screen(&["● hi"], None, "⏸ manual mode on · ? for shortcuts"));
+    term.feed(
+        0.0,
+        &screen(&["● hi"], None, "⏸ manual mode on · ? for shortcuts"),
+    );
     run_to(&mut term, 1.0);
     assert_eq!(term.state(), State::Idle);
     assert_eq!(term.next_deadline(), None);
@@ -59,14 +62,22 @@ fn a_state_is_announced_only_after_it_holds() {
     run_to(&mut term, 1.0);
     term.drain_events();
     // A one-frame flash of a spinner is not a state change.
-    term.feed(1.0, &screen(&["❯ go"], Some("✶ Musing…"), "esc to interrupt"));
+    term.feed(
+        1.0,
+        &screen(&["❯ go"], Some("✶ Musing…"), "esc to interrupt"),
+    );
     term.feed(1.05, &screen(&["● hi"], None, "? for shortcuts"));
     run_to(&mut term, 2.0);
     assert_eq!(states(&term.drain_events()), []);
     // One that holds is announced, at least `debounce` after it appeared.
-    term.feed(2.0, &screen(&["❯ go"], Some("✶ Musing…"), "esc to interrupt"));
+    term.feed(
+        2.0,
+        &screen(&["❯ go"], Some("✶ Musing…"), "esc to interrupt"),
+    );
     assert_eq!(term.state(), State::Idle);
-    let due = term.next_deadline().expect("a pending change needs a timer");
+    let due = term
+        .next_deadline()
+        .expect("a pending change needs a timer");
     assert!(due >= 2.0 + Config::default().debounce - 1e-9);
     run_to(&mut term, due);
     assert_eq!(term.state(), State::Thinking);
@@ -84,7 +95,10 @@ fn spinner_animation_does_not_flood_events() {
     for i in 0..100 {
         let line = format!("{} Musing… ({}s · ↓ 3 tokens)", glyphs[i % 6], i / 20);
         term.feed(t, &screen(&["❯ go"], Some(&line), "esc to interrupt"));
-        term.feed(t, format!("\x1b]0;{} Claude Code\x07", ["◐", "◑"][i % 2]).as_bytes());
+        term.feed(
+            t,
+            format!("\x1b]0;{} Claude Code\x07", ["◐", "◑"][i % 2]).as_bytes(),
+        );
         t += 0.05;
         run_to(&mut term, t);
     }
@@ -100,7 +114,10 @@ fn spinner_animation_does_not_flood_events() {
         .iter()
         .filter(|e| matches!(e.event, SessionEvent::TitleChange(_)))
         .count();
-    assert_eq!(titles, 1, "the title glyph animates; only its meaning is news");
+    assert_eq!(
+        titles, 1,
+        "the title glyph animates; only its meaning is news"
+    );
     assert_eq!(term.title().and_then(|t| t.working), Some(true));
 }
 
@@ -111,8 +128,27 @@ fn a_turn_quicker_than_the_debounce_still_completes() {
     run_to(&mut term, 1.0);
     term.drain_events();
     term.feed(1.0, b"\x1b]0;\xe2\x97\x90 Claude Code\x07");
-    term.feed(1.02, &screen(&["● old answer", "❯ quick one"], Some("✶ Musing…"), "esc to interrupt"));
-    term.feed(1.06, &screen(&["● old answer", "❯ quick one", "● Done quickly.", "✻ Baked for 0s"], None, "? for shortcuts"));
+    term.feed(
+        1.02,
+        &screen(
+            &["● old answer", "❯ quick one"],
+            Some("✶ Musing…"),
+            "esc to interrupt",
+        ),
+    );
+    term.feed(
+        1.06,
+        &screen(
+            &[
+                "● old answer",
+                "❯ quick one",
+                "● Done quickly.",
+                "✻ Baked for 0s",
+            ],
+            None,
+            "? for shortcuts",
+        ),
+    );
     term.feed(1.07, "\x1b]0;✳ Claude Code\x07".as_bytes());
     run_to(&mut term, 3.0);
     let texts: Vec<String> = term
@@ -166,4 +202,11 @@ fn a_dialog_is_announced_with_its_options() {
     term.mark_exited(2.0);
     assert_eq!(states(&term.drain_events()), [State::Exited]);
     assert_eq!(term.confirm(), None);
+}
+
+#[test]
+fn a_terminal_can_move_between_threads() {
+    // The daemon keeps one per slot inside async tasks.
+    fn assert_send<T: Send + 'static>() {}
+    assert_send::<SemanticTerminal>();
 }
