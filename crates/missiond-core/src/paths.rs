@@ -114,8 +114,8 @@ impl Paths {
         };
         let db_path = path_var(ENV_DB_PATH)?.unwrap_or_else(|| home.join("mission.db"));
         let slots_config = path_var(ENV_SLOTS_CONFIG)?.unwrap_or_else(|| home.join("slots.yaml"));
-        let permissions_config = path_var(ENV_PERMISSIONS_CONFIG)?
-            .unwrap_or_else(|| home.join("permissions.yaml"));
+        let permissions_config =
+            path_var(ENV_PERMISSIONS_CONFIG)?.unwrap_or_else(|| home.join("permissions.yaml"));
         let ipc_endpoint = match vars.get(ENV_IPC_ENDPOINT) {
             Some(text) => {
                 let expanded = match text.strip_prefix("~/") {

@@ -53,8 +53,8 @@ pub enum ClientCommand {
         /// The slot's id.
         slot: String,
     },
-    /// Used by Claude Code hooks: forwards the event on stdin to the daemon; prints
-    /// nothing.
+    /// Used by Claude Code hooks: forwards the event on stdin to the daemon; for
+    /// `PreToolUse`, prints the daemon's permission decision (fail closed).
     #[command(hide = true)]
     Hook {
         /// The hook event (`Stop`, `PreToolUse`, ...).

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
+use super::permissions::Permissions;
 use super::records::Records;
 
 /// Shared, read-mostly daemon state.
@@ -23,8 +24,14 @@ pub struct Ctx {
     pub config_error: Option<String>,
     /// Slot sessions and turns.
     pub records: Records,
+    /// The tool permission policy (`permissions.yaml`).
+    pub permissions: Permissions,
     /// When the daemon started.
     pub started_at: SystemTime,
+    /// How `${secret:path}` references in slot environments are resolved (`secrets:`).
+    pub secrets: Option<missiond_core::secrets::SecretsConfig>,
+    /// Slots lost and restarted, for whoever must react (the task dispatcher).
+    pub events: super::slot_events::SlotEvents,
     shutting_down: AtomicBool,
 }
 
@@ -37,6 +44,7 @@ impl Ctx {
         endpoint: String,
         exe: PathBuf,
         records: Records,
+        permissions: Permissions,
     ) -> Self {
         Ctx {
             home,
@@ -46,7 +54,10 @@ impl Ctx {
             exe,
             config_error: None,
             records,
+            permissions,
             started_at: SystemTime::now(),
+            secrets: None,
+            events: Default::default(),
             shutting_down: AtomicBool::new(false),
         }
     }

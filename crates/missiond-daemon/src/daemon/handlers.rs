@@ -12,12 +12,14 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::hooks::{HOOK_METHOD, HookEvent};
+use super::dispatch::Dispatcher;
 use super::supervisor::Supervisor;
-use super::{pty_tools, slot_turns};
+use super::{hook_decision, permission_tools, pty_tools, slot_turns};
 
 /// The daemon's IPC handler.
 pub struct Handlers {
     sup: Arc<Supervisor>,
+    dispatch: Arc<Dispatcher>,
 }
 
 fn encode<T: Serialize>(value: T) -> Result<Value, RpcError> {
@@ -25,9 +27,9 @@ fn encode<T: Serialize>(value: T) -> Result<Value, RpcError> {
 }
 
 impl Handlers {
-    /// Handlers over `sup`'s slots.
-    pub fn new(sup: Arc<Supervisor>) -> Self {
-        Handlers { sup }
+    /// Handlers over `sup`'s slots and the task dispatcher.
+    pub fn new(sup: Arc<Supervisor>, dispatch: Arc<Dispatcher>) -> Self {
+        Handlers { sup, dispatch }
     }
 
     async fn dispatch(&self, method: &str, params: Value) -> Result<Value, RpcError> {
@@ -87,10 +89,49 @@ impl Handlers {
             }
             HOOK_METHOD => {
                 let event: HookEvent = cat::decode_params(params)?;
-                slot_turns::on_hook(sup.get(&event.slot)?, &event);
+                let slot = sup.get(&event.slot)?;
+                slot_turns::on_hook(slot, &event);
+                if event.event == "PreToolUse" {
+                    return encode(hook_decision::answer(slot, &event));
+                }
                 Ok(Value::Object(Default::default()))
             }
-            other => Err(RpcError::method_not_found(other)),
+            cat::PermissionGet::NAME => {
+                cat::PermissionGet::params(params)?;
+                encode(permission_tools::get(&sup.ctx.permissions)?)
+            }
+            cat::PermissionSetRole::NAME => {
+                let p = cat::PermissionSetRole::params(params)?;
+                encode(permission_tools::set_role(&sup.ctx.permissions, p)?)
+            }
+            cat::PermissionSetSlot::NAME => {
+                let p = cat::PermissionSetSlot::params(params)?;
+                let known = |id: &str| sup.get(id).is_ok();
+                encode(permission_tools::set_slot(&sup.ctx.permissions, p, known)?)
+            }
+            cat::PermissionAddAutoAllow::NAME => {
+                let p = cat::PermissionAddAutoAllow::params(params)?;
+                encode(permission_tools::add_auto_allow(&sup.ctx.permissions, p)?)
+            }
+            cat::PermissionReload::NAME => {
+                cat::PermissionReload::params(params)?;
+                encode(permission_tools::reload(&sup.ctx.permissions)?)
+            }
+            cat::AutonomousStart::NAME => {
+                let p = cat::AutonomousStart::params(params)?;
+                encode(super::autonomy::start(sup, p)?)
+            }
+            cat::AutonomousStop::NAME => {
+                let p = cat::AutonomousStop::params(params)?;
+                encode(super::autonomy::stop(sup.get(&p.slot_id)?))
+            }
+            cat::Report::NAME => {
+                let p = cat::Report::params(params)?;
+                encode(super::autonomy::report(sup, p)?)
+            }
+            other => super::task_ipc::handle(&self.dispatch, other, params)
+                .await
+                .unwrap_or_else(|| Err(RpcError::method_not_found(other))),
         }
     }
 
@@ -125,6 +166,9 @@ impl Handlers {
         let mut warnings = Vec::new();
         if let Some(e) = &ctx.config_error {
             warnings.push(e.clone());
+        }
+        if let Some(e) = ctx.permissions.error() {
+            warnings.push(format!("permissions: {e}"));
         }
         if let Some(e) = ctx.records.last_error() {
             warnings.push(format!("store: {e}"));

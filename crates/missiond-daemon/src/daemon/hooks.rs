@@ -1,6 +1,10 @@
 //! Claude Code hooks: the `--settings` JSON that makes each slot's Claude Code run
 //! `missiond hook <Event>` on its events, and the events as the daemon receives them.
-//! The hook command prints nothing, so it never changes what Claude Code does.
+//! Only the `PreToolUse` hook prints anything: the permission decision (see
+//! [`super::hook_decision`]); the others never change what Claude Code does.
+//!
+//! `--settings` adds to the user's own settings files, it does not replace them: hooks
+//! the user configured in `~/.claude/settings.json` run beside these.
 
 use std::path::Path;
 
@@ -12,6 +16,8 @@ pub const HOOK_METHOD: &str = "hook.event";
 
 /// Environment variable naming the slot, set for the hook command.
 pub const SLOT_ENV: &str = "MISSIOND_SLOT_ID";
+/// Environment variable naming the slot's role, for the hook command's fail-closed check.
+pub const ROLE_ENV: &str = "MISSIOND_SLOT_ROLE";
 
 /// Events the daemon listens to.
 pub const EVENTS: &[&str] = &[
@@ -29,6 +35,23 @@ const MATCHED: &[&str] = &["PreToolUse", "PostToolUse"];
 
 /// Seconds Claude Code gives one hook command.
 const HOOK_TIMEOUT_SECS: u64 = 10;
+/// Seconds Claude Code gives the `PreToolUse` hook: well above the hook command's own
+/// limit for the daemon, so the command always answers (deny, when the daemon is slow)
+/// before Claude Code gives up on it and falls back to its own permission mode.
+const PRE_TOOL_USE_TIMEOUT_SECS: u64 = 60;
+
+/// What a slot's hook commands need to know.
+#[derive(Debug, Clone, Copy)]
+pub struct HookTarget<'a> {
+    /// The slot's id.
+    pub slot: &'a str,
+    /// Its role.
+    pub role: &'a str,
+    /// The daemon's IPC endpoint, as text.
+    pub endpoint: &'a str,
+    /// `permissions.yaml`, read by the hook when the daemon cannot be asked.
+    pub permissions: &'a Path,
+}
 
 /// The params of [`HOOK_METHOD`]: which slot, which event, and the JSON Claude Code gave
 /// the hook on standard input.
@@ -48,18 +71,27 @@ impl HookEvent {
 }
 
 /// The settings JSON for one slot: a command hook per event in [`EVENTS`], each running
-/// `exe hook <Event>` with the slot id and IPC endpoint in its environment.
-pub fn settings_json(exe: &Path, slot: &str, endpoint: &str) -> Value {
+/// `exe hook <Event>` with the slot id, role, IPC endpoint and permissions file in its
+/// environment.
+pub fn settings_json(exe: &Path, target: &HookTarget<'_>) -> Value {
     let mut hooks = serde_json::Map::new();
     for event in EVENTS {
         let command = format!(
-            "{SLOT_ENV}={} MISSION_IPC_ENDPOINT={} {} hook {event}",
-            shell_quote(slot),
-            shell_quote(endpoint),
+            "{SLOT_ENV}={} {ROLE_ENV}={} MISSION_IPC_ENDPOINT={} {}={} {} hook {event}",
+            shell_quote(target.slot),
+            shell_quote(target.role),
+            shell_quote(target.endpoint),
+            missiond_core::paths::ENV_PERMISSIONS_CONFIG,
+            shell_quote(&target.permissions.to_string_lossy()),
             shell_quote(&exe.to_string_lossy()),
         );
+        let timeout = if *event == "PreToolUse" {
+            PRE_TOOL_USE_TIMEOUT_SECS
+        } else {
+            HOOK_TIMEOUT_SECS
+        };
         let mut group = json!({
-            "hooks": [{"type": "command", "command": command, "timeout": HOOK_TIMEOUT_SECS}]
+            "hooks": [{"type": "command", "command": command, "timeout": timeout}]
         });
         if MATCHED.contains(event) {
             group["matcher"] = json!("*");
@@ -80,14 +112,27 @@ mod tests {
 
     #[test]
     fn every_event_runs_the_hook_command_for_its_slot() {
-        let v = settings_json(Path::new("/opt/m d/missiond"), "it's", "/h/missiond.sock");
+        let target = HookTarget {
+            slot: "it's",
+            role: "coder",
+            endpoint: "/h/missiond.sock",
+            permissions: Path::new("/h/permissions.yaml"),
+        };
+        let v = settings_json(Path::new("/opt/m d/missiond"), &target);
         for event in EVENTS {
             let command = v["hooks"][event][0]["hooks"][0]["command"]
                 .as_str()
                 .unwrap_or_else(|| panic!("no hook for {event}"));
             assert!(command.ends_with(&format!("'/opt/m d/missiond' hook {event}")));
-            assert!(command.starts_with(r"MISSIOND_SLOT_ID='it'\''s' "));
+            assert!(command.starts_with(r"MISSIOND_SLOT_ID='it'\''s' MISSIOND_SLOT_ROLE='coder' "));
+            assert!(command.contains("MISSION_PERMISSIONS_CONFIG='/h/permissions.yaml' "));
         }
+        let pre = &v["hooks"]["PreToolUse"][0]["hooks"][0]["timeout"];
+        let stop = &v["hooks"]["Stop"][0]["hooks"][0]["timeout"];
+        assert!(
+            pre.as_u64() > stop.as_u64(),
+            "PreToolUse must get longer: {pre} vs {stop}"
+        );
         assert_eq!(v["hooks"]["PreToolUse"][0]["matcher"], "*");
         assert!(v["hooks"]["Stop"][0].get("matcher").is_none());
     }

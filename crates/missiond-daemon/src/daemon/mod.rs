@@ -4,20 +4,35 @@
 //! `turn`) is one slot's runtime; `pty`, `pty_log`, `transcript` and `hooks` are its
 //! edges to the outside; `handlers` and `pty_tools` answer IPC calls.
 
+pub mod agent_tools;
+pub mod autonomy;
 pub mod context;
+pub mod dispatch;
 pub mod handlers;
+pub mod hook_decision;
 pub mod hooks;
+pub mod lifecycle;
 pub mod log_text;
+pub mod mcp_config;
+pub mod orphans;
+pub mod permission_tools;
+pub mod permissions;
 pub mod pty;
 pub mod pty_log;
 pub mod pty_tools;
 pub mod records;
 pub mod run;
+pub mod secrets;
 pub mod slot;
 pub mod slot_config;
+pub mod slot_events;
 pub mod slot_task;
 pub mod slot_turns;
 pub mod supervisor;
+pub mod task_ipc;
+pub mod task_run;
+pub mod task_tools;
 pub mod transcript;
 pub mod turn;
+pub mod watchdog;
 pub mod wire;

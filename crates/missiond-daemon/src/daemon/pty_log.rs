@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use anyhow::{Context, Result};
+use missiond_core::secrets::{RedactingStream, Redactor};
 use semantic_terminal::recording::{Entry, Header};
 
 /// Default size at which a log is rotated.
@@ -24,6 +25,9 @@ pub struct PtyLog {
     file: File,
     path: PathBuf,
     written: u64,
+    /// Scrubs the slot's secrets out of output bytes (holding back a possible secret's
+    /// start until the next chunk shows whether it is one).
+    scrub: Option<RedactingStream>,
 }
 
 impl PtyLog {
@@ -48,13 +52,43 @@ impl PtyLog {
             file,
             path,
             written: 0,
+            scrub: None,
         };
         log.write_header()?;
         Ok(log)
     }
 
-    /// Append one entry, rotating first when the file is full.
+    /// Scrub `redactor`'s secrets from the output written from now on.
+    pub fn with_redactor(mut self, redactor: &Redactor) -> Self {
+        self.scrub = (!redactor.is_empty()).then(|| redactor.stream());
+        self
+    }
+
+    /// Append one entry, rotating first when the file is full. Output passes through the
+    /// secret scrubber when there is one; the bytes it holds back go out before the exit.
     pub fn append(&mut self, entry: &Entry) -> Result<()> {
+        if let Some(scrub) = self.scrub.as_mut() {
+            match entry {
+                Entry::Output { t, bytes } => {
+                    let bytes = scrub.push(bytes);
+                    if bytes.is_empty() {
+                        return Ok(());
+                    }
+                    return self.append_raw(&Entry::Output { t: *t, bytes });
+                }
+                Entry::Exit { t, .. } => {
+                    let bytes = scrub.finish();
+                    if !bytes.is_empty() {
+                        self.append_raw(&Entry::Output { t: *t, bytes })?;
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.append_raw(entry)
+    }
+
+    fn append_raw(&mut self, entry: &Entry) -> Result<()> {
         if let Entry::Resize { cols, rows, .. } = entry {
             self.cols = *cols;
             self.rows = *rows;

@@ -70,7 +70,7 @@ async fn wait_for(slot: &Slot, limit: Duration, done: impl Fn(State, &Slot) -> b
 
 /// `mission_pty_spawn`.
 pub async fn spawn(slot: &Arc<Slot>) -> Result<PtySpawnResult, RpcError> {
-    let started = slot.spawn()?;
+    let started = super::secrets::start(slot).await?;
     if started && slot.spec.claude {
         let trusted = slot.spec.config.trusted;
         wait_for(slot, SPAWN_READY, move |state, slot| match state {
@@ -180,7 +180,13 @@ pub fn screen(slot: &Slot, p: &PtyScreenParams) -> Result<PtyScreenResult, RpcEr
 
 /// `mission_pty_confirm`.
 pub async fn confirm(slot: &Slot, p: PtyConfirmParams) -> Result<PtyConfirmResult, RpcError> {
-    let (info, index, _) = slot_turns::confirm(slot, p.response)?;
+    let (info, index, _) = slot_turns::select(slot, p.response)?;
+    let shown = info.clone();
+    wait_for(slot, SETTLE_REPORT, move |_, slot| {
+        slot_turns::shows_selected(slot, &shown, index)
+    })
+    .await;
+    slot_turns::press_enter_on(slot, &info, index)?;
     let answered = info.clone();
     wait_for(slot, SETTLE_REPORT, move |state, slot| {
         let inner = slot.lock();

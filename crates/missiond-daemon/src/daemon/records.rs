@@ -3,7 +3,7 @@
 //! from answering.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use missiond_core::catalogue::TurnSummary;
@@ -15,7 +15,7 @@ use super::wire;
 
 /// Records, backed by the store.
 pub struct Records {
-    store: Store,
+    store: Arc<Store>,
     path: PathBuf,
     last_error: Mutex<Option<String>>,
 }
@@ -24,7 +24,7 @@ impl Records {
     /// Open (creating and migrating) the store at `path`. Sessions left open by a daemon
     /// that died are closed.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let store = Store::open(path)?;
+        let store = Arc::new(Store::open(path)?);
         let records = Records {
             store,
             path: path.to_path_buf(),
@@ -35,6 +35,16 @@ impl Records {
             .close_open_sessions(now_ms(), "daemon_stopped");
         records.check("closing sessions of a previous run", closed);
         Ok(records)
+    }
+
+    /// The store itself, for modules keeping their own tables (permission decisions).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The store, shared (the task queue keeps its own handle).
+    pub fn shared_store(&self) -> Arc<Store> {
+        Arc::clone(&self.store)
     }
 
     /// The database file.
@@ -109,10 +119,12 @@ impl Records {
         prompt: &str,
         at: SystemTime,
     ) -> Option<i64> {
+        // Stored text never holds a slot's secrets.
+        let prompt = super::secrets::scrub(prompt);
         let row = NewTurn {
             slot_id: slot,
             session_ref,
-            prompt,
+            prompt: &prompt,
             started_at: system_time_ms(at),
         };
         self.check("recording a turn", self.store.insert_turn(&row))
@@ -123,10 +135,19 @@ impl Records {
         let (Some(id), Some(outcome)) = (turn.record_id, turn.outcome.as_ref()) else {
             return;
         };
+        let answer = outcome.answer.as_deref().map(super::secrets::scrub);
+        let tools: Vec<_> = outcome
+            .tools
+            .iter()
+            .map(|t| missiond_core::catalogue::ToolUse {
+                tool: t.tool.clone(),
+                summary: t.summary.as_deref().map(|s| super::secrets::scrub(s).into_owned()),
+            })
+            .collect();
         let end = TurnEnd {
-            answer: outcome.answer.as_deref(),
+            answer: answer.as_deref(),
             end_state: wire::state(outcome.end_state),
-            tools_used: &outcome.tools,
+            tools_used: &tools,
             ended_at: system_time_ms(outcome.ended_at),
         };
         self.check("recording a turn's end", self.store.finish_turn(id, &end));

@@ -11,6 +11,7 @@ use missiond_core::paths::{DaemonLock, Paths};
 
 use super::context::Ctx;
 use super::handlers::Handlers;
+use super::permissions::Permissions;
 use super::records::Records;
 use super::slot_config;
 use super::supervisor::Supervisor;
@@ -32,7 +33,7 @@ fn init_tracing(level: &str) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(super::secrets::ScrubbedStderr)
         // Colour codes only for a person's terminal, never into a log file.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
@@ -74,8 +75,13 @@ async fn serve_until_signal(paths: Paths) -> Result<()> {
         endpoint_text.clone(),
         exe,
         records,
+        Permissions::open(
+            &paths.permissions_config,
+            std::env::var_os("HOME").map(std::path::PathBuf::from).as_deref(),
+        ),
     );
     ctx.config_error = loaded.error.clone();
+    ctx.secrets = loaded.secrets.clone();
     let ctx = Arc::new(ctx);
     let supervisor = Arc::new(Supervisor::new(Arc::clone(&ctx), loaded.specs));
 
@@ -93,13 +99,16 @@ async fn serve_until_signal(paths: Paths) -> Result<()> {
             paths.slots_config.display()
         );
     }
+    // Before any slot starts: end slots a killed daemon left, account for its tasks.
+    let dispatch = super::dispatch::Dispatcher::boot(&supervisor, &endpoint_text);
+    super::watchdog::start(&supervisor);
     for slot in supervisor.slots().filter(|s| s.spec.config.autostart) {
         if let Err(e) = slot.spawn() {
             eprintln!("missiond: slot {}: {}", slot.spec.id, e.message);
         }
     }
 
-    let handlers = Arc::new(Handlers::new(Arc::clone(&supervisor)));
+    let handlers = Arc::new(Handlers::new(Arc::clone(&supervisor), dispatch));
     serve(
         listener,
         handlers,

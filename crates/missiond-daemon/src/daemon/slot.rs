@@ -8,6 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use missiond_core::config::slots::SlotConfig;
 use missiond_core::ipc::RpcError;
+use missiond_core::secrets::ResolvedEnv;
 use semantic_terminal::{Config as TermConfig, SemanticTerminal, State};
 use tokio::sync::watch;
 
@@ -94,12 +95,15 @@ pub struct Slot {
     pub ctx: Arc<Ctx>,
     inner: Mutex<Inner>,
     changed: watch::Sender<u64>,
+    /// Restart, stuck, context and autonomous-run state (see `lifecycle`).
+    pub life: Mutex<super::lifecycle::Life>,
 }
 
 impl Slot {
     /// A configured, not yet running slot.
     pub fn new(spec: SlotSpec, ctx: Arc<Ctx>) -> Arc<Self> {
         Arc::new(Slot {
+            life: Mutex::new(super::lifecycle::Life::new(&spec.config.lifecycle)),
             spec,
             ctx,
             inner: Mutex::new(Inner::default()),
@@ -124,7 +128,17 @@ impl Slot {
     }
 
     /// Start the slot's process. Returns false, doing nothing, when it already runs.
+    /// Secrets are resolved on this thread; async callers use `secrets::start`.
     pub fn spawn(self: &Arc<Self>) -> Result<bool, RpcError> {
+        if self.lock().run.as_ref().is_some_and(Run::is_alive) {
+            return Ok(false);
+        }
+        let env = super::secrets::resolve_now(self)?;
+        self.spawn_with(env)
+    }
+
+    /// Start the slot's process with its environment resolved.
+    pub fn spawn_with(self: &Arc<Self>, env: ResolvedEnv) -> Result<bool, RpcError> {
         if self.ctx.is_shutting_down() {
             return Err(shutting_down());
         }
@@ -141,7 +155,7 @@ impl Slot {
         };
         let session_id = self.spec.claude.then(|| uuid::Uuid::new_v4().to_string());
         let pty_spec = self
-            .pty_spec(session_id.as_deref())
+            .pty_spec(session_id.as_deref(), &env)
             .map_err(|e| spawn_failed(format!("{e:#}")))?;
         let (process, streams) =
             pty::spawn(&pty_spec).map_err(|e| spawn_failed(format!("{e:#}")))?;
@@ -155,7 +169,7 @@ impl Slot {
             self.spec.config.rows,
             pty_log::DEFAULT_MAX_BYTES,
         ) {
-            Ok(log) => Some(log),
+            Ok(log) => Some(log.with_redactor(&super::secrets::redactor())),
             Err(e) => {
                 tracing::warn!(slot = %self.spec.id, "no PTY log: {e:#}");
                 None
@@ -196,20 +210,21 @@ impl Slot {
         });
         inner.sending = false;
         drop(inner);
+        super::lifecycle::on_started(self);
         tokio::spawn(super::slot_task::drive(Arc::clone(self), streams));
         self.notify();
         Ok(true)
     }
 
     /// The command line, environment and hook settings for one run.
-    fn pty_spec(&self, session_id: Option<&str>) -> anyhow::Result<PtySpec> {
+    fn pty_spec(&self, session_id: Option<&str>, resolved: &ResolvedEnv) -> anyhow::Result<PtySpec> {
         let config = &self.spec.config;
         let mut args = config.args.clone();
         let mut env = vec![
             ("TERM".to_string(), "xterm-256color".to_string()),
             ("COLORTERM".to_string(), "truecolor".to_string()),
         ];
-        env.extend(config.env.iter().map(|(k, v)| (k.clone(), v.clone())));
+        env.extend(resolved.exposed().map(|(k, v)| (k.to_string(), v.to_string())));
         env.push((hooks::SLOT_ENV.to_string(), self.spec.id.clone()));
         env.push((
             "MISSION_IPC_ENDPOINT".to_string(),
@@ -221,8 +236,15 @@ impl Slot {
                 .ctx
                 .run_dir
                 .join(format!("{}-settings.json", self.spec.id));
-            let settings = hooks::settings_json(&self.ctx.exe, &self.spec.id, &self.ctx.endpoint);
+            let target = hooks::HookTarget {
+                slot: &self.spec.id,
+                role: &config.role,
+                endpoint: &self.ctx.endpoint,
+                permissions: self.ctx.permissions.path(),
+            };
+            let settings = hooks::settings_json(&self.ctx.exe, &target);
             std::fs::write(&settings_path, serde_json::to_vec_pretty(&settings)?)?;
+            args.extend(super::mcp_config::claude_args(&self.ctx, &self.spec.id)?);
             args.extend([
                 "--session-id".to_string(),
                 session_id.to_string(),

@@ -9,6 +9,8 @@ use super::slot::SlotSpec;
 /// The slots loaded, and why none could be, if so.
 pub struct Loaded {
     pub specs: Vec<SlotSpec>,
+    /// How `${secret:path}` references are resolved (the `secrets:` section).
+    pub secrets: Option<missiond_core::secrets::SecretsConfig>,
     /// A message for the log and `mission_health` when the file is unusable.
     pub error: Option<String>,
 }
@@ -20,10 +22,12 @@ pub fn load(path: &Path) -> Loaded {
     match SlotsConfig::load(path, home.as_deref()) {
         Ok(config) => Loaded {
             specs: config.slots.iter().map(spec).collect(),
+            secrets: config.secrets.clone(),
             error: None,
         },
         Err(e) => Loaded {
             specs: Vec::new(),
+            secrets: None,
             error: Some(format!("{e}; no slots loaded")),
         },
     }

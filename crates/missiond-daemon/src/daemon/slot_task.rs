@@ -45,6 +45,7 @@ pub async fn drive(slot: Arc<Slot>, streams: PtyStreams) {
                 };
                 let _ = tokio::time::timeout(DRAIN_AFTER_EXIT, drain).await;
                 on_exit(&slot, code.unwrap_or(None));
+                super::lifecycle::after_exit(&slot);
                 return;
             }
             () = sleep => on_tick(&slot),

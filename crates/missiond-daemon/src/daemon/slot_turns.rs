@@ -299,9 +299,14 @@ pub fn choose(info: &ConfirmInfo, response: ConfirmResponse) -> Result<usize, Rp
     })
 }
 
-/// Answer the open dialog. Returns the dialog as it was and the chosen option's index,
-/// and the current turn's number (to wait on).
-pub fn confirm(
+/// Answer the open dialog, first half: move the selection to the chosen option, as a
+/// person would, without pressing Enter. Returns the dialog as it was, the chosen
+/// option's index, and the current turn's number (to wait on).
+///
+/// Enter is sent separately by [`press_enter_on`] once the screen shows the choice
+/// selected: arrow keys and Enter written together were seen to lose the Enter under
+/// load, and a blind retry could land on the next dialog and approve it.
+pub fn select(
     slot: &Slot,
     response: ConfirmResponse,
 ) -> Result<(ConfirmInfo, usize, Option<u64>), RpcError> {
@@ -310,17 +315,50 @@ pub fn confirm(
             return Err(RpcError::no_dialog_open(&slot.spec.id));
         };
         let index = choose(&info, response)?;
-        let keys = info
+        let mut keys = info
             .keys_for(index)
             .ok_or_else(|| RpcError::internal("chosen option vanished"))?;
-        run.pty
-            .write(&keys)
-            .map_err(|e| RpcError::internal(format!("slot `{}`: {e:#}", slot.spec.id)))?;
-        if info.kind.is_startup() {
-            run.trust_answered = true;
+        keys.pop(); // the trailing Enter
+        if !keys.is_empty() {
+            run.pty
+                .write(&keys)
+                .map_err(|e| RpcError::internal(format!("slot `{}`: {e:#}", slot.spec.id)))?;
         }
         let seq = run.turn.as_ref().filter(|t| t.is_open()).map(|t| t.seq);
         Ok((info, index, seq))
+    })
+}
+
+/// Whether the slot still shows `dialog` with option `index` selected.
+pub fn shows_selected(slot: &Slot, dialog: &ConfirmInfo, index: usize) -> bool {
+    let inner = slot.lock();
+    let now = inner.run.as_ref().and_then(|r| r.term.confirm());
+    same_dialog(now, Some(dialog)) && now.and_then(ConfirmInfo::selected_index) == Some(index)
+}
+
+/// Answer the open dialog, second half: press Enter, but only while the screen shows
+/// `dialog` with option `index` selected; otherwise nothing is sent and the error says
+/// that nothing was confirmed.
+pub fn press_enter_on(slot: &Slot, dialog: &ConfirmInfo, index: usize) -> Result<(), RpcError> {
+    slot.with_live(|run| {
+        let now = run.term.confirm();
+        let ready = same_dialog(now, Some(dialog))
+            && now.and_then(ConfirmInfo::selected_index) == Some(index);
+        if !ready {
+            return Err(RpcError::internal(format!(
+                "slot `{}`: the dialog did not show option {} selected after the selection \
+                 keys; nothing was confirmed (check mission_pty_status and try again)",
+                slot.spec.id,
+                index + 1
+            )));
+        }
+        run.pty
+            .write(b"\r")
+            .map_err(|e| RpcError::internal(format!("slot `{}`: {e:#}", slot.spec.id)))?;
+        if dialog.kind.is_startup() {
+            run.trust_answered = true;
+        }
+        Ok(())
     })
 }
 

@@ -96,6 +96,15 @@ impl Daemon {
     }
 }
 
+impl Daemon {
+    /// SIGKILL, as a crash would: the daemon gets no chance to end its slots.
+    pub fn kill9(&mut self) {
+        let mut child = self.child.take().expect("daemon already stopped");
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
 impl Drop for Daemon {
     fn drop(&mut self) {
         if let Some(mut child) = self.child.take() {

@@ -1,0 +1,88 @@
+//! The mission MCP server inside a slot's Claude Code, so its agent can call
+//! `mission_report` (the way an autonomous run ends).
+//!
+//! The slot gets `--mcp-config <run>/<slot>-mcp.json` naming `mission-mcp` (the binary
+//! beside `missiond`, or `MISSIOND_MCP_BIN`) with `MISSIOND_SLOT_ID` in its environment.
+//! With that variable set, mission-mcp lists only `mission_report` and fills in the
+//! reporting slot itself: an agent must not spawn, prompt or kill other agents, nor read
+//! the orchestrator's inbox. `--allowedTools` lets the report through without a
+//! permission dialog (nobody may be watching an autonomous run).
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use serde_json::json;
+
+use super::context::Ctx;
+use super::hooks::SLOT_ENV;
+
+/// Overrides where mission-mcp is found.
+pub const ENV_MCP_BIN: &str = "MISSIOND_MCP_BIN";
+/// The server's name in the slot's MCP configuration (tool names follow from it).
+pub const SERVER_NAME: &str = "mission";
+/// The one mission tool a slot's agent may call, as Claude Code names it.
+pub const REPORT_TOOL: &str = "mcp__mission__mission_report";
+
+/// The mission-mcp binary: `MISSIOND_MCP_BIN`, else `mission-mcp` beside `exe`.
+pub fn mission_mcp(exe: &std::path::Path) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(ENV_MCP_BIN).filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(path));
+    }
+    exe.parent()
+        .map(|dir| dir.join("mission-mcp"))
+        .filter(|p| p.is_file())
+}
+
+/// The configuration naming mission-mcp for `slot`.
+pub fn config_json(mcp: &std::path::Path, slot: &str, endpoint: &str) -> serde_json::Value {
+    json!({
+        "mcpServers": {
+            SERVER_NAME: {
+                "type": "stdio",
+                "command": mcp.display().to_string(),
+                "args": [],
+                "env": {
+                    SLOT_ENV: slot,
+                    missiond_core::paths::ENV_IPC_ENDPOINT: endpoint,
+                }
+            }
+        }
+    })
+}
+
+/// Claude Code arguments giving `slot` the mission server (none when mission-mcp is not
+/// installed: the slot then cannot report, which only autonomous runs need).
+pub fn claude_args(ctx: &Ctx, slot: &str) -> anyhow::Result<Vec<String>> {
+    let Some(mcp) = mission_mcp(&ctx.exe) else {
+        tracing::debug!(slot, "no mission-mcp beside missiond: the slot cannot report");
+        return Ok(Vec::new());
+    };
+    std::fs::create_dir_all(&ctx.run_dir)
+        .with_context(|| format!("creating {}", ctx.run_dir.display()))?;
+    let path = ctx.run_dir.join(format!("{slot}-mcp.json"));
+    let config = config_json(&mcp, slot, &ctx.endpoint);
+    std::fs::write(&path, serde_json::to_vec_pretty(&config)?)
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(vec![
+        "--mcp-config".to_string(),
+        path.to_string_lossy().into_owned(),
+        "--allowedTools".to_string(),
+        REPORT_TOOL.to_string(),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_config_names_the_slot_and_the_endpoint() {
+        let v = config_json(std::path::Path::new("/opt/mission-mcp"), "c1", "/h/s.sock");
+        let server = &v["mcpServers"][SERVER_NAME];
+        assert_eq!(server["command"], "/opt/mission-mcp");
+        assert_eq!(server["env"][SLOT_ENV], "c1");
+        assert_eq!(server["env"]["MISSION_IPC_ENDPOINT"], "/h/s.sock");
+        assert!(REPORT_TOOL.ends_with("mission_report"));
+        assert!(REPORT_TOOL.contains(SERVER_NAME));
+    }
+}

@@ -1,0 +1,81 @@
+//! Slot processes a previous daemon left behind (it was SIGKILLed, or crashed): found at
+//! start-up by the environment every slot process gets (its slot id and this daemon's
+//! IPC endpoint, so only this home's slots match), and ended with their process group.
+//! Left running, they would keep working on tasks the queue has already requeued and
+//! send hook events for slots that no longer know them.
+
+use std::path::Path;
+
+use super::hooks::SLOT_ENV;
+
+/// A leftover slot process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Orphan {
+    pub pid: i32,
+    pub pgid: i32,
+    pub slot: String,
+}
+
+/// Processes whose environment names a slot and `endpoint` (Linux `/proc`; elsewhere
+/// none are found).
+pub fn find(endpoint: &str) -> Vec<Orphan> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let me = std::process::id() as i32;
+    // SAFETY: getpgid(0) only reads this process's group.
+    let my_group = unsafe { libc::getpgid(0) };
+    let endpoint_var = format!("MISSION_IPC_ENDPOINT={endpoint}");
+    let mut found = Vec::new();
+    for entry in entries.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+            continue;
+        };
+        if pid == me {
+            continue;
+        }
+        let Some(slot) = slot_of(&entry.path(), &endpoint_var) else {
+            continue;
+        };
+        // SAFETY: getpgid on a pid only reads its group (-1 if it is gone).
+        let pgid = unsafe { libc::getpgid(pid) };
+        if pgid > 1 && pgid != my_group {
+            found.push(Orphan { pid, pgid, slot });
+        }
+    }
+    found
+}
+
+/// The slot id in a process's environment, when it also names `endpoint_var`.
+fn slot_of(proc_dir: &Path, endpoint_var: &str) -> Option<String> {
+    let environ = std::fs::read(proc_dir.join("environ")).ok()?;
+    let mut slot = None;
+    let mut ours = false;
+    for var in environ.split(|b| *b == 0) {
+        let var = String::from_utf8_lossy(var);
+        if var == endpoint_var {
+            ours = true;
+        } else if let Some(id) = var.strip_prefix(SLOT_ENV).and_then(|v| v.strip_prefix('=')) {
+            slot = Some(id.to_string());
+        }
+    }
+    slot.filter(|_| ours)
+}
+
+/// End every orphan's process group with SIGKILL; returns what was found.
+pub fn reap(endpoint: &str) -> Vec<Orphan> {
+    let orphans = find(endpoint);
+    let mut groups: Vec<i32> = orphans.iter().map(|o| o.pgid).collect();
+    groups.sort_unstable();
+    groups.dedup();
+    for pgid in groups {
+        // SAFETY: kill(2) on a process group found above, never our own.
+        unsafe {
+            libc::kill(-pgid, libc::SIGKILL);
+        }
+    }
+    for o in &orphans {
+        tracing::warn!(slot = %o.slot, pid = o.pid, "ended a slot process left by a previous daemon");
+    }
+    orphans
+}

@@ -1,0 +1,174 @@
+//! Secrets in slot environments: `${secret:path}` references are resolved when a slot is
+//! spawned (the configured command runs off the async runtime), and every value resolved
+//! so far is scrubbed from what the daemon writes down: PTY logs, its own log lines, and
+//! the text it stores (turn prompts and answers, inbox messages).
+//!
+//! The scrubber is process-wide on purpose: a secret fetched for one slot must not leak
+//! through another slot's log or a daemon log line that names no slot at all.
+
+use std::borrow::Cow;
+use std::io::Write;
+use std::sync::{Arc, Mutex, RwLock};
+
+use missiond_core::ipc::{ErrorCode, RpcError};
+use missiond_core::secrets::{self, Redactor, ResolvedEnv, SecretString, SecretsConfig};
+
+use super::slot::Slot;
+
+/// Every secret resolved since the daemon started, and a scrubber for them.
+struct Registry {
+    secrets: Mutex<Vec<SecretString>>,
+    redactor: RwLock<Redactor>,
+}
+
+static REGISTRY: std::sync::LazyLock<Registry> = std::sync::LazyLock::new(|| Registry {
+    secrets: Mutex::new(Vec::new()),
+    redactor: RwLock::new(Redactor::default()),
+});
+
+/// Add `found` to the values scrubbed everywhere.
+pub fn register(found: &[SecretString]) {
+    if found.is_empty() {
+        return;
+    }
+    let mut known = REGISTRY.secrets.lock().unwrap_or_else(|e| e.into_inner());
+    let before = known.len();
+    for secret in found {
+        if !known.iter().any(|k| k.expose() == secret.expose()) {
+            known.push(secret.clone());
+        }
+    }
+    if known.len() == before {
+        return;
+    }
+    match Redactor::new(known.iter()) {
+        Ok(redactor) => *REGISTRY.redactor.write().unwrap_or_else(|e| e.into_inner()) = redactor,
+        // Only absurd sizes fail; keep the previous scrubber rather than none.
+        Err(e) => tracing::error!("secrets: {e}"),
+    }
+}
+
+/// The scrubber for every secret known so far (cheap to clone).
+pub fn redactor() -> Redactor {
+    REGISTRY
+        .redactor
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+}
+
+/// `text` with every known secret replaced.
+pub fn scrub(text: &str) -> Cow<'_, str> {
+    let redactor = REGISTRY.redactor.read().unwrap_or_else(|e| e.into_inner());
+    if redactor.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(redactor.redact_str(text).into_owned())
+}
+
+/// Whether any value of `env` references a secret.
+fn mentions_secrets(slot: &Slot) -> bool {
+    slot.spec
+        .config
+        .env
+        .values()
+        .any(|v| secrets::template::mentions_secrets(v))
+}
+
+fn resolve(
+    slot_id: &str,
+    env: &std::collections::BTreeMap<String, String>,
+    config: Option<&SecretsConfig>,
+) -> Result<ResolvedEnv, RpcError> {
+    let resolved = secrets::resolve_env(slot_id, env, config).map_err(|e| {
+        RpcError::new(
+            ErrorCode::SpawnFailed,
+            format!("slot `{slot_id}`: resolving its environment: {e}"),
+        )
+        .with_data(serde_json::json!({"slotId": slot_id, "var": e.var}))
+    })?;
+    register(resolved.secrets());
+    Ok(resolved)
+}
+
+/// The slot's environment, resolved on the calling thread (for callers outside async
+/// code, or slots without secrets, where nothing blocks).
+pub fn resolve_now(slot: &Slot) -> Result<ResolvedEnv, RpcError> {
+    let config = slot.ctx.secrets.as_ref();
+    if !mentions_secrets(slot) {
+        return resolve(&slot.spec.id, &slot.spec.config.env, config);
+    }
+    // The secret command may take seconds: on a multi-thread runtime, let the other
+    // tasks move to another worker meanwhile.
+    let blocking = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if blocking {
+        tokio::task::block_in_place(|| resolve(&slot.spec.id, &slot.spec.config.env, config))
+    } else {
+        resolve(&slot.spec.id, &slot.spec.config.env, config)
+    }
+}
+
+/// Start the slot's process with its secrets resolved in a blocking task. Returns false,
+/// doing nothing, when it already runs (as [`Slot::spawn_with`]).
+pub async fn start(slot: &Arc<Slot>) -> Result<bool, RpcError> {
+    if slot.lock().run.as_ref().is_some_and(|r| r.is_alive()) {
+        return Ok(false);
+    }
+    let env = if mentions_secrets(slot) {
+        let id = slot.spec.id.clone();
+        let vars = slot.spec.config.env.clone();
+        let config = slot.ctx.secrets.clone();
+        tokio::task::spawn_blocking(move || resolve(&id, &vars, config.as_ref()))
+            .await
+            .map_err(|e| RpcError::internal(format!("resolving secrets: {e}")))??
+    } else {
+        resolve(&slot.spec.id, &slot.spec.config.env, None)?
+    };
+    slot.spawn_with(env)
+}
+
+/// A `tracing` writer to stderr that scrubs known secrets from every line.
+#[derive(Clone, Copy, Default)]
+pub struct ScrubbedStderr;
+
+/// One log write, scrubbed.
+pub struct ScrubbedWrite;
+
+impl Write for ScrubbedWrite {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let redactor = REGISTRY.redactor.read().unwrap_or_else(|e| e.into_inner());
+        let clean = redactor.redact_bytes(buf);
+        std::io::stderr().write_all(&clean)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for ScrubbedStderr {
+    type Writer = ScrubbedWrite;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        ScrubbedWrite
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registered_values_are_scrubbed_and_others_left() {
+        register(&[SecretString::new("tok-registry-test-123".into())]);
+        let text = "token=tok-registry-test-123; other=plain";
+        let clean = scrub(text);
+        assert!(!clean.contains("tok-registry-test-123"), "{clean}");
+        assert!(clean.contains("other=plain"), "{clean}");
+        // Registering the same value again changes nothing.
+        register(&[SecretString::new("tok-registry-test-123".into())]);
+        assert_eq!(scrub(text), clean);
+    }
+}

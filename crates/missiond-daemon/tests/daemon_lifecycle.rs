@@ -1,0 +1,187 @@
+//! Slots coming back, with the REAL Claude Code against mock-anthropic: a crashed process
+//! is restarted with backoff, a stuck one is interrupted and then restarted, and a turn
+//! that leaves the context nearly full restarts the slot fresh (unless its role leaves it
+//! to auto-compact). Skipped (with a line on stderr) when Claude Code is not installed,
+//! unless MISSIOND_E2E_REQUIRED=1.
+
+mod daemon_support;
+mod lifecycle_support;
+
+use std::time::Duration;
+
+use daemon_support::{ok, wait_status};
+use lifecycle_support::{
+    SlotDef, event_of, inbox, signal, spawn_idle, status, wait_inbox, world,
+};
+use serde_json::json;
+
+const SCENARIO: &str = r#"
+rules:
+  - name: hello
+    match: { contains: "say hello" }
+    steps:
+      - text: "Hello from the slot."
+  - name: hang
+    match: { contains: "hang please" }
+    steps:
+      - text: "Waiting."
+        tool_use:
+          name: Bash
+          input: { command: "sleep 600", description: "Wait a long time" }
+      - text: "Done waiting."
+  - name: full
+    match: { contains: "fill the context" }
+    steps:
+      - text: "That filled it."
+        usage: { input_tokens: 195000, output_tokens: 10 }
+"#;
+
+const LONG: Duration = Duration::from_secs(90);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crashed_slot_is_restarted_with_a_fresh_session() {
+    let extra = "    lifecycle:\n      restart_backoff: { min_secs: 1, max_secs: 5 }\n";
+    let slots = [SlotDef { id: "c1", extra, env: "" }];
+    let Some(w) = world("a_crashed_slot_is_restarted_with_a_fresh_session", SCENARIO, "", &slots)
+    else {
+        return;
+    };
+    let client = w.daemon.client().await;
+    let (pid, session) = spawn_idle(&client, "c1").await;
+
+    signal(pid, libc::SIGKILL);
+    let notice = wait_inbox(&client, LONG, "a crash notice", event_of("c1", "crashed")).await;
+    assert_eq!(notice["kind"], "notice", "{notice}");
+    wait_inbox(&client, LONG, "a restart notice", event_of("c1", "restarted")).await;
+    let st = wait_status(&client, "c1", LONG, |s| {
+        s["state"] == "Idle" && s["pid"].as_i64().is_some_and(|p| p != pid)
+    })
+    .await;
+    assert_ne!(st["sessionId"], session.as_str(), "not a fresh session: {st}");
+
+    // The restarted slot works.
+    let sent = ok(
+        &client,
+        "mission_pty_send",
+        json!({"slotId": "c1", "message": "say hello", "timeoutMs": 60000}),
+    )
+    .await;
+    assert_eq!(sent["answer"], "Hello from the slot.", "{sent}");
+
+    // Ended on request, it stays down: the next check sees it stopped, with no new
+    // crash notice (the backoff would have restarted it within 1s).
+    ok(&client, "mission_pty_kill", json!({"slotId": "c1"})).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(status(&client, "c1").await["state"], "Stopped");
+    let crashes = inbox(&client)
+        .await
+        .iter()
+        .filter(|m| event_of("c1", "crashed")(m))
+        .count();
+    assert_eq!(crashes, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stuck_slot_is_interrupted_then_restarted() {
+    let extra = "    lifecycle:\n      stuck_after_secs: 10\n      stuck_grace_secs: 3\n      restart_backoff: { min_secs: 1 }\n";
+    let slots = [SlotDef { id: "c1", extra, env: "" }];
+    let Some(w) = world("a_stuck_slot_is_interrupted_then_restarted", SCENARIO, "", &slots) else {
+        return;
+    };
+    let client = w.daemon.client().await;
+    let (pid, _) = spawn_idle(&client, "c1").await;
+    let hang = |client: missiond_core::ipc::IpcClient| {
+        tokio::spawn(async move {
+            client
+                .call(
+                    "mission_pty_send",
+                    json!({"slotId": "c1", "message": "hang please", "timeoutMs": 120000}),
+                )
+                .await
+        })
+    };
+    let working = |s: &serde_json::Value| {
+        matches!(s["state"].as_str(), Some("ToolRunning" | "Thinking" | "Responding"))
+    };
+
+    // A hung command: the interrupt (Esc) ends it, the slot is idle again, same process.
+    let first = hang(client.clone());
+    wait_status(&client, "c1", LONG, working).await;
+    wait_inbox(&client, LONG, "an interrupt notice", event_of("c1", "stuck_interrupted")).await;
+    let _ = first.await;
+    let st = wait_status(&client, "c1", LONG, |s| s["state"] == "Idle").await;
+    assert_eq!(st["pid"], pid, "an interrupt that worked must not restart: {st}");
+
+    // Now the whole Claude Code process hangs (stopped): Esc cannot help, so it is
+    // restarted after the grace period.
+    let second = hang(client.clone());
+    wait_status(&client, "c1", LONG, working).await;
+    signal(pid, libc::SIGSTOP);
+    wait_inbox(&client, LONG, "a stuck-restart notice", event_of("c1", "stuck_restart")).await;
+    wait_inbox(&client, LONG, "a restart notice", event_of("c1", "restarted")).await;
+    let _ = second.await;
+    let st = wait_status(&client, "c1", LONG, |s| {
+        s["state"] == "Idle" && s["pid"].as_i64().is_some_and(|p| p != pid)
+    })
+    .await;
+    assert_eq!(st["role"], "coder");
+    let interrupts = inbox(&client)
+        .await
+        .iter()
+        .filter(|m| event_of("c1", "stuck_interrupted")(m))
+        .count();
+    assert_eq!(interrupts, 2, "each hang is interrupted first");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nearly_full_context_restarts_fresh_unless_left_to_auto_compact() {
+    let slots = [
+        SlotDef { id: "c1", extra: "", env: "" },
+        SlotDef {
+            id: "c2",
+            extra: "    lifecycle: { context_policy: auto_compact }\n",
+            env: "",
+        },
+    ];
+    let Some(w) = world(
+        "a_nearly_full_context_restarts_fresh_unless_left_to_auto_compact",
+        SCENARIO,
+        "",
+        &slots,
+    ) else {
+        return;
+    };
+    let client = w.daemon.client().await;
+    let (pid1, session1) = spawn_idle(&client, "c1").await;
+    let (pid2, session2) = spawn_idle(&client, "c2").await;
+
+    for slot in ["c1", "c2"] {
+        let sent = ok(
+            &client,
+            "mission_pty_send",
+            json!({"slotId": slot, "message": "fill the context", "timeoutMs": 60000}),
+        )
+        .await;
+        assert_eq!(sent["answer"], "That filled it.", "{sent}");
+    }
+
+    let low = wait_inbox(&client, LONG, "c1's low-context notice", event_of("c1", "context_low")).await;
+    assert!(low["data"]["contextLeftPercent"].as_u64().is_some_and(|p| p < 10), "{low}");
+    wait_inbox(&client, LONG, "c1's restart", event_of("c1", "restarted")).await;
+    let st = wait_status(&client, "c1", LONG, |s| {
+        s["state"] == "Idle" && s["sessionId"].as_str().is_some_and(|id| id != session1)
+    })
+    .await;
+    assert_ne!(st["pid"], pid1);
+
+    // c2's notice is posted by the same check that would have restarted it.
+    let note = wait_inbox(&client, LONG, "c2's auto-compact note", event_of("c2", "context_low")).await;
+    assert!(note["text"].as_str().is_some_and(|t| t.contains("auto-compact")), "{note}");
+    let st = status(&client, "c2").await;
+    assert_eq!(st["sessionId"], session2.as_str(), "{st}");
+    assert_eq!(st["pid"], pid2, "{st}");
+    assert!(
+        !inbox(&client).await.iter().any(|m| event_of("c2", "restarted")(m)),
+        "c2 must not restart"
+    );
+}
