@@ -413,6 +413,35 @@ async fn the_command_line_drives_the_daemon() {
     assert!(!ok_ && err.contains("no dialog is open"), "{err}");
     let (ok_, _, err) = cli(&["spawn", "nope"]);
     assert!(!ok_ && err.contains("unknown slot"), "{err}");
+    // The generic form reaches any catalogue tool, with the daemon's own errors.
+    let (ok_, out, _) = cli(&["call", "mission_pty_status", r#"{"slotId":"sh"}"#]);
+    let status: Value = serde_json::from_str(&out).unwrap_or(Value::Null);
+    assert!(
+        ok_ && status["slotId"] == "sh" && status["role"] == "shell",
+        "{out}"
+    );
+    let (ok_, _, err) = cli(&["call", "mission_pty_status", r#"{"slotId":"nope"}"#]);
+    assert!(!ok_ && err.contains("unknown slot"), "{err}");
+    let (ok_, _, err) = cli(&["call", "mission_nonsense"]);
+    assert!(!ok_ && err.contains("missiond tools"), "{err}");
+    let (ok_, _, err) = cli(&["call", "mission_pty_status", "{not json"]);
+    assert!(!ok_ && err.contains("JSON object"), "{err}");
+    let (ok_, out, _) = cli(&["tools"]);
+    assert!(
+        ok_ && out.lines().any(|l| l.starts_with("mission_pty_send ")),
+        "{out}"
+    );
+    type_line(&client, "echo logged-$((40+2))").await;
+    wait_screen(&client, "sh", "logged-42", Duration::from_secs(10)).await;
+    let (ok_, out, err) = cli(&["logs", "sh"]);
+    assert!(
+        ok_ && out.contains("logged-42") && err.contains(".jsonl"),
+        "{out}{err}"
+    );
+    let (ok_, out, _) = cli(&["history", "sh"]);
+    assert!(ok_ && out.contains("echo logged-$((40+2))"), "{out}");
+    let (ok_, out, _) = cli(&["interrupt", "sh"]);
+    assert!(ok_ && out.starts_with("sh: "), "{out}");
     let (ok_, out, _) = cli(&["kill", "sh"]);
     assert!(ok_ && out.contains("sh: stopped"), "{out}");
 }

@@ -7,8 +7,8 @@ mod print;
 use anyhow::{Context, Result};
 use clap::Subcommand;
 use missiond_core::catalogue::{
-    self as cat, ConfirmResponse, EmptyParams, PtyConfirmParams, PtyScreenParams, PtySendParams,
-    SlotParams,
+    self as cat, ConfirmResponse, EmptyParams, PtyConfirmParams, PtyHistoryParams, PtyLogsParams,
+    PtyScreenParams, PtySendParams, SlotParams,
 };
 use missiond_core::ipc::{ClientError, IpcClient};
 
@@ -53,6 +53,38 @@ pub enum ClientCommand {
         /// The slot's id.
         slot: String,
     },
+    /// Interrupt a slot's current turn (Esc for Claude Code).
+    Interrupt {
+        /// The slot's id.
+        slot: String,
+    },
+    /// A slot's recent turns: prompt, answer, tools used, times.
+    History {
+        /// The slot's id.
+        slot: String,
+        /// How many of the latest turns.
+        #[arg(long)]
+        limit: Option<u32>,
+    },
+    /// The end of a slot's terminal log, as plain text.
+    Logs {
+        /// The slot's id.
+        slot: String,
+        /// How many bytes from the end.
+        #[arg(long)]
+        tail_bytes: Option<u64>,
+    },
+    /// List every mission_* tool the daemon serves (the same catalogue mission-mcp offers).
+    Tools,
+    /// Call any mission_* tool with JSON arguments and print its JSON result, e.g.
+    /// `missiond call mission_pty_status '{"slotId":"coder-1"}'`.
+    Call {
+        /// The tool's name (see `missiond tools`).
+        tool: String,
+        /// Its arguments as a JSON object (default `{}`).
+        #[arg(default_value = "{}")]
+        args: String,
+    },
     /// Used by Claude Code hooks: forwards the event on stdin to the daemon; for
     /// `PreToolUse`, prints the daemon's permission decision (fail closed).
     #[command(hide = true)]
@@ -82,6 +114,10 @@ fn flat(e: ClientError) -> anyhow::Error {
 }
 
 async fn run_client(command: ClientCommand) -> Result<i32> {
+    if let ClientCommand::Tools = command {
+        print::tools(cat::all());
+        return Ok(0);
+    }
     let paths = Paths::from_env()?;
     let client = IpcClient::connect(&paths.ipc_endpoint)
         .await
@@ -162,6 +198,48 @@ async fn run_client(command: ClientCommand) -> Result<i32> {
                 println!("{}: was not running", r.slot_id);
             }
         }
+        ClientCommand::Interrupt { slot: id } => {
+            let r = client
+                .tool::<cat::PtyInterrupt>(&slot(&id))
+                .await
+                .map_err(flat)?;
+            println!("{}: {}", r.slot_id, r.state);
+        }
+        ClientCommand::History { slot: id, limit } => {
+            let params = PtyHistoryParams { slot_id: id, limit };
+            let r = client
+                .tool::<cat::PtyHistory>(&params)
+                .await
+                .map_err(flat)?;
+            print::history(&r);
+        }
+        ClientCommand::Logs {
+            slot: id,
+            tail_bytes,
+        } => {
+            let params = PtyLogsParams {
+                slot_id: id,
+                tail_bytes,
+            };
+            let r = client.tool::<cat::PtyLogs>(&params).await.map_err(flat)?;
+            println!("{}", r.text);
+            eprintln!(
+                "[{}: {} of {} bytes]",
+                r.path,
+                if r.truncated { "end" } else { "all" },
+                r.total_bytes
+            );
+        }
+        ClientCommand::Call { tool, args } => {
+            if cat::find(&tool).is_none() {
+                anyhow::bail!("unknown tool {tool:?}: `missiond tools` lists them");
+            }
+            let args: serde_json::Value = serde_json::from_str(&args)
+                .with_context(|| format!("arguments for {tool} must be a JSON object"))?;
+            let result = client.call(&tool, args).await.map_err(flat)?;
+            println!("{}", serde_json::to_string_pretty(&result)?);
+        }
+        ClientCommand::Tools => unreachable!("handled before connecting"),
         ClientCommand::Hook { .. } => unreachable!("handled before connecting"),
     }
     Ok(0)

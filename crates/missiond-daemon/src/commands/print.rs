@@ -1,7 +1,8 @@
 //! How client commands show results to a person.
 
 use missiond_core::catalogue::{
-    AgentsResult, Dialog, HealthResult, PtySendResult, PtySpawnResult, SlotsResult,
+    AgentsResult, Dialog, HealthResult, PtyHistoryResult, PtySendResult, PtySpawnResult,
+    SlotsResult, ToolDef,
 };
 
 /// `missiond status`.
@@ -81,4 +82,41 @@ fn dialog(d: &Dialog) {
         eprintln!("  {n}. {} ({:?})", o.label, o.meaning);
     }
     eprintln!("answer with: missiond confirm SLOT yes|no|always|N");
+}
+
+/// `missiond history`: one block per turn, oldest first.
+pub fn history(r: &PtyHistoryResult) {
+    if r.turns.is_empty() {
+        println!("{}: no turns recorded", r.slot_id);
+    }
+    for turn in &r.turns {
+        let end = turn
+            .end_state
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_else(|| "running".into());
+        println!(
+            "[{} .. {}] {end}",
+            turn.started_at,
+            turn.ended_at.as_deref().unwrap_or("-")
+        );
+        println!("> {}", turn.prompt);
+        for tool in &turn.tools_used {
+            println!(
+                "  tool {}: {}",
+                tool.tool,
+                tool.summary.as_deref().unwrap_or("")
+            );
+        }
+        if let Some(answer) = &turn.answer {
+            println!("{answer}");
+        }
+        println!();
+    }
+}
+
+/// `missiond tools`: name and title of every catalogue tool.
+pub fn tools(tools: &[ToolDef]) {
+    for t in tools {
+        println!("{:<36} {}", t.name, t.title);
+    }
 }
