@@ -50,7 +50,9 @@ fn queue_only(tasks: usize) {
         assert!(!started.is_empty(), "nothing assigned with {done} done");
         for t in started {
             let slot = t.assigned_slot.as_deref().expect("slot");
-            queue.complete(t.id, slot, "answer", now_ms()).expect("complete");
+            queue
+                .complete(t.id, slot, "answer", now_ms())
+                .expect("complete");
             done += 1;
         }
     }
@@ -97,7 +99,12 @@ async fn with_claude(burst: usize) {
         )
         .await;
         turns.push(began.elapsed().as_secs_f64() * 1000.0);
-        let task = ok(&client, "mission_task", json!({"taskIds": [asked["taskId"]]})).await;
+        let task = ok(
+            &client,
+            "mission_task",
+            json!({"taskIds": [asked["taskId"]]}),
+        )
+        .await;
         let t = &task["tasks"][0];
         if let Some(ms) = ms_between(&t["createdAt"], &t["startedAt"]) {
             latencies.push(ms);
@@ -109,7 +116,10 @@ async fn with_claude(burst: usize) {
     turns.sort_by(f64::total_cmp);
     println!(
         "real Claude Code + mock: submit-to-start on an idle slot: median {:.1} ms, max {:.1} ms ({} asks); ask round trip median {:.0} ms",
-        latencies.get(latencies.len() / 2).copied().unwrap_or(f64::NAN),
+        latencies
+            .get(latencies.len() / 2)
+            .copied()
+            .unwrap_or(f64::NAN),
         latencies.last().copied().unwrap_or(f64::NAN),
         latencies.len(),
         turns.get(turns.len() / 2).copied().unwrap_or(f64::NAN),

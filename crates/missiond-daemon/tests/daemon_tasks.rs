@@ -71,10 +71,7 @@ async fn thirty_tasks_over_three_slots_of_two_roles() {
         .map(|(_, r)| r["taskId"].as_str().expect("taskId"))
         .collect();
     assert_eq!(ran.len(), 30, "a task ran twice: {runs:?}");
-    assert!(
-        runs.iter().all(|(_, r)| r["outcome"] == "done"),
-        "{runs:?}"
-    );
+    assert!(runs.iter().all(|(_, r)| r["outcome"] == "done"), "{runs:?}");
     assert_one_at_a_time(&runs);
 
     // Every submitted task's answer is in the inbox, under its own id.
@@ -247,9 +244,10 @@ async fn sigkill_with_tasks_running_and_queued_loses_and_repeats_none() {
     // Both slow tasks are on a slot, the rest wait.
     wait_status(&client, Duration::from_secs(90), |s| {
         s["counts"]["running"] == 2
-            && s["running"]
-                .as_array()
-                .is_some_and(|r| r.iter().all(|t| t["prompt"].as_str().is_some_and(|p| p.contains("slowmark"))))
+            && s["running"].as_array().is_some_and(|r| {
+                r.iter()
+                    .all(|t| t["prompt"].as_str().is_some_and(|p| p.contains("slowmark")))
+            })
     })
     .await;
     let agents = ok(&client, "mission_agents", json!({})).await;
@@ -309,7 +307,9 @@ async fn sigkill_with_tasks_running_and_queued_loses_and_repeats_none() {
         if n < 2 {
             assert!(
                 mine.iter().any(|r| r["outcome"] == "interrupted"
-                    && r["detail"].as_str().is_some_and(|d| d.contains("restarted"))),
+                    && r["detail"]
+                        .as_str()
+                        .is_some_and(|d| d.contains("restarted"))),
                 "task {n}: {mine:?}"
             );
         }
@@ -326,7 +326,10 @@ async fn sigkill_with_tasks_running_and_queued_loses_and_repeats_none() {
             .as_array()
             .expect("messages")
             .iter()
-            .any(|m| m["kind"] == "notice" && m["text"].as_str().is_some_and(|t| t.contains("2 interrupted task(s) requeued"))),
+            .any(|m| m["kind"] == "notice"
+                && m["text"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("2 interrupted task(s) requeued"))),
         "{inbox}"
     );
 }

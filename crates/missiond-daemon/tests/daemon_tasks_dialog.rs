@@ -17,11 +17,7 @@ use serde_json::{Value, json};
 const LIMIT: Duration = Duration::from_secs(120);
 
 /// Poll the inbox (without marking read) for a message of `kind` about `task`.
-async fn wait_message(
-    client: &missiond_core::ipc::IpcClient,
-    kind: &str,
-    task: &str,
-) -> Value {
+async fn wait_message(client: &missiond_core::ipc::IpcClient, kind: &str, task: &str) -> Value {
     let deadline = Instant::now() + LIMIT;
     loop {
         let inbox = ok(
@@ -96,4 +92,109 @@ async fn a_dialog_keeps_the_task_running_and_an_error_fails_it() {
     )
     .await;
     assert_eq!(next["answer"], answer(1).as_str(), "{next}");
+}
+
+/// Wait until the task runs on a slot; returns that slot.
+async fn wait_running(client: &missiond_core::ipc::IpcClient, id: &str) -> String {
+    let deadline = Instant::now() + LIMIT;
+    loop {
+        let t = ok(client, "mission_task", json!({"taskIds": [id]})).await;
+        let task = &t["tasks"][0];
+        if task["status"] == "running" {
+            return task["slotId"].as_str().expect("slotId").to_string();
+        }
+        assert!(Instant::now() < deadline, "{id} never ran: {t}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_and_restart_hand_the_running_task_back() {
+    use daemon_tasks_support::{slow_answer, slow_prompt};
+    let Some(w) = World::start(
+        "kill_and_restart_hand_the_running_task_back",
+        &[("a1", "alpha"), ("a2", "alpha")],
+        4,
+    ) else {
+        return;
+    };
+    let client = w.daemon.client().await;
+    let spawned = ok(&client, "mission_spawn", json!({"slotId": "a1"})).await;
+    assert_eq!(spawned["state"], "Idle", "{spawned}");
+
+    // Restart: the task pinned to the slot waits for it and runs there again.
+    let t1 = ok(
+        &client,
+        "mission_submit",
+        json!({"prompt": slow_prompt(1), "slotId": "a1"}),
+    )
+    .await;
+    let t1 = t1["taskId"].as_str().expect("taskId").to_string();
+    assert_eq!(wait_running(&client, &t1).await, "a1");
+    let restarted = ok(&client, "mission_restart", json!({"slotId": "a1"})).await;
+    assert_eq!(restarted["task"]["taskId"], t1.as_str(), "{restarted}");
+    assert_eq!(restarted["task"]["status"], "queued", "{restarted}");
+    let done = wait_final(&client, std::slice::from_ref(&t1), LIMIT).await;
+    assert_eq!(done[0]["status"], "done", "{}", done[0]);
+    assert_eq!(done[0]["result"], slow_answer(1).as_str());
+    assert_eq!(done[0]["slotId"], "a1");
+    assert_eq!(done[0]["attempts"], 2);
+
+    // Kill: the task goes to another slot of the role (started for it); the killed
+    // slot stays stopped.
+    let t2 = ok(
+        &client,
+        "mission_submit",
+        json!({"prompt": slow_prompt(2), "role": "alpha"}),
+    )
+    .await;
+    let t2 = t2["taskId"].as_str().expect("taskId").to_string();
+    let first = wait_running(&client, &t2).await;
+    let killed = ok(&client, "mission_kill", json!({"slotId": first})).await;
+    assert_eq!(killed["wasRunning"], true, "{killed}");
+    assert_eq!(killed["task"]["status"], "queued", "{killed}");
+    let done = wait_final(&client, std::slice::from_ref(&t2), LIMIT).await;
+    assert_eq!(done[0]["status"], "done", "{}", done[0]);
+    assert_eq!(done[0]["result"], slow_answer(2).as_str());
+    assert_ne!(done[0]["slotId"], first.as_str(), "{}", done[0]);
+    let agents = ok(&client, "mission_agents", json!({})).await;
+    let state = agents["agents"]
+        .as_array()
+        .expect("agents")
+        .iter()
+        .find(|a| a["slotId"] == first.as_str())
+        .map(|a| a["state"].clone());
+    assert_eq!(state, Some(json!("Stopped")), "{agents}");
+
+    // Kill without requeue: the task is cancelled.
+    let other = done[0]["slotId"].as_str().expect("slotId").to_string();
+    let t3 = ok(
+        &client,
+        "mission_submit",
+        json!({"prompt": slow_prompt(3), "slotId": other}),
+    )
+    .await;
+    let t3 = t3["taskId"].as_str().expect("taskId").to_string();
+    wait_running(&client, &t3).await;
+    let killed = ok(
+        &client,
+        "mission_kill",
+        json!({"slotId": other, "requeue": false}),
+    )
+    .await;
+    assert_eq!(killed["task"]["taskId"], t3.as_str(), "{killed}");
+    assert_eq!(killed["task"]["status"], "cancelled", "{killed}");
+    let runs = ok(&client, "mission_slot_history", json!({"slotId": first})).await;
+    assert!(
+        runs["runs"]
+            .as_array()
+            .expect("runs")
+            .iter()
+            .any(|r| r["taskId"] == t2.as_str()
+                && r["outcome"] == "interrupted"
+                && r["detail"]
+                    .as_str()
+                    .is_some_and(|d| d.contains("mission_kill"))),
+        "{runs}"
+    );
 }

@@ -4,9 +4,7 @@
 
 use std::sync::Arc;
 
-use missiond_core::catalogue::{
-    KillParams, KillResult, PtySpawnResult, RestartResult, SlotParams,
-};
+use missiond_core::catalogue::{KillParams, KillResult, PtySpawnResult, RestartResult, SlotParams};
 use missiond_core::ipc::RpcError;
 
 use super::dispatch::Dispatcher;

@@ -8,16 +8,18 @@
 //!   ends, and on `mission_spawn`/`kill`/`restart`. A sweep every [`SWEEP`] is the safety
 //!   net for anything missed.
 //! - **Free slot** = Claude Code running, its screen `Idle` (or `Error`, whose prompt box
-//!   takes the next prompt), no open turn, no
-//!   `mission_pty_send` in progress (interactive use makes it busy for the dispatcher),
-//!   no task of its own, not stopped by `mission_kill`. Other programs (bash ...) have no
-//!   turn end, so they never take tasks.
+//!   takes the next prompt), no open turn, no `mission_pty_send` in progress (interactive
+//!   use makes it busy for the dispatcher), no task of its own, no autonomous goal, not
+//!   stopped by `mission_kill`. Other programs (bash ...) have no turn end, so they never
+//!   take tasks.
 //! - **Starting slots on demand.** Queued work starts the configured slots it needs:
 //!   each queued task counts one running slot that may take it, and a task left over
 //!   starts a stopped slot that may run it (once per [`RESPAWN_BACKOFF`] per slot, so a
 //!   slot that dies at start-up is not restarted in a loop). Slots marked `autostart`
-//!   start with the daemon. A slot stopped with
-//!   `mission_kill` is left alone until `mission_spawn` or `mission_restart`.
+//!   start with the daemon. A slot stopped with `mission_kill` is left alone until
+//!   `mission_spawn` or `mission_restart`.
+//! - **Shutdown** leaves running tasks `running` on disk; the next start requeues them
+//!   (as after a crash), so a stop the user asked for fails no task.
 //! - **One owner per task run.** Every change of a running task (its turn ended, its slot
 //!   was killed, it was cancelled) happens under one lock together with the in-memory
 //!   claim, so a task is never finished twice or run twice at once; the queue's own
@@ -43,6 +45,8 @@ use super::turn::Turn;
 
 /// Period of the safety-net sweep.
 pub const SWEEP: Duration = Duration::from_secs(5);
+/// Seconds a cancelled task's turn gets to end after Esc before it is closed.
+pub const CANCEL_TRIES: u32 = 15;
 /// Least time between two on-demand starts of one slot.
 pub const RESPAWN_BACKOFF: Duration = Duration::from_secs(30);
 
@@ -267,9 +271,10 @@ impl Dispatcher {
                 .iter()
                 .filter(|v| v.accepts(task) && !counted.contains(v.slot_id.as_str()))
                 .collect();
-            if let Some(v) = candidates.iter().find(|v| {
-                self.sup.get(&v.slot_id).is_ok_and(|s| is_alive(s))
-            }) {
+            if let Some(v) = candidates
+                .iter()
+                .find(|v| self.sup.get(&v.slot_id).is_ok_and(|s| is_alive(s)))
+            {
                 counted.insert(&v.slot_id);
                 continue;
             }
@@ -288,8 +293,12 @@ impl Dispatcher {
             st.started_on_demand
                 .insert(view.slot_id.clone(), Instant::now());
             match slot.spawn() {
-                Ok(_) => tracing::info!(slot = %view.slot_id, task = %task.id, "started for a queued task"),
-                Err(e) => tracing::warn!(slot = %view.slot_id, "starting for a queued task: {}", e.message),
+                Ok(_) => {
+                    tracing::info!(slot = %view.slot_id, task = %task.id, "started for a queued task")
+                }
+                Err(e) => {
+                    tracing::warn!(slot = %view.slot_id, "starting for a queued task: {}", e.message)
+                }
             }
         }
     }
@@ -297,6 +306,12 @@ impl Dispatcher {
     /// A runner's report: record how the task's run ended, unless someone else (kill,
     /// restart, cancel) already did.
     fn finish(&self, slot: &str, generation: u64, ending: Ending) {
+        if self.sup.ctx.is_shutting_down() {
+            // The daemon is ending its slots: the task stays `running` on disk, and the
+            // next start's recovery requeues it like after a crash (a task pinned to a
+            // slot is not failed for a stop the user asked for).
+            return;
+        }
         {
             let mut st = self.lock();
             let Some(claim) = st
@@ -319,15 +334,22 @@ impl Dispatcher {
                         .queue
                         .fail(claim.task, slot, reason, now)
                         .map(|t| t.status.to_string()),
-                    Ending::Lost(reason) => {
-                        self.queue.slot_lost(slot, reason, false, now).map(|r| {
+                    Ending::Lost(reason) | Ending::NotStarted(reason) => {
+                        // A slot that was only busy is still there: a task pinned to it
+                        // waits for it instead of failing.
+                        let returns = matches!(ending, Ending::NotStarted(_));
+                        self.queue.slot_lost(slot, reason, returns, now).map(|r| {
                             r.map_or("already settled".to_string(), |r| r.task.status.to_string())
                         })
                     }
                 };
                 match result {
-                    Ok(status) => tracing::info!(task = %claim.task, slot, %status, "task run ended"),
-                    Err(e) => tracing::warn!(task = %claim.task, slot, "recording the task's end: {e}"),
+                    Ok(status) => {
+                        tracing::info!(task = %claim.task, slot, %status, "task run ended")
+                    }
+                    Err(e) => {
+                        tracing::warn!(task = %claim.task, slot, "recording the task's end: {e}")
+                    }
                 }
             }
         }
@@ -356,14 +378,48 @@ impl Dispatcher {
             .and_then(|s| self.sup.get(s).ok())
             .cloned()
         {
-            tokio::spawn(async move {
-                if let Err(e) = pty_tools::interrupt(&slot).await {
-                    tracing::warn!(slot = %slot.spec.id, "interrupting a cancelled task: {}", e.message);
-                }
-            });
+            tokio::spawn(Arc::clone(self).stop_cancelled(slot, id));
         }
         self.announce();
         Ok(cancelled)
+    }
+
+    /// Interrupt the turn of a cancelled task until it ends: Esc while Claude Code works
+    /// (an Esc sent before it took the prompt up is lost, so it is repeated), and the
+    /// slot stays busy until the runner saw the turn end. A turn that never ends is
+    /// closed after [`CANCEL_TRIES`] seconds.
+    async fn stop_cancelled(self: Arc<Self>, slot: Arc<Slot>, task: TaskId) {
+        let holds = || {
+            self.lock()
+                .claims
+                .get(&slot.spec.id)
+                .is_some_and(|c| c.task == task)
+        };
+        let mut rx = slot.subscribe();
+        for _ in 0..CANCEL_TRIES {
+            if !holds() {
+                return;
+            }
+            if slot
+                .state()
+                .is_some_and(|s| s.is_working() || s == State::Confirming)
+            {
+                let _ = slot.interrupt();
+            }
+            let pause = tokio::time::sleep(Duration::from_secs(1));
+            tokio::pin!(pause);
+            // Wake early when the runner lets go of the slot.
+            while holds() {
+                tokio::select! {
+                    () = &mut pause => break,
+                    changed = rx.changed() => if changed.is_err() { return },
+                }
+            }
+        }
+        if holds() {
+            let state = slot.state().unwrap_or(State::Exited);
+            super::slot_turns::close_turn(&slot, None, state);
+        }
     }
 
     /// The slot is being stopped (`mission_kill`, `mission_restart`): its task, if any,
@@ -431,22 +487,31 @@ impl Dispatcher {
                     .get(&s.spec.id)
                     .filter(|c| !c.cancelled)
                     .map(|c| c.task),
-                autonomous: false,
+                autonomous: is_autonomous(s),
             })
             .collect()
     }
 }
 
-/// Claude Code is running, shows its prompt, and nobody is typing into it.
+/// Claude Code is running, shows its prompt, nobody is typing into it, and it works on
+/// no autonomous goal.
 fn is_free(slot: &Slot) -> bool {
-    let inner = slot.lock();
-    !inner.sending
-        && inner.run.as_ref().is_some_and(|r| {
-            r.is_alive()
+    let ready = {
+        let inner = slot.lock();
+        !inner.sending
+            && inner.run.as_ref().is_some_and(|r| {
+                r.is_alive()
                 // An error screen still has the prompt box: the next prompt is typed there.
                 && matches!(r.term.state(), State::Idle | State::Error)
                 && !r.turn.as_ref().is_some_and(Turn::is_open)
-        })
+            })
+    };
+    ready && !is_autonomous(slot)
+}
+
+/// The slot runs an autonomous goal (`mission_autonomous_start`).
+fn is_autonomous(slot: &Slot) -> bool {
+    super::lifecycle::life(slot).autonomy.is_some()
 }
 
 fn is_alive(slot: &Slot) -> bool {

@@ -2,7 +2,9 @@
 //!
 //! `run` starts it; `supervisor` holds the slots; `slot` (+ `slot_task`, `slot_turns`,
 //! `turn`) is one slot's runtime; `pty`, `pty_log`, `transcript` and `hooks` are its
-//! edges to the outside; `handlers` and `pty_tools` answer IPC calls.
+//! edges to the outside; `handlers` and `pty_tools` answer IPC calls. `dispatch` (+
+//! `task_run`, `task_tools`, `task_ipc`, `agent_tools`) runs the task queue on the
+//! slots; `orphans` ends slot processes a killed daemon left behind.
 
 pub mod agent_tools;
 pub mod autonomy;

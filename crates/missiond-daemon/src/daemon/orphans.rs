@@ -28,7 +28,11 @@ pub fn find(endpoint: &str) -> Vec<Orphan> {
     let endpoint_var = format!("MISSION_IPC_ENDPOINT={endpoint}");
     let mut found = Vec::new();
     for entry in entries.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<i32>().ok())
+        else {
             continue;
         };
         if pid == me {
@@ -78,4 +82,36 @@ pub fn reap(endpoint: &str) -> Vec<Orphan> {
         tracing::warn!(slot = %o.slot, pid = o.pid, "ended a slot process left by a previous daemon");
     }
     orphans
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn proc_dir(vars: &[&str]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let mut environ = Vec::new();
+        for v in vars {
+            environ.extend_from_slice(v.as_bytes());
+            environ.push(0);
+        }
+        std::fs::write(dir.path().join("environ"), environ).unwrap();
+        dir
+    }
+
+    #[test]
+    fn only_processes_of_this_daemon_with_a_slot_are_orphans() {
+        let ours = "MISSION_IPC_ENDPOINT=unix:///h/missiond.sock";
+        let both = proc_dir(&["PATH=/bin", "MISSIOND_SLOT_ID=a1", ours]);
+        assert_eq!(slot_of(both.path(), ours), Some("a1".to_string()));
+        let other_home = proc_dir(&[
+            "MISSIOND_SLOT_ID=a1",
+            "MISSION_IPC_ENDPOINT=unix:///other/missiond.sock",
+        ]);
+        assert_eq!(slot_of(other_home.path(), ours), None);
+        let no_slot = proc_dir(&[ours, "MISSIOND_SLOT_ID_X=a1"]);
+        assert_eq!(slot_of(no_slot.path(), ours), None);
+        let gone = tempfile::tempdir().unwrap();
+        assert_eq!(slot_of(gone.path(), ours), None);
+    }
 }

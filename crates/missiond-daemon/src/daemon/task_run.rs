@@ -21,7 +21,7 @@ use tokio::time::Instant;
 
 use super::slot::Slot;
 use super::slot_turns::{self, TurnWait};
-use super::turn::Outcome;
+use super::turn::{AnswerSource, Outcome};
 use super::wire;
 
 /// The longest one task's turn may take before it is interrupted and failed.
@@ -36,6 +36,8 @@ pub enum Ending {
     Failed(String),
     /// The slot's process ended (or was replaced) before the turn did.
     Lost(String),
+    /// The prompt could not be typed: someone else was using the slot.
+    NotStarted(String),
 }
 
 /// Run `task` on `slot` until its turn ends.
@@ -55,7 +57,7 @@ pub async fn run(slot: &Arc<Slot>, task: &Task) -> Ending {
         }
         Err(e) if e.kind() == Some(ErrorCode::SlotBusy) => {
             // Someone typed into it between the dispatcher's look and the prompt.
-            return Ending::Lost(format!("it was busy when the task began: {}", e.message));
+            return Ending::NotStarted(format!("it was busy when the task began: {}", e.message));
         }
         Err(e) => return Ending::Failed(e.message),
     };
@@ -92,7 +94,11 @@ pub async fn run(slot: &Arc<Slot>, task: &Task) -> Ending {
 fn ending_of(slot: &Slot, outcome: &Outcome) -> Ending {
     match outcome.end_state {
         State::Exited => Ending::Lost(exit_reason(slot)),
-        State::Error => Ending::Failed(error_text(slot)),
+        // An error line from an earlier turn may still be on screen: a turn that Claude
+        // Code closed with its Stop hook answered.
+        State::Error if outcome.source != Some(AnswerSource::StopHook) => {
+            Ending::Failed(error_text(slot))
+        }
         _ => Ending::Done(outcome.answer.clone().unwrap_or_default()),
     }
 }
@@ -128,7 +134,11 @@ async fn run_ended(slot: &Slot, start: SystemTime) {
 /// Why the slot's process is gone, for the task's record.
 fn exit_reason(slot: &Slot) -> String {
     let inner = slot.lock();
-    match inner.run.as_ref().and_then(|r| r.exit.map(|code| (code, r.killed))) {
+    match inner
+        .run
+        .as_ref()
+        .and_then(|r| r.exit.map(|code| (code, r.killed)))
+    {
         Some((_, true)) => "its process was stopped by missiond".to_string(),
         Some((Some(code), false)) => format!("its process exited with code {code}"),
         Some((None, false)) => "its process was killed by a signal".to_string(),
@@ -148,11 +158,12 @@ fn error_text(slot: &Slot) -> String {
         .map(|l| l.trim().to_string())
         .filter(|l| !l.is_empty())
         .collect();
-    let errors: Vec<&str> = lines
-        .iter()
-        .filter(|l| l.to_lowercase().contains("error"))
-        .map(String::as_str)
-        .collect();
+    let mut errors: Vec<&str> = Vec::new();
+    for line in lines.iter().filter(|l| l.to_lowercase().contains("error")) {
+        if !errors.contains(&line.as_str()) {
+            errors.push(line);
+        }
+    }
     let text = if errors.is_empty() {
         lines[lines.len().saturating_sub(5)..].join("\n")
     } else {

@@ -27,7 +27,9 @@ pub fn submit(d: &Arc<Dispatcher>, p: SubmitParams) -> Result<SubmitResult, RpcE
     Ok(SubmitResult {
         task_id: task.id,
         status: task.status,
-        slot_id: task.assigned_slot.filter(|_| task.status == TaskStatus::Running),
+        slot_id: task
+            .assigned_slot
+            .filter(|_| task.status == TaskStatus::Running),
         queue_position,
     })
 }
@@ -92,10 +94,7 @@ pub async fn ask(d: &Arc<Dispatcher>, p: AskParams) -> Result<AskResult, RpcErro
 
 /// `mission_status`.
 pub fn status(d: &Dispatcher, p: &StatusParams) -> Result<StatusResult, RpcError> {
-    let recent = p
-        .recent
-        .unwrap_or(cat::STATUS_RECENT_DEFAULT)
-        .clamp(0, 100);
+    let recent = p.recent.unwrap_or(cat::STATUS_RECENT_DEFAULT).clamp(0, 100);
     Ok(d.queue().status(d.activity(), recent)?)
 }
 
@@ -115,10 +114,7 @@ pub fn cancel(d: &Arc<Dispatcher>, p: CancelParams) -> Result<CancelResult, RpcE
 }
 
 /// `mission_slot_history`.
-pub fn slot_history(
-    d: &Dispatcher,
-    p: &SlotHistoryParams,
-) -> Result<SlotHistoryResult, RpcError> {
+pub fn slot_history(d: &Dispatcher, p: &SlotHistoryParams) -> Result<SlotHistoryResult, RpcError> {
     d.supervisor().get(&p.slot_id)?;
     let limit = p.limit.unwrap_or(cat::SLOT_HISTORY_DEFAULT).clamp(1, 1000);
     let runs = d.queue().slot_history(&p.slot_id, limit)?;

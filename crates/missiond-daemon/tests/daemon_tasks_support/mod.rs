@@ -37,7 +37,8 @@ pub fn slow_answer(n: usize) -> String {
 pub const DIALOG_PROMPT: &str = "Please write the task file now.";
 /// The answer to [`DIALOG_PROMPT`] once the command was allowed.
 pub const DIALOG_ANSWER: &str = "Wrote task.txt for the task.";
-/// A prompt the model answers with an API error.
+/// A prompt the model answers with an API error, once (Claude Code sends the unanswered
+/// prompt again with the next one).
 pub const ERROR_PROMPT: &str = "Please trigger the overload now.";
 /// The error message the model gives for [`ERROR_PROMPT`].
 pub const ERROR_MESSAGE: &str = "Overloaded for the task test";
@@ -52,7 +53,7 @@ pub fn scenario(count: usize) -> String {
         json!(DIALOG_ANSWER)
     ));
     yaml.push_str(&format!(
-        "  - match: {{ contains: {} }}\n    steps:\n      - error: {{ status: 529, type: overloaded_error, message: {} }}\n",
+        "  - match: {{ contains: {} }}\n    once: true\n    steps:\n      - error: {{ status: 529, type: overloaded_error, message: {} }}\n",
         json!(ERROR_PROMPT),
         json!(ERROR_MESSAGE)
     ));
@@ -61,6 +62,10 @@ pub fn scenario(count: usize) -> String {
             "  - match: {{ contains: \"marker-{n:03} \" }}\n    steps:\n      - text: {}\n",
             json!(answer(n))
         ));
+    }
+    // After the quick ones: when Claude Code sends an interrupted prompt again together
+    // with the next one, the next one's rule answers.
+    for n in 0..count {
         yaml.push_str(&format!(
             "  - match: {{ contains: \"slowmark-{n:03} \" }}\n    steps:\n      - first_token_delay_ms: 5000\n        chunk_chars: 4\n        chunk_delay_ms: 150\n        text: {}\n",
             json!(slow_answer(n))
