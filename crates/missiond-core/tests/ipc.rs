@@ -55,6 +55,7 @@ impl Handler for TestHandler {
                         slots_configured: 3,
                         slots_running: 1,
                         warnings: Vec::new(),
+                        parser_disagreements: None,
                     })
                 })
                 .await
@@ -70,6 +71,8 @@ impl Handler for TestHandler {
                         session_id: None,
                         cwd: "/w".into(),
                         role: "coder".into(),
+                        screen_state: None,
+                        parser_disagreements: None,
                         slot_id: p.slot_id,
                     })
                 })

@@ -124,6 +124,11 @@ pub struct HealthResult {
     /// Problems worth knowing (a configuration error, a failing subsystem).
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// Times the slots' screens disagreed for too long with their Claude Code hooks,
+    /// summed over each slot's current or last run (the hooks were believed; each time
+    /// is logged as a screen reader bug).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parser_disagreements: Option<u64>,
 }
 
 impl Tool for Health {

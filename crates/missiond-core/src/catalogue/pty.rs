@@ -299,6 +299,14 @@ pub struct PtyStatusResult {
     pub cwd: String,
     /// The slot's role.
     pub role: String,
+    /// What the screen alone reads, while running. It differs from `state` when Claude
+    /// Code's hooks overrule a reading that disagreed with them for too long.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screen_state: Option<SlotState>,
+    /// How often, since the process started, the screen and the hooks disagreed for too
+    /// long (each time is logged by the daemon as a screen reader bug report).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parser_disagreements: Option<u64>,
 }
 
 impl Tool for PtyStatus {

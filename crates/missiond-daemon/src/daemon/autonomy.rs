@@ -53,12 +53,20 @@ fn limit(value: Option<u32>, default: u32, max: u32, field: &str) -> Result<u32,
 }
 
 /// `mission_autonomous_start`.
-pub fn start(sup: &Supervisor, p: AutonomousStartParams) -> Result<AutonomousStartResult, RpcError> {
+pub fn start(
+    sup: &Supervisor,
+    p: AutonomousStartParams,
+) -> Result<AutonomousStartResult, RpcError> {
     let slot = sup.get(&p.slot_id)?.clone();
     if p.goal.trim().is_empty() {
         return Err(RpcError::invalid_params("goal", "the goal is empty"));
     }
-    let max_turns = limit(p.max_turns, AUTONOMOUS_TURNS_DEFAULT, AUTONOMOUS_TURNS_MAX, "maxTurns")?;
+    let max_turns = limit(
+        p.max_turns,
+        AUTONOMOUS_TURNS_DEFAULT,
+        AUTONOMOUS_TURNS_MAX,
+        "maxTurns",
+    )?;
     let max_minutes = limit(
         p.max_minutes,
         AUTONOMOUS_MINUTES_DEFAULT,
@@ -70,7 +78,7 @@ pub fn start(sup: &Supervisor, p: AutonomousStartParams) -> Result<AutonomousSta
         let Some(run) = inner.run.as_ref().filter(|r| r.is_alive()) else {
             return Err(RpcError::slot_not_running(&slot.spec.id));
         };
-        let state = run.term.state();
+        let state = run.state();
         let busy = inner.sending
             || run.turn.as_ref().is_some_and(|t| t.is_open())
             || state.is_working()

@@ -502,7 +502,7 @@ fn is_free(slot: &Slot) -> bool {
             && inner.run.as_ref().is_some_and(|r| {
                 r.is_alive()
                 // An error screen still has the prompt box: the next prompt is typed there.
-                && matches!(r.term.state(), State::Idle | State::Error)
+                && matches!(r.state(), State::Idle | State::Error)
                 && !r.turn.as_ref().is_some_and(Turn::is_open)
             })
     };

@@ -184,6 +184,12 @@ impl Handlers {
             slots_configured: self.sup.slots().count() as u32,
             slots_running: running as u32,
             warnings,
+            parser_disagreements: Some(
+                self.sup
+                    .slots()
+                    .filter_map(|s| s.lock().run.as_ref().map(|r| r.merge.disagreements()))
+                    .sum(),
+            ),
         }
     }
 }

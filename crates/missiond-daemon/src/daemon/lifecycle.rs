@@ -8,9 +8,7 @@ use std::sync::{Arc, MutexGuard};
 use std::time::{Duration, Instant};
 
 use missiond_core::inbox::{InboxKind, NewMessage};
-use missiond_core::lifecycle::{
-    LifecycleSettings, RestartBackoff, RestartDecision, StuckDetector,
-};
+use missiond_core::lifecycle::{LifecycleSettings, RestartBackoff, RestartDecision, StuckDetector};
 use missiond_core::time::now_ms;
 use serde_json::{Value, json};
 
@@ -181,7 +179,11 @@ async fn relaunch(slot: &Arc<Slot>, why: &str) {
     let started = super::secrets::start(slot).await;
     life(slot).restarting = false;
     match started {
-        Ok(_) => {
+        Ok(false) => {
+            // Someone started it meanwhile (mission_pty_spawn, the dispatcher).
+            tracing::debug!(slot = %id, "already running again; no restart needed");
+        }
+        Ok(true) => {
             let session_id = slot.lock().run.as_ref().and_then(|r| r.session_id.clone());
             tracing::info!(slot = %id, session = ?session_id, "restarted after: {why}");
             slot.ctx.events.send(SlotEvent::Restarted {
@@ -197,7 +199,11 @@ async fn relaunch(slot: &Arc<Slot>, why: &str) {
         }
         Err(e) => {
             tracing::error!(slot = %id, "restarting: {}", e.message);
-            lost(slot, &format!("could not be restarted: {}", e.message), false);
+            lost(
+                slot,
+                &format!("could not be restarted: {}", e.message),
+                false,
+            );
             post(
                 slot,
                 InboxKind::Notice,

@@ -54,7 +54,10 @@ pub fn config_json(mcp: &std::path::Path, slot: &str, endpoint: &str) -> serde_j
 /// installed: the slot then cannot report, which only autonomous runs need).
 pub fn claude_args(ctx: &Ctx, slot: &str) -> anyhow::Result<Vec<String>> {
     let Some(mcp) = mission_mcp(&ctx.exe) else {
-        tracing::debug!(slot, "no mission-mcp beside missiond: the slot cannot report");
+        tracing::debug!(
+            slot,
+            "no mission-mcp beside missiond: the slot cannot report"
+        );
         return Ok(Vec::new());
     };
     std::fs::create_dir_all(&ctx.run_dir)

@@ -1,10 +1,14 @@
 //! The daemon: slots running Claude Code in pseudo-terminals, served over IPC.
 //!
 //! `run` starts it; `supervisor` holds the slots; `slot` (+ `slot_task`, `slot_turns`,
-//! `turn`) is one slot's runtime; `pty`, `pty_log`, `transcript` and `hooks` are its
-//! edges to the outside; `handlers` and `pty_tools` answer IPC calls. `dispatch` (+
-//! `task_run`, `task_tools`, `task_ipc`, `agent_tools`) runs the task queue on the
-//! slots; `orphans` ends slot processes a killed daemon left behind.
+//! `turn`) is one slot's runtime, and `state_merge` reconciles its screen with its hooks;
+//! `pty`, `pty_log`, `transcript` and `hooks` are its edges to the outside; `handlers`
+//! and `pty_tools` answer IPC calls. `dispatch` (+ `task_run`, `task_tools`, `task_ipc`,
+//! `agent_tools`) runs the task queue on the slots; `orphans` ends slot processes a
+//! killed daemon left behind. `lifecycle` (+ `watchdog`, `slot_events`) brings crashed,
+//! stuck and context-starved slots back; `autonomy` runs goals turn after turn;
+//! `secrets` resolves `${secret:...}` at spawn and scrubs them from what the daemon
+//! writes; `mcp_config` gives each slot the mission server for `mission_report`.
 
 pub mod agent_tools;
 pub mod autonomy;
@@ -30,6 +34,7 @@ pub mod slot_config;
 pub mod slot_events;
 pub mod slot_task;
 pub mod slot_turns;
+pub mod state_merge;
 pub mod supervisor;
 pub mod task_ipc;
 pub mod task_run;

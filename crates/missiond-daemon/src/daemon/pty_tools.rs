@@ -41,7 +41,7 @@ pub fn slot_state(slot: &Slot) -> (SlotState, Option<SystemTime>) {
         }
         Some(run) => {
             let since = run.started_at + Duration::from_secs_f64(run.term.state_since().max(0.0));
-            (wire::state(run.term.state()), Some(since))
+            (wire::state(run.state()), Some(since))
         }
     }
 }
@@ -166,7 +166,7 @@ pub fn screen(slot: &Slot, p: &PtyScreenParams) -> Result<PtyScreenResult, RpcEr
         let cursor = run.term.cursor();
         Ok(PtyScreenResult {
             slot_id: slot.spec.id.clone(),
-            state: wire::state(run.term.state()),
+            state: wire::state(run.state()),
             screen: lines.join("\n"),
             cols,
             rows,
@@ -254,6 +254,8 @@ pub fn status(slot: &Slot) -> PtyStatusResult {
         session_id: run.and_then(|r| r.session_id.clone()),
         cwd: slot.spec.config.cwd.display().to_string(),
         role: slot.spec.config.role.clone(),
+        screen_state: live.map(|r| wire::state(r.term.state())),
+        parser_disagreements: run.map(|r| r.merge.disagreements()),
     }
 }
 

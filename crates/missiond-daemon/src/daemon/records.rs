@@ -136,14 +136,7 @@ impl Records {
             return;
         };
         let answer = outcome.answer.as_deref().map(super::secrets::scrub);
-        let tools: Vec<_> = outcome
-            .tools
-            .iter()
-            .map(|t| missiond_core::catalogue::ToolUse {
-                tool: t.tool.clone(),
-                summary: t.summary.as_deref().map(|s| super::secrets::scrub(s).into_owned()),
-            })
-            .collect();
+        let tools = super::secrets::scrub_tools(&outcome.tools);
         let end = TurnEnd {
             answer: answer.as_deref(),
             end_state: wire::state(outcome.end_state),

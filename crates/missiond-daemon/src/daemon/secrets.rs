@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use std::io::Write;
 use std::sync::{Arc, Mutex, RwLock};
 
+use missiond_core::catalogue::ToolUse;
 use missiond_core::ipc::{ErrorCode, RpcError};
 use missiond_core::secrets::{self, Redactor, ResolvedEnv, SecretString, SecretsConfig};
 
@@ -64,6 +65,17 @@ pub fn scrub(text: &str) -> Cow<'_, str> {
         return Cow::Borrowed(text);
     }
     Cow::Owned(redactor.redact_str(text).into_owned())
+}
+
+/// Tool summaries with every known secret replaced.
+pub fn scrub_tools(tools: &[ToolUse]) -> Vec<ToolUse> {
+    tools
+        .iter()
+        .map(|t| ToolUse {
+            tool: t.tool.clone(),
+            summary: t.summary.as_deref().map(|s| scrub(s).into_owned()),
+        })
+        .collect()
 }
 
 /// Whether any value of `env` references a secret.
@@ -170,5 +182,61 @@ mod tests {
         // Registering the same value again changes nothing.
         register(&[SecretString::new("tok-registry-test-123".into())]);
         assert_eq!(scrub(text), clean);
+    }
+
+    #[test]
+    fn the_pty_log_never_holds_a_secret_split_across_chunks() {
+        use semantic_terminal::recording::Entry;
+        let secret = SecretString::new("split-secret-98765".into());
+        let redactor = Redactor::new([&secret]).expect("redactor");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut log = super::super::pty_log::PtyLog::create(
+            dir.path(),
+            "s1",
+            vec!["x".into()],
+            80,
+            24,
+            1 << 20,
+        )
+        .expect("log")
+        .with_redactor(&redactor);
+        for (t, chunk) in ["out: split-sec", "ret-98", "765 and more", " tail-split-"]
+            .into_iter()
+            .enumerate()
+        {
+            let entry = Entry::Output {
+                t: t as f64,
+                bytes: chunk.as_bytes().to_vec(),
+            };
+            log.append(&entry).expect("append");
+        }
+        log.append(&Entry::Exit {
+            t: 9.0,
+            code: Some(0),
+        })
+        .expect("exit");
+        let path = super::super::pty_log::list_logs(dir.path(), "s1")
+            .pop()
+            .expect("a log");
+        let rec = semantic_terminal::recording::Recording::parse(
+            &std::fs::read_to_string(path).expect("read"),
+        )
+        .expect("parse");
+        let out: Vec<u8> = rec
+            .entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Output { bytes, .. } => Some(bytes.clone()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        let text = String::from_utf8(out).expect("utf8");
+        assert!(!text.contains("split-secret-98765"), "{text}");
+        // Everything else arrives, the held-back tail included.
+        assert!(
+            text.starts_with("out: ") && text.ends_with(" and more tail-split-"),
+            "{text}"
+        );
     }
 }

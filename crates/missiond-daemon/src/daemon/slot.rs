@@ -16,6 +16,7 @@ use super::context::Ctx;
 use super::hooks;
 use super::pty::{self, PtyProcess, PtySpec};
 use super::pty_log::{self, PtyLog};
+use super::state_merge::StateMerge;
 use super::transcript::{self, TranscriptCursor};
 use super::turn::Turn;
 
@@ -62,12 +63,21 @@ pub struct Run {
     pub trust_answered: bool,
     /// Store row of this run.
     pub record_id: Option<i64>,
+    /// Screen readings and hook events, reconciled (see [`Run::state`]).
+    pub merge: StateMerge,
 }
 
 impl Run {
     /// Seconds since the run began: the screen reader's clock.
     pub fn now(&self) -> f64 {
         self.origin.elapsed().as_secs_f64()
+    }
+
+    /// The slot's state as reported everywhere: the screen's reading, overruled by
+    /// Claude Code's hooks when the two disagree for long (see `state_merge`). The raw
+    /// reading is `term.state()`.
+    pub fn state(&self) -> State {
+        self.merge.reported(self.term.state(), self.now())
     }
 
     /// Whether the process is still alive.
@@ -207,6 +217,7 @@ impl Slot {
             next_seq: 1,
             trust_answered: false,
             record_id,
+            merge: StateMerge::new(),
         });
         inner.sending = false;
         drop(inner);
@@ -217,14 +228,19 @@ impl Slot {
     }
 
     /// The command line, environment and hook settings for one run.
-    fn pty_spec(&self, session_id: Option<&str>, resolved: &ResolvedEnv) -> anyhow::Result<PtySpec> {
+    fn pty_spec(
+        &self,
+        session_id: Option<&str>,
+        resolved: &ResolvedEnv,
+    ) -> anyhow::Result<PtySpec> {
         let config = &self.spec.config;
         let mut args = config.args.clone();
         let mut env = vec![
             ("TERM".to_string(), "xterm-256color".to_string()),
             ("COLORTERM".to_string(), "truecolor".to_string()),
         ];
-        env.extend(resolved.exposed().map(|(k, v)| (k.to_string(), v.to_string())));
+        let vars = resolved.exposed();
+        env.extend(vars.map(|(k, v)| (k.to_string(), v.to_string())));
         env.push((hooks::SLOT_ENV.to_string(), self.spec.id.clone()));
         env.push((
             "MISSION_IPC_ENDPOINT".to_string(),
@@ -334,9 +350,9 @@ impl Slot {
         }
     }
 
-    /// The announced screen state, `None` when the slot never ran.
+    /// The slot's reported state ([`Run::state`]), `None` when the slot never ran.
     pub fn state(&self) -> Option<State> {
-        self.lock().run.as_ref().map(|r| r.term.state())
+        self.lock().run.as_ref().map(Run::state)
     }
 }
 

@@ -24,6 +24,8 @@ pub async fn drive(slot: Arc<Slot>, streams: PtyStreams) {
         mut exit,
     } = streams;
     let mut output_open = true;
+    // Hooks arrive on IPC tasks and may set a new deadline (see `state_merge`).
+    let mut changes = slot.subscribe();
     loop {
         let wake = next_wakeup(&slot);
         let sleep = async {
@@ -49,23 +51,21 @@ pub async fn drive(slot: Arc<Slot>, streams: PtyStreams) {
                 return;
             }
             () = sleep => on_tick(&slot),
+            _ = changes.changed() => {}
         }
     }
 }
 
-/// The earliest of the reader's deadline and the turn's settle deadline.
+/// The earliest of the reader's deadline, the reconciler's and the turn's settle
+/// deadline.
 fn next_wakeup(slot: &Slot) -> Option<Instant> {
     let inner = slot.lock();
     let run = inner.run.as_ref()?;
-    let term = run
-        .term
-        .next_deadline()
-        .map(|t| run.origin + Duration::from_secs_f64(t.max(0.0)));
+    let at = |t: f64| run.origin + Duration::from_secs_f64(t.max(0.0));
+    let term = run.term.next_deadline().map(at);
+    let merge = run.merge.next_deadline().map(at);
     let settle = run.turn.as_ref().and_then(|t| t.settle_deadline());
-    match (term, settle) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
+    [term, merge, settle].into_iter().flatten().min()
 }
 
 fn on_output(slot: &Slot, bytes: &[u8]) {
@@ -151,7 +151,8 @@ fn after_screen_change(slot: &Slot, run: &mut Run) {
             _ => {}
         }
     }
-    let state = run.term.state();
+    reconcile(slot, run);
+    let state = run.state();
     let now = Instant::now();
     if let Some(turn) = run.turn.as_mut() {
         turn.on_state(state, now);
@@ -161,6 +162,41 @@ fn after_screen_change(slot: &Slot, run: &mut Run) {
             slot.ctx.records.turn_finished(turn);
         }
     }
+}
+
+/// Screen lines quoted in a disagreement report.
+const REPORT_LINES: usize = 8;
+
+/// Give the reconciler the screen's reading; log a disagreement that just outlasted its
+/// tolerance, with the bottom of the screen, as a report for the screen reader's authors.
+pub fn reconcile(slot: &Slot, run: &mut Run) {
+    let t = run.now();
+    let Some(d) = run.merge.observe(run.term.state(), t) else {
+        return;
+    };
+    let lines: Vec<String> = run
+        .term
+        .screen_lines()
+        .into_iter()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    let bottom = lines[lines.len().saturating_sub(REPORT_LINES)..].join("\n");
+    // One line (the screen quoted with escapes), so that one episode is one log line.
+    tracing::warn!(
+        slot = %slot.spec.id,
+        screen_state = %d.screen,
+        hook_state = %d.hook,
+        hook_event = %d.event,
+        for_secs = format!("{:.1}", t - d.since),
+        screen_bottom = ?bottom,
+        "parser disagreement on slot `{}`: the screen reads {} but the {} hook says {}; \
+         reporting {}",
+        slot.spec.id,
+        d.screen,
+        d.event,
+        d.hook,
+        d.hook,
+    );
 }
 
 /// Folder trust is accepted only for slots configured `trusted: true`; every other

@@ -72,7 +72,7 @@ pub async fn send(slot: &Arc<Slot>, text: &str, timeout: Duration) -> Result<Tur
         let Some(run) = inner.run.as_mut().filter(|r| r.is_alive()) else {
             return Err(RpcError::slot_not_running(&slot.spec.id));
         };
-        let state = run.term.state();
+        let state = run.state();
         if let Some(turn) = run.turn.as_mut().filter(|t| t.is_stale()) {
             // Typed but never taken up (a lost Enter, a prompt Claude Code ignored):
             // do not let it hold the slot forever.
@@ -154,10 +154,7 @@ async fn wait_until_ready(slot: &Slot, deadline: Instant) -> Result<(), RpcError
             let Some(run) = inner.run.as_ref().filter(|r| r.is_alive()) else {
                 return Err(RpcError::slot_not_running(&slot.spec.id));
             };
-            (
-                run.term.state(),
-                run.turn.as_ref().is_some_and(Turn::is_open),
-            )
+            (run.state(), run.turn.as_ref().is_some_and(Turn::is_open))
         };
         let lagging = state.is_working() && !turn_open && Instant::now() < catch_up;
         if state != State::Starting && !lagging {
@@ -194,7 +191,7 @@ pub async fn wait_turn(
                     partial: TurnRecord::default(),
                 };
             };
-            let state = run.term.state();
+            let state = run.state();
             let dialog = run.term.confirm().cloned();
             let outcome = run
                 .turn
@@ -370,7 +367,7 @@ pub fn on_hook(slot: &Slot, event: &HookEvent) {
             tracing::debug!(slot = %slot.spec.id, event = %event.event, "hook for a stopped slot");
             return;
         };
-        let state = run.term.state();
+        let state = run.state();
         match event.event.as_str() {
             "SessionStart" => {
                 if let Some(path) = event.field("transcript_path") {
@@ -419,6 +416,9 @@ pub fn on_hook(slot: &Slot, event: &HookEvent) {
             }
             _ => {}
         }
+        let t = run.now();
+        run.merge.hook(&event.event, &event.payload, t);
+        super::slot_task::reconcile(slot, run);
         tracing::debug!(slot = %slot.spec.id, event = %event.event, "hook");
     }
     slot.notify();

@@ -3,9 +3,10 @@
 //! finished turn that left little context (restart fresh, or note that auto-compact
 //! will handle it). A stopped slot's watcher sleeps until the slot changes.
 //!
-//! Signs of life are the transcript growing and the screen changing, where the spinner
-//! line is left out and digits are ignored: Claude Code redraws its elapsed-time counter
-//! every second, which would otherwise hide any hang.
+//! Signs of life are the transcript growing and the screen's words changing: only letters
+//! count, and the spinner line is left out. Claude Code animates its logo, spinner glyph,
+//! effort indicator, a blinking `●` before the running tool and elapsed-time counters
+//! while it works, hung or not; counting those redraws would hide any hang.
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -56,7 +57,7 @@ async fn watch(slot: Arc<Slot>) {
     }
 }
 
-/// The screen without the spinner line and without digits, hashed.
+/// The letters on the screen outside the spinner line, hashed.
 pub fn screen_fingerprint(term: &SemanticTerminal) -> u64 {
     let verb = term
         .status()
@@ -69,7 +70,7 @@ pub fn screen_fingerprint(term: &SemanticTerminal) -> u64 {
             continue;
         }
         line.chars()
-            .filter(|c| !c.is_ascii_digit())
+            .filter(|c| c.is_alphabetic())
             .for_each(|c| c.hash(&mut hasher));
         '\n'.hash(&mut hasher);
     }
@@ -90,7 +91,7 @@ fn check_stuck(slot: &Arc<Slot>) {
             return;
         };
         (
-            wire::state(run.term.state()),
+            wire::state(run.state()),
             screen_fingerprint(&run.term),
             run.transcript.clone(),
         )
@@ -113,6 +114,7 @@ fn check_stuck(slot: &Arc<Slot>) {
             last_transcript_activity: life.transcript.map(|(_, at)| at),
             now,
         };
+        tracing::trace!(slot = %slot.spec.id, ?state, fingerprint, ?size, "watch");
         life.stuck.observe(&observation)
     };
     let id = &slot.spec.id;
@@ -132,7 +134,11 @@ fn check_stuck(slot: &Arc<Slot>) {
                     "Slot {id} showed no sign of life for {}s while {}; it was interrupted{}.",
                     after.as_secs(),
                     state.as_str(),
-                    if sent { "" } else { " (the key could not be sent)" }
+                    if sent {
+                        ""
+                    } else {
+                        " (the key could not be sent)"
+                    }
                 ),
                 json!({"event": "stuck_interrupted", "state": state.as_str()}),
             );
@@ -214,7 +220,8 @@ pub fn check_context(slot: &Arc<Slot>) -> bool {
     };
     let left = bar.or(estimate).unwrap_or(0);
     let id = &slot.spec.id;
-    let data = json!({"event": "context_low", "contextLeftPercent": left, "thresholdPercent": threshold});
+    let data =
+        json!({"event": "context_low", "contextLeftPercent": left, "thresholdPercent": threshold});
     match action {
         Action::RestartNow | Action::RestartAfterTurn => {
             let why = format!("context low: {left}% left (threshold {threshold}%)");
@@ -268,7 +275,7 @@ mod tests {
         ]
         .join("\n");
         std::fs::write(&path, text + "\n").unwrap();
-        assert_eq!(transcript_context_left(&[path.clone()]), Some(5));
+        assert_eq!(transcript_context_left(std::slice::from_ref(&path)), Some(5));
         std::fs::write(&path, line("claude-x", 20_000) + "\n").unwrap();
         assert_eq!(transcript_context_left(&[path]), Some(90));
         assert_eq!(transcript_context_left(&[dir.path().join("none")]), None);
@@ -281,7 +288,12 @@ mod tests {
         let a = screen_fingerprint(&term);
         term.feed(0.1, b"\x1b[2;1HRunning 13s");
         assert_eq!(a, screen_fingerprint(&term));
+        // Animated symbols are not words.
+        term.feed(0.15, b"\x1b[3;1H\xe2\x97\x90 x");
+        let b = screen_fingerprint(&term);
+        term.feed(0.16, b"\x1b[3;1H\xe2\x97\x91 x");
+        assert_eq!(b, screen_fingerprint(&term));
         term.feed(0.2, b"\x1b[1;1Hworld");
-        assert_ne!(a, screen_fingerprint(&term));
+        assert_ne!(b, screen_fingerprint(&term));
     }
 }

@@ -1,0 +1,546 @@
+//! Reconciles a slot's two views of its state: the screen reader's reading and what
+//! Claude Code's own hooks imply. Pure: it is fed screen readings and hook events with
+//! their times (seconds on the slot's clock) and answers the state to report, plus the
+//! disagreements worth a parser bug report. The slot wires it in (`slot_task`,
+//! `slot_turns::on_hook`) and does the logging.
+//!
+//! # What each hook claims (checked against Claude Code 2.1.331)
+//! | hook | claim | screen states that agree |
+//! |------|-------|--------------------------|
+//! | `UserPromptSubmit`, `PostToolUse` | working (`Thinking`) | `Thinking`, `Responding`, `ToolRunning` |
+//! | `PreToolUse` | a tool (`ToolRunning`) | the working states, and `Confirming`: a permission dialog follows when no rule decided |
+//! | `Notification` with `notification_type: permission_prompt` (message "Claude needs your permission") | `Confirming` | `Confirming` |
+//! | `Stop` | `Idle` | `Idle`, `Error`, `SlashMenu` (Stop carries no error flag, so an error screen agrees) |
+//! | `SessionEnd` | `Exited` | `Exited` |
+//!
+//! `SessionStart` and other notifications claim nothing. The permission notification
+//! comes seconds after the dialog opens (about 6 s was seen), so it usually confirms a
+//! dialog the screen already shows.
+//!
+//! # Rules
+//! - Agreement: the screen's reading is reported, finer detail included (a working claim
+//!   does not turn `Responding` into `Thinking`).
+//! - The two sides lag and lead each other a little: a disagreement counts only once it
+//!   lasted [`TOLERANCE`] seconds from the later of the hook's arrival and the screen's
+//!   last change. Until then the screen is reported; afterwards the hook's state is, and
+//!   exactly one [`Disagreement`] is returned for the episode. Agreement (or the claim
+//!   ending) ends the episode.
+//! - A claim ends when the screen, after the hook arrived, changes to a state that a
+//!   later hook would explain (any definite state other than the claimed ones: after
+//!   `Stop`, a spinner means a new prompt whose `UserPromptSubmit` is on its way; after a
+//!   working claim, `Idle` means the turn ended or was interrupted). Only a screen that
+//!   stays as it was, or becomes `Unknown`/`Starting`, is overridden: that is the parser
+//!   missing a change. `SessionEnd` has no later event and ends only with the run.
+//! - Claims of ongoing work (working, a tool, a dialog) also lapse [`BOUND`] seconds after
+//!   their hook: an interrupt sends no hook, and a stale "working" must not hold the slot
+//!   busy forever. `Stop` does not lapse: an idle slot may get no hook for hours.
+//! - A `Stop`, tool or notification hook whose `prompt_id` is not the latest
+//!   `UserPromptSubmit`'s belongs to an older turn (hooks are separate processes and can
+//!   arrive out of order): it claims nothing.
+//! - The process's own exit (`Exited` on the screen) is never overridden.
+
+use semantic_terminal::State;
+use serde_json::Value;
+
+/// Seconds a disagreement must last before the hook's state is reported.
+pub const TOLERANCE: f64 = 1.5;
+/// Seconds after its hook that a claim of ongoing work lapses.
+pub const BOUND: f64 = 60.0;
+
+/// What a hook says the slot is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// Busy with a turn (`UserPromptSubmit`, `PostToolUse`).
+    Working,
+    /// About to run a tool, or asking permission for it (`PreToolUse`).
+    Tool,
+    /// A permission dialog waits (`Notification`, permission prompt).
+    Asking,
+    /// The turn ended (`Stop`).
+    Idle,
+    /// The session ended (`SessionEnd`).
+    Ended,
+}
+
+impl Claim {
+    /// The claim a hook event makes, if any.
+    pub fn from_hook(event: &str, payload: &Value) -> Option<Claim> {
+        match event {
+            "UserPromptSubmit" | "PostToolUse" => Some(Claim::Working),
+            "PreToolUse" => Some(Claim::Tool),
+            "Notification" if is_permission_prompt(payload) => Some(Claim::Asking),
+            "Stop" => Some(Claim::Idle),
+            "SessionEnd" => Some(Claim::Ended),
+            _ => None,
+        }
+    }
+
+    /// The state reported when the screen disagrees.
+    pub fn state(self) -> State {
+        match self {
+            Claim::Working => State::Thinking,
+            Claim::Tool => State::ToolRunning,
+            Claim::Asking => State::Confirming,
+            Claim::Idle => State::Idle,
+            Claim::Ended => State::Exited,
+        }
+    }
+
+    /// Whether a screen reading agrees with the claim.
+    pub fn accepts(self, screen: State) -> bool {
+        match self {
+            Claim::Working => screen.is_working(),
+            Claim::Tool => screen.is_working() || screen == State::Confirming,
+            Claim::Asking => screen == State::Confirming,
+            Claim::Idle => matches!(screen, State::Idle | State::Error | State::SlashMenu),
+            Claim::Ended => screen == State::Exited,
+        }
+    }
+
+    /// Whether the screen changing to `screen` after the hook shows that a later event
+    /// took over (so the claim is over).
+    fn followed_by(self, screen: State) -> bool {
+        self != Claim::Ended && !matches!(screen, State::Unknown | State::Starting)
+    }
+
+    /// Seconds after which the claim lapses, if it does.
+    fn bound(self) -> Option<f64> {
+        match self {
+            Claim::Working | Claim::Tool | Claim::Asking => Some(BOUND),
+            Claim::Idle | Claim::Ended => None,
+        }
+    }
+}
+
+/// Whether a `Notification` says Claude Code waits for a permission answer.
+fn is_permission_prompt(payload: &Value) -> bool {
+    let field = |k: &str| payload.get(k).and_then(Value::as_str).unwrap_or_default();
+    field("notification_type") == "permission_prompt"
+        || field("message").contains("needs your permission")
+}
+
+/// A disagreement that lasted past the tolerance: the screen reader probably needs work.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Disagreement {
+    /// What the screen showed.
+    pub screen: State,
+    /// What the hook implied (now reported).
+    pub hook: State,
+    /// The hook event that made the claim.
+    pub event: String,
+    /// When the two sides started to disagree (slot clock, seconds).
+    pub since: f64,
+}
+
+#[derive(Debug, Clone)]
+struct ActiveClaim {
+    claim: Claim,
+    event: String,
+    at: f64,
+}
+
+/// One slot run's reconciler.
+#[derive(Debug, Clone, Default)]
+pub struct StateMerge {
+    claim: Option<ActiveClaim>,
+    /// The screen's last reading and when it was first seen.
+    screen: Option<(State, f64)>,
+    /// The `prompt_id` of the latest `UserPromptSubmit`.
+    prompt_id: Option<String>,
+    /// When the current disagreement began, and whether it was already reported.
+    episode: Option<(f64, bool)>,
+    disagreements: u64,
+}
+
+impl StateMerge {
+    /// A reconciler with nothing seen yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Follow a hook event received at `t`.
+    pub fn hook(&mut self, event: &str, payload: &Value, t: f64) {
+        let prompt_id = payload.get("prompt_id").and_then(Value::as_str);
+        if event == "UserPromptSubmit" {
+            self.prompt_id = prompt_id.map(str::to_string);
+        } else if let (Some(latest), Some(id)) = (&self.prompt_id, prompt_id)
+            && latest != id
+            && event != "SessionEnd"
+        {
+            return; // from an older turn
+        }
+        if let Some(claim) = Claim::from_hook(event, payload) {
+            self.claim = Some(ActiveClaim {
+                claim,
+                event: event.to_string(),
+                at: t,
+            });
+        }
+    }
+
+    /// Record the screen's reading at `t` and settle the episode. Returns the
+    /// disagreement when one has just lasted past the tolerance (once per episode).
+    pub fn observe(&mut self, screen: State, t: f64) -> Option<Disagreement> {
+        if self.screen.is_none_or(|(s, _)| s != screen) {
+            self.screen = Some((screen, t));
+            if let Some(c) = &self.claim
+                && t >= c.at
+                && !c.claim.accepts(screen)
+                && c.claim.followed_by(screen)
+            {
+                self.claim = None;
+            }
+        }
+        if let Some(c) = &self.claim
+            && c.claim.bound().is_some_and(|b| t - c.at > b)
+        {
+            self.claim = None;
+        }
+        let Some(start) = self.conflict_start(screen, t) else {
+            self.episode = None;
+            return None;
+        };
+        let (since, reported) = self.episode.get_or_insert((start, false));
+        if *reported || t - *since < TOLERANCE {
+            return None;
+        }
+        *reported = true;
+        self.disagreements += 1;
+        let c = self.claim.as_ref()?;
+        Some(Disagreement {
+            screen,
+            hook: c.claim.state(),
+            event: c.event.clone(),
+            since: *since,
+        })
+    }
+
+    /// The state to report at `t` when the screen reads `screen` (normally the reading
+    /// last given to [`observe`](Self::observe)).
+    pub fn reported(&self, screen: State, t: f64) -> State {
+        if self.screen.is_none_or(|(s, _)| s != screen) {
+            return screen; // a change not yet observed: it gets its tolerance first
+        }
+        let (Some(c), Some(start)) = (&self.claim, self.conflict_start(screen, t)) else {
+            return screen;
+        };
+        let since = self.episode.map_or(start, |(s, _)| s);
+        if t - since >= TOLERANCE {
+            c.claim.state()
+        } else {
+            screen
+        }
+    }
+
+    /// When the reported state may next change with no new input: the end of a pending
+    /// tolerance or of a claim's bound.
+    pub fn next_deadline(&self) -> Option<f64> {
+        let c = self.claim.as_ref()?;
+        let tolerance = match self.episode {
+            Some((since, false)) => Some(since + TOLERANCE),
+            _ => None,
+        };
+        let bound = c.claim.bound().map(|b| c.at + b);
+        match (tolerance, bound) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Disagreement episodes counted so far.
+    pub fn disagreements(&self) -> u64 {
+        self.disagreements
+    }
+
+    /// When the live claim and `screen` began to disagree, `None` when they agree.
+    fn conflict_start(&self, screen: State, t: f64) -> Option<f64> {
+        let c = self.claim.as_ref()?;
+        let lapsed = c.claim.bound().is_some_and(|b| t - c.at > b);
+        if lapsed || screen == State::Exited || c.claim.accepts(screen) {
+            return None;
+        }
+        let screen_since = self.screen.map_or(t, |(_, since)| since);
+        Some(c.at.max(screen_since))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use State::*;
+    use serde_json::json;
+
+    /// A scripted run: `("screen", state)` readings and `("hook", event)` events at
+    /// times; returns the reported state after each step and the disagreements.
+    enum Step {
+        Screen(f64, State),
+        Hook(f64, &'static str, Value),
+        Tick(f64),
+    }
+
+    fn run(steps: &[Step]) -> (StateMerge, Vec<State>, Vec<Disagreement>) {
+        let mut m = StateMerge::new();
+        let mut screen = Starting;
+        let mut reported = Vec::new();
+        let mut found = Vec::new();
+        for step in steps {
+            let t = match step {
+                Step::Screen(t, s) => {
+                    screen = *s;
+                    *t
+                }
+                Step::Hook(t, event, payload) => {
+                    m.hook(event, payload, *t);
+                    *t
+                }
+                Step::Tick(t) => *t,
+            };
+            found.extend(m.observe(screen, t));
+            reported.push(m.reported(screen, t));
+        }
+        (m, reported, found)
+    }
+
+    fn hook(t: f64, event: &'static str) -> Step {
+        Step::Hook(t, event, json!({}))
+    }
+
+    #[test]
+    fn agreement_reports_the_screen_with_its_detail() {
+        let (m, reported, found) = run(&[
+            Step::Screen(0.0, Idle),
+            hook(1.0, "UserPromptSubmit"),
+            Step::Screen(1.2, Responding),
+            Step::Tick(5.0),
+            Step::Screen(6.0, ToolRunning),
+            hook(6.1, "PreToolUse"),
+            hook(7.0, "PostToolUse"),
+            Step::Screen(7.1, Responding),
+            Step::Screen(9.0, Idle),
+            hook(9.2, "Stop"),
+            Step::Tick(30.0),
+        ]);
+        assert!(found.is_empty(), "{found:?}");
+        assert_eq!(m.disagreements(), 0);
+        assert_eq!(
+            reported[3], Responding,
+            "a working hook keeps the screen's detail"
+        );
+        assert_eq!(reported.last(), Some(&Idle));
+    }
+
+    #[test]
+    fn a_lagging_screen_within_the_tolerance_is_no_disagreement() {
+        let (m, reported, found) = run(&[
+            Step::Screen(0.0, Idle),
+            hook(1.0, "UserPromptSubmit"),
+            Step::Tick(2.0),
+            Step::Screen(2.3, Thinking),
+            Step::Screen(5.0, Responding),
+            hook(6.0, "Stop"),
+            Step::Tick(7.0),
+            Step::Screen(7.4, Idle),
+        ]);
+        assert!(found.is_empty(), "{found:?}");
+        assert_eq!(m.disagreements(), 0);
+        assert_eq!(
+            reported[2], Idle,
+            "within the tolerance the screen is reported"
+        );
+        assert_eq!(reported[6], Responding);
+        assert_eq!(reported[7], Idle);
+    }
+
+    #[test]
+    fn a_screen_stuck_responding_after_stop_reports_idle_once() {
+        let (m, reported, found) = run(&[
+            Step::Screen(0.0, Idle),
+            hook(1.0, "UserPromptSubmit"),
+            Step::Screen(1.5, Responding),
+            hook(4.0, "Stop"),
+            Step::Tick(5.0),
+            Step::Tick(5.6),
+            Step::Tick(9.0),
+            Step::Tick(600.0),
+        ]);
+        assert_eq!(reported[4], Responding, "still within the tolerance");
+        assert_eq!(&reported[5..], &[Idle, Idle, Idle], "Stop does not lapse");
+        assert_eq!(
+            found,
+            vec![Disagreement {
+                screen: Responding,
+                hook: Idle,
+                event: "Stop".into(),
+                since: 4.0,
+            }]
+        );
+        assert_eq!(m.disagreements(), 1);
+    }
+
+    #[test]
+    fn agreement_ends_the_episode_and_a_new_one_is_counted_again() {
+        let (m, reported, found) = run(&[
+            Step::Screen(0.0, Responding),
+            hook(1.0, "Stop"),
+            Step::Tick(3.0),
+            Step::Screen(4.0, Idle),
+            hook(10.0, "UserPromptSubmit"),
+            Step::Screen(10.2, Responding),
+            hook(12.0, "Stop"),
+            Step::Tick(14.0),
+        ]);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(m.disagreements(), 2);
+        assert_eq!(reported[3], Idle);
+        assert_eq!(reported[5], Responding);
+        assert_eq!(reported[7], Idle);
+    }
+
+    #[test]
+    fn a_stale_stop_yields_to_the_new_turn() {
+        let (m, reported, found) = run(&[
+            Step::Screen(0.0, Idle),
+            hook(1.0, "Stop"),
+            // A new prompt: the screen leads its UserPromptSubmit.
+            Step::Screen(3.0, Thinking),
+            Step::Tick(6.0),
+            hook(6.5, "UserPromptSubmit"),
+            Step::Tick(9.0),
+        ]);
+        assert!(found.is_empty(), "{found:?}");
+        assert_eq!(m.disagreements(), 0);
+        assert_eq!(&reported[2..], &[Thinking, Thinking, Thinking, Thinking]);
+    }
+
+    #[test]
+    fn a_stop_from_an_older_prompt_claims_nothing() {
+        let ups = |t, id| Step::Hook(t, "UserPromptSubmit", json!({"prompt_id": id}));
+        let stop = |t, id| Step::Hook(t, "Stop", json!({"prompt_id": id}));
+        let (_, reported, found) = run(&[
+            Step::Screen(0.0, Idle),
+            ups(1.0, "a"),
+            Step::Screen(1.1, Thinking),
+            ups(2.0, "b"),
+            stop(2.1, "a"),
+            Step::Tick(6.0),
+            stop(7.0, "b"),
+            Step::Tick(9.0),
+        ]);
+        assert_eq!(
+            reported[5], Thinking,
+            "the late Stop of prompt a is ignored"
+        );
+        assert_eq!(reported[7], Idle, "prompt b's Stop counts");
+        assert_eq!(found.len(), 1);
+    }
+
+    #[test]
+    fn a_screen_that_never_saw_the_work_follows_the_hooks_until_the_bound() {
+        let (m, reported, found) = run(&[
+            Step::Screen(0.0, Idle),
+            hook(1.0, "UserPromptSubmit"),
+            Step::Tick(2.0),
+            Step::Tick(2.6),
+            hook(20.0, "PreToolUse"),
+            Step::Tick(21.0),
+            Step::Tick(20.0 + BOUND + 1.0),
+        ]);
+        assert_eq!(reported[2], Idle);
+        assert_eq!(reported[3], Thinking);
+        assert_eq!(reported[5], ToolRunning, "the same episode, a newer claim");
+        assert_eq!(reported[6], Idle, "a working claim lapses");
+        assert_eq!(found.len(), 1, "one line per episode: {found:?}");
+        assert_eq!(found[0].screen, Idle);
+        assert_eq!(found[0].event, "UserPromptSubmit");
+        assert_eq!(m.disagreements(), 1);
+    }
+
+    #[test]
+    fn an_interrupt_without_stop_ends_the_working_claim() {
+        let (_, reported, found) = run(&[
+            Step::Screen(0.0, Idle),
+            hook(1.0, "UserPromptSubmit"),
+            Step::Screen(1.2, Thinking),
+            Step::Screen(3.0, Idle),
+            Step::Tick(10.0),
+        ]);
+        assert!(found.is_empty(), "{found:?}");
+        assert_eq!(reported[4], Idle);
+    }
+
+    #[test]
+    fn a_permission_dialog_agrees_with_pre_tool_use_and_the_notification() {
+        let note = json!({"message": "Claude needs your permission",
+                          "notification_type": "permission_prompt"});
+        let (_, reported, found) = run(&[
+            Step::Screen(0.0, Thinking),
+            hook(0.1, "PreToolUse"),
+            Step::Screen(0.3, Confirming),
+            Step::Tick(5.0),
+            Step::Hook(6.5, "Notification", note),
+            Step::Tick(9.0),
+            Step::Screen(9.5, ToolRunning),
+            Step::Tick(15.0),
+        ]);
+        assert!(found.is_empty(), "{found:?}");
+        assert_eq!(reported[3], Confirming);
+        assert_eq!(
+            reported[7], ToolRunning,
+            "answering the dialog ends its claim"
+        );
+    }
+
+    #[test]
+    fn an_unreadable_screen_is_overridden_and_exit_never_is() {
+        let (_, reported, found) = run(&[
+            Step::Screen(0.0, Thinking),
+            hook(0.5, "UserPromptSubmit"),
+            Step::Screen(1.0, Unknown),
+            Step::Tick(3.0),
+            hook(4.0, "SessionEnd"),
+            Step::Screen(4.1, Exited),
+        ]);
+        assert_eq!(reported[3], Thinking);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].screen, Unknown);
+        assert_eq!(reported[5], Exited);
+    }
+
+    #[test]
+    fn deadlines_wake_the_slot_when_a_tolerance_or_bound_ends() {
+        let mut m = StateMerge::new();
+        m.observe(Responding, 0.0);
+        assert_eq!(m.next_deadline(), None);
+        m.hook("Stop", &json!({}), 2.0);
+        m.observe(Responding, 2.0);
+        assert_eq!(m.next_deadline(), Some(2.0 + TOLERANCE));
+        m.observe(Responding, 4.0);
+        assert_eq!(m.next_deadline(), None, "reported, Stop has no bound");
+        m.hook("UserPromptSubmit", &json!({}), 5.0);
+        m.observe(Responding, 5.0);
+        assert_eq!(m.next_deadline(), Some(5.0 + BOUND));
+    }
+
+    #[test]
+    fn hooks_claim_what_claude_code_means() {
+        let none = json!({});
+        assert_eq!(Claim::from_hook("SessionStart", &none), None);
+        assert_eq!(
+            Claim::from_hook(
+                "Notification",
+                &json!({"message": "Claude is waiting for your input"})
+            ),
+            None
+        );
+        assert_eq!(
+            Claim::from_hook("Stop", &none).map(Claim::state),
+            Some(Idle)
+        );
+        assert!(
+            Claim::Idle.accepts(Error),
+            "an API error ends the turn with Stop"
+        );
+        assert!(!Claim::Working.accepts(Confirming));
+        assert!(Claim::Tool.accepts(Confirming));
+    }
+}
