@@ -5,12 +5,15 @@
 //! spinner just above it, else nothing readable. The transcript is only consulted to
 //! tell thinking, answering and running a tool apart while the spinner shows.
 
-use crate::dialog::parse_dialog;
-use crate::event::{ConfirmInfo, State, Status, ToolOutput};
+use crate::event::{ConfirmInfo, State, Status};
+use crate::memo::{Memo, is_error};
 use crate::rules::Rules;
-use crate::screen::{Layout, is_rule};
-use crate::status::{find_spinner, parse_spinner, parse_status};
-use crate::tool_output::{Block, BlockKind, blocks, is_head, is_running, tool_output};
+use crate::screen::{InputBox, Layout, is_rule, strip_marker};
+use crate::screen_text::ScreenText;
+use crate::status::{find_spinner, parse_spinner, status_of};
+#[cfg(test)]
+use crate::tool_output::row_infos;
+use crate::tool_output::{Block, BlockKind, RowInfo, blocks_with};
 
 /// What one screen shows.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,7 +31,7 @@ pub struct Reading {
 }
 
 fn answer_text(b: &Block) -> String {
-    let mut text = b.head.clone();
+    let mut text = b.head.to_string();
     for l in &b.body {
         if !text.is_empty() {
             text.push('\n');
@@ -38,8 +41,28 @@ fn answer_text(b: &Block) -> String {
     text.trim().to_string()
 }
 
-fn is_error(b: &Block, rules: &Rules) -> bool {
-    b.kind == BlockKind::Answer && rules.error_markers.iter().any(|re| re.is_match(&b.head))
+/// Whether the input box holds a lone `/command` (what [`Layout::input_text`] would
+/// return, checked without building it: a read happens on every frame).
+fn typed_command(layout: &Layout<'_>, b: InputBox, rules: &Rules) -> bool {
+    let mut typed: Option<&str> = None;
+    for (i, line) in layout.lines[b.top + 1..b.bottom].iter().enumerate() {
+        let t = line.trim_start();
+        let t = if i == 0 {
+            strip_marker(t, &rules.prompt_markers).unwrap_or(t)
+        } else {
+            t
+        };
+        let piece = t.trim();
+        if piece.is_empty() {
+            continue;
+        }
+        if typed.is_some() {
+            // Two rows of text: a line break lies between them.
+            return false;
+        }
+        typed = Some(piece);
+    }
+    typed.is_some_and(|t| t.starts_with('/') && !t.contains(char::is_whitespace))
 }
 
 /// Whether a slash-command menu shows next to the input box.
@@ -47,8 +70,7 @@ fn slash_menu(layout: &Layout<'_>, rules: &Rules) -> bool {
     let Some(b) = layout.input_box else {
         return false;
     };
-    let typed = layout.input_text(rules).unwrap_or_default();
-    if !typed.starts_with('/') || typed.contains(char::is_whitespace) {
+    if !typed_command(layout, b, rules) {
         return false;
     }
     let is_item = |l: &String| rules.slash_menu_item.is_match(l);
@@ -64,33 +86,25 @@ fn slash_menu(layout: &Layout<'_>, rules: &Rules) -> bool {
 }
 
 /// Where the transcript ends: at the spinner when one shows, else at the box or dialog.
-fn transcript_end(layout: &Layout<'_>, rules: &Rules) -> usize {
-    find_spinner(layout, rules).map_or(layout.transcript_end(), |s| s.row)
-}
-
-/// The last block above `end` that is not furniture or a turn summary, found by
-/// scanning up from `end` only as far as needed: a long transcript costs nothing.
-fn last_block(lines: &[String], end: usize, rules: &Rules) -> Option<Block> {
-    let mut stop = end;
-    for row in (0..end).rev() {
-        if !is_head(lines, row, rules) {
-            continue;
-        }
-        let block = blocks(&lines[row..stop], rules).into_iter().next()?;
-        if !matches!(block.kind, BlockKind::Other | BlockKind::Note) {
-            return Some(block);
-        }
-        stop = row;
-    }
-    // No head above: the block's head scrolled off the top.
-    blocks(&lines[..stop], rules)
-        .into_iter()
-        .next()
-        .filter(|b| !matches!(b.kind, BlockKind::Other | BlockKind::Note))
+pub fn transcript_end(lines: &[String], rules: &Rules) -> usize {
+    let layout = Layout::new(lines, rules);
+    find_spinner(&layout, rules).map_or(layout.transcript_end(), |s| s.row)
 }
 
 /// Read the state of one screen.
+#[cfg(test)]
 pub fn read(lines: &[String], rules: &Rules) -> Reading {
+    read_with(lines, None, &mut Memo::default(), rules)
+}
+
+/// Read the state of one screen, reusing what `memo` parsed from earlier frames.
+/// `text`, when given, is where `lines` come from: it tells which rows changed.
+pub fn read_with(
+    lines: &[String],
+    text: Option<&ScreenText>,
+    memo: &mut Memo,
+    rules: &Rules,
+) -> Reading {
     let layout = Layout::new(lines, rules);
     let mut reading = Reading {
         state: State::Unknown,
@@ -99,8 +113,12 @@ pub fn read(lines: &[String], rules: &Rules) -> Reading {
         spinner_row: None,
         dialog_row: None,
     };
+    // Where the transcript ends when no spinner shows; the settled throttles use it.
+    if let Some(text) = text {
+        memo.end = Some((text.generation(), layout.transcript_end()));
+    }
     if let Some(region) = layout.dialog_region()
-        && let Some(info) = parse_dialog(region, rules)
+        && let Some(info) = memo.dialog(region, rules)
     {
         reading.state = State::Confirming;
         reading.confirm = Some(info);
@@ -120,24 +138,31 @@ pub fn read(lines: &[String], rules: &Rules) -> Reading {
         return reading;
     }
     let spinner = find_spinner(&layout, rules);
-    let status = parse_status(&layout, spinner.as_ref(), rules);
+    let status = status_of(spinner.as_ref(), memo.footer(&layout.footer(), rules));
     // The footer offers to interrupt until the turn is really over: the spinner goes
     // first, and the last frame of the answer can follow seconds later.
     let busy = spinner.is_some() || status.interruptible;
     reading.status = Some(status);
     reading.spinner_row = spinner.as_ref().map(|s| s.row);
     let end = spinner.as_ref().map_or(layout.transcript_end(), |s| s.row);
-    let last = last_block(lines, end, rules);
+    if let Some(text) = text {
+        memo.end = Some((text.generation(), end));
+    }
+    // The last block only matters when the spinner does not already say thinking.
+    let mut last = || memo.last_block(lines, end, text, rules);
     reading.state = if slash_menu(&layout, rules) {
         State::SlashMenu
     } else if busy {
-        match &last {
-            _ if spinner.as_ref().is_some_and(|s| s.thinking) => State::Thinking,
-            Some(b) if b.kind == BlockKind::Tool && is_running(b, rules) => State::ToolRunning,
-            Some(b) if b.kind == BlockKind::Answer => State::Responding,
-            _ => State::Thinking,
+        if spinner.as_ref().is_some_and(|s| s.thinking) {
+            State::Thinking
+        } else {
+            match last() {
+                Some(b) if b.running => State::ToolRunning,
+                Some(b) if b.kind == BlockKind::Answer => State::Responding,
+                _ => State::Thinking,
+            }
         }
-    } else if last.is_some_and(|b| is_error(&b, rules)) {
+    } else if last().is_some_and(|b| b.error) {
         State::Error
     } else {
         State::Idle
@@ -182,32 +207,46 @@ pub fn reread_spinner(
     if spinner.interruptible && !old.interruptible {
         return None;
     }
-    let mut next = prev.clone();
-    let status = next.status.as_mut()?;
-    status.spinner = Some(spinner.glyph);
-    status.verb = Some(spinner.verb);
-    status.elapsed_secs = spinner.elapsed_secs;
-    status.tokens = spinner.tokens;
     // Extended thinking starting or ending can change the state: read in full.
     if spinner.thinking != (prev.state == State::Thinking) {
         return None;
     }
+    let mut next = prev.clone();
+    let status = next.status.as_mut()?;
+    set_text(&mut status.spinner, spinner.glyph);
+    set_text(&mut status.verb, spinner.verb);
+    status.elapsed_secs = spinner.elapsed_secs;
+    status.tokens = spinner.tokens;
     Some(next)
 }
 
-/// Tool calls with output visible in the transcript, top to bottom.
-pub fn tool_outputs(lines: &[String], rules: &Rules) -> Vec<ToolOutput> {
-    let end = transcript_end(&Layout::new(lines, rules), rules);
-    blocks(&lines[..end], rules)
-        .iter()
-        .filter_map(|b| tool_output(b, rules))
-        .collect()
+/// Set `slot` to `text`, reusing its buffer.
+fn set_text(slot: &mut Option<String>, text: &str) {
+    match slot {
+        Some(s) => {
+            s.clear();
+            s.push_str(text);
+        }
+        None => *slot = Some(text.to_string()),
+    }
 }
 
 /// The last answer of the current turn (after the last prompt), when one shows.
+#[cfg(test)]
 pub fn last_answer(lines: &[String], rules: &Rules) -> Option<String> {
-    let end = transcript_end(&Layout::new(lines, rules), rules);
-    let bs = blocks(&lines[..end], rules);
+    let end = transcript_end(lines, rules);
+    last_answer_until(lines, &row_infos(lines, rules), end, rules)
+}
+
+/// [`last_answer`] of a transcript that ends at row `end`; `infos` are the rows'
+/// [`RowInfo`].
+pub fn last_answer_until(
+    lines: &[String],
+    infos: &[RowInfo],
+    end: usize,
+    rules: &Rules,
+) -> Option<String> {
+    let bs = blocks_with(&lines[..end], &infos[..end], true, rules);
     let turn = match bs.iter().rposition(|b| b.kind == BlockKind::Prompt) {
         Some(p) => &bs[p + 1..],
         None => &bs[..],
@@ -350,6 +389,30 @@ mod tests {
         }
         old.push_str("● done\n");
         assert_eq!(state_of(&screen(&old, "", "? for shortcuts")), State::Idle);
+    }
+
+    #[test]
+    fn typed_command_agrees_with_the_input_text() {
+        let r = Rules::builtin();
+        let rule = "─".repeat(40);
+        let cases = [
+            ("❯ /help", true),
+            ("❯  /help", true),
+            ("❯ /help me", false),
+            ("❯ help", false),
+            ("❯ \n  /model", true),
+            ("❯ /a\n  /b", false),
+            ("❯ ", false),
+        ];
+        for (box_text, want) in cases {
+            let lines = lines_of(&format!("{rule}\n{box_text}\n{rule}\n"));
+            let layout = Layout::new(&lines, &r);
+            let b = layout.input_box.expect("a box");
+            let typed = layout.input_text(&r).unwrap_or_default();
+            let by_text = typed.starts_with('/') && !typed.contains(char::is_whitespace);
+            assert_eq!(by_text, want, "{box_text:?}");
+            assert_eq!(typed_command(&layout, b, &r), want, "{box_text:?}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! question, a column of options with a selection marker on exactly one, and a footer
 //! such as `Esc to cancel`. Wording only decides the kind and each option's meaning.
 
-use crate::event::{ConfirmInfo, ConfirmOption, DialogKind};
+use crate::event::{ConfirmInfo, ConfirmOption, DialogKind, OptionMeaning};
 use crate::rules::Rules;
 use crate::screen::{indent, is_dashed_rule, is_rule, strip_marker};
 
@@ -106,7 +106,18 @@ fn classify(title: &str, body: &[&str], rules: &Rules) -> (DialogKind, Option<St
 /// Parse the region under the dialog's top rule. `None` when it is not a dialog with
 /// confidence: fewer than two options, or not exactly one selected, or no question and
 /// no dialog footer.
+#[cfg(test)]
 pub fn parse_dialog(region: &[String], rules: &Rules) -> Option<ConfirmInfo> {
+    parse_dialog_with(region, rules, &mut |label| rules.option_meaning(label))
+}
+
+/// [`parse_dialog`], asking `meaning_of` what each option label means (a caller may
+/// remember meanings: the rules' patterns are costly to run).
+pub fn parse_dialog_with(
+    region: &[String],
+    rules: &Rules,
+    meaning_of: &mut dyn FnMut(&str) -> OptionMeaning,
+) -> Option<ConfirmInfo> {
     let lines: Vec<&str> = region
         .iter()
         .filter(|l| !is_box_edge(l) && !is_rule(l, rules))
@@ -251,7 +262,7 @@ pub fn parse_dialog(region: &[String], rules: &Rules) -> Option<ConfirmInfo> {
         options: opts
             .into_iter()
             .map(|o| ConfirmOption {
-                meaning: rules.option_meaning(&o.label),
+                meaning: meaning_of(&o.label),
                 number: o.number,
                 label: o.label,
                 selected: o.selected,

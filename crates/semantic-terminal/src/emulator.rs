@@ -9,9 +9,10 @@ use std::time::Duration;
 use alacritty_terminal::event::{Event, EventListener, WindowSize};
 use alacritty_terminal::grid::Dimensions;
 use alacritty_terminal::index::Line;
-use alacritty_terminal::term::cell::Flags;
-use alacritty_terminal::term::{Config as TermConfig, Term, TermDamage, TermMode};
+use alacritty_terminal::term::{Config as TermConfig, Term, TermMode};
 use alacritty_terminal::vte::ansi::{Processor, Rgb, Timeout};
+
+use crate::screen_text::{ScreenText, row_text};
 
 /// Pixel size reported for one cell when an application asks for the text area in pixels.
 const CELL_WIDTH_PX: u16 = 8;
@@ -173,13 +174,9 @@ pub struct Emulator {
     cols: u16,
     rows: u16,
     /// The visible rows as text, kept up to date from alacritty's damage tracking.
-    lines: Vec<String>,
-    /// Bytes were processed since `lines` was last refreshed.
+    text: ScreenText,
+    /// Bytes were processed since `text` was last refreshed.
     stale: bool,
-    /// Reused buffer for reading rows.
-    scratch: String,
-    /// Rows whose text the last `refresh` changed.
-    changed_rows: Vec<usize>,
 }
 
 /// A title event seen while processing.
@@ -215,39 +212,19 @@ impl Emulator {
             sync_generation: 0,
             cols,
             rows,
-            lines: vec![String::new(); rows as usize],
+            text: ScreenText::new(rows as usize),
             stale: false,
-            scratch: String::new(),
-            changed_rows: Vec::new(),
         }
     }
 
-    /// Bring the text cache up to date by re-reading the rows alacritty marked as
-    /// damaged; returns whether any text changed. Cheap when nothing was fed.
+    /// Bring the text cache up to date by re-reading what alacritty marked as damaged;
+    /// returns whether any text changed. Cheap when nothing was fed.
     pub fn refresh(&mut self) -> bool {
-        self.changed_rows.clear();
         if !std::mem::take(&mut self.stale) {
+            self.text.clear_changed();
             return false;
         }
-        let rows = self.rows as usize;
-        let damaged: Vec<usize> = match self.term.damage() {
-            TermDamage::Full => (0..rows).collect(),
-            TermDamage::Partial(iter) => iter.map(|d| d.line).filter(|&l| l < rows).collect(),
-        };
-        self.term.reset_damage();
-        self.lines.resize(rows, String::new());
-        let mut changed = false;
-        let mut scratch = std::mem::take(&mut self.scratch);
-        for row in damaged {
-            self.line_text_into(Line(row as i32), &mut scratch);
-            if self.lines[row] != scratch {
-                std::mem::swap(&mut self.lines[row], &mut scratch);
-                self.changed_rows.push(row);
-                changed = true;
-            }
-        }
-        self.scratch = scratch;
-        changed
+        self.text.update(&mut self.term)
     }
 
     /// Process bytes that arrived at `t`.
@@ -335,18 +312,18 @@ impl Emulator {
                     .collect(),
             )
         } else {
-            std::borrow::Cow::Borrowed(&self.lines)
+            std::borrow::Cow::Borrowed(self.text.lines())
         }
-    }
-
-    /// Rows whose text the last [`Self::refresh`] changed.
-    pub fn changed_rows(&self) -> &[usize] {
-        &self.changed_rows
     }
 
     /// The cached rows, as of the last [`Self::refresh`].
     pub fn cached_lines(&self) -> &[String] {
-        &self.lines
+        self.text.lines()
+    }
+
+    /// The cached text, with its change tracking.
+    pub fn text(&self) -> &ScreenText {
+        &self.text
     }
 
     /// Up to `max` lines of scrollback above the screen, oldest first.
@@ -368,40 +345,15 @@ impl Emulator {
 
     fn line_text(&self, line: Line) -> String {
         let mut text = String::new();
-        self.line_text_into(line, &mut text);
+        row_text(&self.term.grid()[line][..], &mut text);
         text
-    }
-
-    /// Write a row's text into `text` (cleared first), trailing blanks left out.
-    fn line_text_into(&self, line: Line, text: &mut String) {
-        text.clear();
-        let row = &self.term.grid()[line];
-        let cells = &row[..];
-        // Most rows are mostly blank: find the end first, then build only what shows.
-        let end = cells
-            .iter()
-            .rposition(|c| c.c != ' ' || c.zerowidth().is_some())
-            .map_or(0, |i| i + 1);
-        for cell in &cells[..end] {
-            if cell
-                .flags
-                .intersects(Flags::WIDE_CHAR_SPACER | Flags::LEADING_WIDE_CHAR_SPACER)
-            {
-                continue;
-            }
-            text.push(cell.c);
-            if let Some(zerowidth) = cell.zerowidth() {
-                text.extend(zerowidth.iter());
-            }
-        }
-        let trimmed = text.trim_end_matches(' ').len();
-        text.truncate(trimmed);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy;
 
     #[test]
     fn answers_device_attribute_and_cursor_queries() {
@@ -468,6 +420,69 @@ mod tests {
             for (i, chunk) in chunks.iter().enumerate() {
                 if i == resize_at {
                     emu.resize(9, 7);
+                }
+                emu.feed(i as f64 * 0.01, chunk);
+                emu.refresh();
+                let fresh: Vec<String> =
+                    (0..emu.rows as i32).map(|r| emu.line_text(Line(r))).collect();
+                proptest::prop_assert_eq!(emu.cached_lines(), fresh.as_slice());
+            }
+        }
+    }
+
+    /// Pieces that move the cursor around and write wide characters, combining marks,
+    /// tabs, links and edits in place: what the damage-span comparison must get right.
+    fn cell_edits() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        let pieces: Vec<&'static str> = vec![
+            "ab",
+            " ",
+            "日",
+            "本x",
+            "e\u{301}",
+            "\u{301}",
+            "\t",
+            "\x08",
+            "\r",
+            "\n",
+            "\x1b[4h",
+            "\x1b[4l",
+            "\x1b[2;3H",
+            "\x1b[5;9H",
+            "\x1b[1;1H",
+            "\x1b[C",
+            "\x1b[3D",
+            "\x1b[2X",
+            "\x1b[P",
+            "\x1b[2@",
+            "\x1b[K",
+            "\x1b[1K",
+            "\x1b[2J",
+            "\x1b[S",
+            "\x1b]8;;http://x\x07",
+            "\x1b]8;;\x07",
+            "\x1b[7m",
+            "\x1b[0m",
+            "●",
+            "─",
+        ];
+        proptest::collection::vec(proptest::sample::select(pieces), 0..16)
+            .prop_map(|p| p.concat().into_bytes())
+    }
+
+    proptest::proptest! {
+        /// Text kept from damage spans (compared cell by cell) equals a fresh read, also
+        /// when wide characters and combining marks change cells beside the damage.
+        #[test]
+        fn cached_lines_follow_cell_edits(
+            chunks in proptest::collection::vec(cell_edits(), 1..32),
+            shrink_at in 0usize..32,
+        ) {
+            let mut emu = Emulator::new(10, 6, 20);
+            for (i, chunk) in chunks.iter().enumerate() {
+                if i == shrink_at {
+                    emu.resize(10, 3);
+                    emu.refresh();
+                    emu.resize(10, 6);
                 }
                 emu.feed(i as f64 * 0.01, chunk);
                 emu.refresh();

@@ -33,21 +33,27 @@
 //!
 //! Cost: the screen is read only after bytes changed its text, at most once per
 //! `debounce / 3` seconds of caller time while output streams; a frame that only moves
-//! the spinner re-reads one line. An idle terminal does nothing.
+//! the spinner re-reads one line. Rows are re-read only where alacritty reports damage
+//! that changed their text, and each region (footer, dialog, the transcript's last
+//! block, tool calls) is parsed again only when its rows changed. An idle terminal does
+//! nothing.
 
 mod classify;
 mod debounce;
 mod dialog;
 mod emulator;
 pub mod event;
+mod memo;
 pub mod recording;
 pub mod replay;
 pub mod rules;
 mod screen;
+mod screen_text;
 mod session;
 mod status;
 mod title;
 mod tool_output;
+mod tools;
 
 pub use event::{
     ConfirmInfo, ConfirmOption, DialogKind, OptionMeaning, SessionEvent, State, Status, TimedEvent,

@@ -28,10 +28,13 @@ pub fn is_rule(line: &str, rules: &Rules) -> bool {
     let Some(first) = line.chars().next() else {
         return false;
     };
-    // A rule repeats one character: the byte length gives the count.
+    // A rule repeats one character: the byte length gives the count, and a string
+    // repeats its first `n` bytes exactly when it equals itself shifted by `n`.
+    let (bytes, n) = (line.as_bytes(), first.len_utf8());
     rules.rule_chars.contains(&first)
-        && line.len() / first.len_utf8() >= rules.min_rule_len
-        && line.chars().all(|c| c == first)
+        && bytes.len() / n >= rules.min_rule_len
+        && bytes.len() % n == 0
+        && bytes[n..] == bytes[..bytes.len() - n]
 }
 
 /// Whether `line` is a dashed separator (drawn around commands and diffs in dialogs).
@@ -52,6 +55,12 @@ pub fn strip_marker<'s>(line: &'s str, markers: &[String]) -> Option<&'s str> {
                 .or_else(|| rest.strip_prefix('\u{a0}'))
         }
     })
+}
+
+/// Whether `line` shows nothing (screen rows come with trailing blanks trimmed, so
+/// most blank rows are empty strings: checked first).
+pub fn is_blank_line(line: &str) -> bool {
+    line.is_empty() || line.trim().is_empty()
 }
 
 /// Number of leading spaces.
@@ -90,6 +99,7 @@ impl<'a> Layout<'a> {
     }
 
     /// The text typed in the input box (rows joined by `\n`, marker removed).
+    #[cfg(test)]
     pub fn input_text(&self, rules: &Rules) -> Option<String> {
         let b = self.input_box?;
         let mut out = Vec::new();
@@ -136,7 +146,7 @@ impl<'a> Layout<'a> {
 
     /// Whether the screen has nothing on it.
     pub fn is_blank(&self) -> bool {
-        self.lines.iter().all(|l| l.trim().is_empty())
+        self.lines.iter().all(|l| is_blank_line(l))
     }
 }
 

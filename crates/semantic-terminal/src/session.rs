@@ -7,13 +7,15 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use crate::classify::{
-    Reading, last_answer, read, reread_above_dialog, reread_spinner, tool_outputs,
+    Reading, last_answer_until, read_with, reread_above_dialog, reread_spinner, transcript_end,
 };
 use crate::debounce::Debouncer;
 use crate::emulator::{Emulator, TitleChange};
 use crate::event::{ConfirmInfo, SessionEvent, State, Status, TimedEvent, Title};
+use crate::memo::Memo;
 use crate::rules::Rules;
 use crate::title::parse_title;
+use crate::tools::ToolTracker;
 use crate::{Config, Cursor, MAX_QUEUED_EVENTS, Timestamp};
 
 /// Status updates that only move counters (elapsed seconds, tokens) are sent at most
@@ -28,9 +30,6 @@ const EVAL_FRACTION: f64 = 3.0;
 /// Tool output is looked for at most this often, in seconds (it needs a parse of the
 /// whole transcript, and nothing waits on it the way it waits on a state change).
 const TOOL_INTERVAL: f64 = 0.5;
-
-/// Most tool calls remembered to tell new output from output already announced.
-const MAX_REMEMBERED_TOOLS: usize = 256;
 
 /// What the debouncer tracks: the state, and which dialog is open, so a second dialog
 /// right after the first is announced too.
@@ -63,12 +62,13 @@ struct Throttle {
 }
 
 impl Throttle {
-    fn due(&self, t: f64, interval: f64) -> bool {
-        self.pending && self.last_sent.is_none_or(|last| t >= last + interval)
+    /// The interval is worked out only when something is pending (it compares statuses).
+    fn due(&self, t: f64, interval: impl FnOnce() -> f64) -> bool {
+        self.pending && self.last_sent.is_none_or(|last| t >= last + interval())
     }
-    fn deadline(&self, interval: f64) -> Option<f64> {
+    fn deadline(&self, interval: impl FnOnce() -> f64) -> Option<f64> {
         self.pending
-            .then(|| self.last_sent.map_or(0.0, |last| last + interval))
+            .then(|| self.last_sent.map_or(0.0, |last| last + interval()))
     }
 }
 
@@ -80,6 +80,8 @@ pub struct SemanticTerminal {
     debouncer: Debouncer<Key>,
     /// The newest reading of the screen.
     reading: Option<Reading>,
+    /// Regions parsed from earlier frames, for the next reading.
+    memo: Memo,
     /// When the screen was last read.
     last_read: Option<f64>,
     /// When bytes arrived that are not read yet: the time to read them.
@@ -99,7 +101,7 @@ pub struct SemanticTerminal {
     title: Option<Title>,
     status_sent: Option<Status>,
     status_throttle: Throttle,
-    tools_sent: VecDeque<(String, String)>,
+    tools: ToolTracker,
     tools_throttle: Throttle,
     events: VecDeque<TimedEvent>,
 }
@@ -138,6 +140,7 @@ impl SemanticTerminal {
             debouncer: Debouncer::new(Key::of(State::Starting, None), 0.0),
             config,
             reading: None,
+            memo: Memo::default(),
             last_read: None,
             read_due: None,
             started: false,
@@ -148,7 +151,7 @@ impl SemanticTerminal {
             title: None,
             status_sent: None,
             status_throttle: Throttle::default(),
-            tools_sent: VecDeque::new(),
+            tools: ToolTracker::default(),
             tools_throttle: Throttle::default(),
             events: VecDeque::new(),
         }
@@ -215,8 +218,8 @@ impl SemanticTerminal {
             self.read_due,
             self.turn_deadline(),
             self.debouncer.deadline(d),
-            self.status_throttle.deadline(self.status_interval()),
-            self.tools_throttle.deadline(TOOL_INTERVAL.max(d)),
+            self.status_throttle.deadline(|| self.status_interval()),
+            self.tools_throttle.deadline(|| TOOL_INTERVAL.max(d)),
         ]
         .into_iter()
         .flatten()
@@ -282,13 +285,22 @@ impl SemanticTerminal {
         if self.exited {
             return;
         }
-        let lines = self.emu.cached_lines();
-        let quick = self.reading.as_ref().and_then(|prev| {
-            let changed = self.emu.changed_rows();
-            reread_spinner(prev, lines, changed, &self.rules)
-                .or_else(|| reread_above_dialog(prev, lines, changed, &self.rules))
+        let text = self.emu.text();
+        let (lines, changed) = (text.lines(), text.changed_rows());
+        let spinner_only = self
+            .reading
+            .as_ref()
+            .and_then(|prev| reread_spinner(prev, lines, changed, &self.rules));
+        if let Some(row) = spinner_only.as_ref().and_then(|r| r.spinner_row) {
+            // Only the spinner line changed: the transcript still ends at it.
+            self.memo.end = Some((text.generation(), row));
+        }
+        let quick = spinner_only.or_else(|| {
+            let prev = self.reading.as_ref()?;
+            reread_above_dialog(prev, lines, changed, &self.rules)
         });
-        let mut reading = quick.unwrap_or_else(|| read(lines, &self.rules));
+        let mut reading =
+            quick.unwrap_or_else(|| read_with(lines, Some(text), &mut self.memo, &self.rules));
         if reading.state == State::Starting && self.started {
             reading.state = State::Unknown;
         }
@@ -330,12 +342,6 @@ impl SemanticTerminal {
         self.reading = Some(reading);
     }
 
-    fn tool_sent(&self, call: &str, output: &str) -> bool {
-        self.tools_sent
-            .iter()
-            .any(|(c, o)| c == call && o == output)
-    }
-
     /// When a finished turn will be announced, if one is waiting.
     /// `None` while something else must happen first (the announced state becoming idle,
     /// the title dropping its working glyph): those arrive with bytes or their own
@@ -348,6 +354,15 @@ impl SemanticTerminal {
         self.idle_since.map(|since| since + self.config.debounce)
     }
 
+    /// Where the transcript ends on the cached screen: as the last reading found, when
+    /// it read this very text.
+    fn transcript_end(&self) -> usize {
+        let text = self.emu.text();
+        self.memo
+            .transcript_end(text)
+            .unwrap_or_else(|| transcript_end(text.lines(), &self.rules))
+    }
+
     /// A turn is over when the screen has read idle for the debounce time (and the title,
     /// if it says anything, no longer says working). A turn can be quicker than the
     /// debounce, so this does not wait for an announced state change.
@@ -357,7 +372,9 @@ impl SemanticTerminal {
         }
         self.turn_active = false;
         self.idle_since = None;
-        if let Some(answer) = last_answer(self.emu.cached_lines(), &self.rules) {
+        let end = self.transcript_end();
+        let infos = self.memo.row_infos(self.emu.text(), 0..end, &self.rules);
+        if let Some(answer) = last_answer_until(self.emu.cached_lines(), infos, end, &self.rules) {
             self.push(t, SessionEvent::TextComplete(answer));
         }
     }
@@ -393,38 +410,28 @@ impl SemanticTerminal {
             }
         }
         self.finish_turn(t);
-        let status = self.reading.as_ref().and_then(|r| r.status.clone());
-        let interval = status
-            .as_ref()
-            .map_or(d, |s| status_interval(self.status_sent.as_ref(), s, d));
-        if self.status_throttle.due(t, interval) {
+        if self.status_throttle.due(t, || self.status_interval()) {
             self.status_throttle.pending = false;
+            let status = self.reading.as_ref().and_then(|r| r.status.as_ref());
             if let Some(status) = status
                 && self
                     .status_sent
                     .as_ref()
-                    .is_none_or(|sent| !same_status(sent, &status, true))
+                    .is_none_or(|sent| !same_status(sent, status, true))
             {
+                let status = status.clone();
                 self.status_throttle.last_sent = Some(t);
                 self.status_sent = Some(status.clone());
                 self.push(t, SessionEvent::StatusUpdate(status));
             }
         }
-        if self.tools_throttle.due(t, TOOL_INTERVAL.max(d)) {
+        if self.tools_throttle.due(t, || TOOL_INTERVAL.max(d)) {
             self.tools_throttle.pending = false;
             // Looking costs a transcript parse: at most once per interval.
             self.tools_throttle.last_sent = Some(t);
-            let tools = tool_outputs(self.emu.cached_lines(), &self.rules);
-            for tool in tools {
-                if self.tool_sent(&tool.call, &tool.output) {
-                    continue;
-                }
-                self.tools_sent.retain(|(c, _)| *c != tool.call);
-                if self.tools_sent.len() >= MAX_REMEMBERED_TOOLS {
-                    self.tools_sent.pop_front();
-                }
-                self.tools_sent
-                    .push_back((tool.call.clone(), tool.output.clone()));
+            let end = self.transcript_end();
+            let infos = self.memo.row_infos(self.emu.text(), 0..end, &self.rules);
+            for tool in self.tools.look(self.emu.text(), infos, end, &self.rules) {
                 self.push(t, SessionEvent::ToolOutput(tool));
             }
         }

@@ -1,17 +1,19 @@
 //! The spinner line above the input box (`✶ Verb… (3s · ↓ 20 tokens · thinking)`) and
 //! the footer under it (`⏸ manual mode on · esc to interrupt`).
 
+use std::borrow::Cow;
+
 use crate::event::Status;
 use crate::rules::{ContextMeaning, Rules};
-use crate::screen::Layout;
+use crate::screen::{Layout, is_blank_line};
 
-/// What the spinner line says.
+/// What the spinner line says (borrowing the line and the rules).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Spinner {
+pub struct Spinner<'a> {
     /// Screen row of the spinner line.
     pub row: usize,
-    pub glyph: String,
-    pub verb: String,
+    pub glyph: &'a str,
+    pub verb: &'a str,
     pub elapsed_secs: Option<u64>,
     pub tokens: Option<u64>,
     /// The details mention extended thinking.
@@ -21,7 +23,7 @@ pub struct Spinner {
 
 /// Parse one line as a spinner line. The spinner starts at column 0 with a known glyph
 /// and its verb ends in an ellipsis; a finished turn (`✻ Brewed for 2s`) has none.
-pub fn parse_spinner(line: &str, rules: &Rules) -> Option<Spinner> {
+pub fn parse_spinner<'a>(line: &'a str, rules: &'a Rules) -> Option<Spinner<'a>> {
     let glyph = rules
         .spinner_glyphs
         .iter()
@@ -30,7 +32,7 @@ pub fn parse_spinner(line: &str, rules: &Rules) -> Option<Spinner> {
     let (verb, after) = rules
         .spinner_ellipsis
         .iter()
-        .find_map(|e| rest.split_once(e.as_str()))?;
+        .find_map(|e| split_once(rest, e))?;
     let verb = verb.trim();
     let words = verb.split_whitespace().count();
     if verb.is_empty()
@@ -41,8 +43,8 @@ pub fn parse_spinner(line: &str, rules: &Rules) -> Option<Spinner> {
         return None;
     }
     let mut s = Spinner {
-        glyph: glyph.clone(),
-        verb: verb.to_string(),
+        glyph: glyph.as_str(),
+        verb,
         ..Spinner::default()
     };
     let after = after.trim();
@@ -51,7 +53,12 @@ pub fn parse_spinner(line: &str, rules: &Rules) -> Option<Spinner> {
         .and_then(|d| d.rfind(')').map(|end| &d[..end]))
         .unwrap_or(after);
     for part in details.split('·').map(str::trim) {
-        let lower = part.to_lowercase();
+        // Copied only when lowercasing changes it (it seldom does).
+        let lower: Cow<'_, str> = if part.chars().all(lowercase_already) {
+            Cow::Borrowed(part)
+        } else {
+            Cow::Owned(part.to_lowercase())
+        };
         if let Some(secs) = parse_elapsed(part) {
             s.elapsed_secs = Some(secs);
         } else if lower.contains("token") {
@@ -65,6 +72,24 @@ pub fn parse_spinner(line: &str, rules: &Rules) -> Option<Spinner> {
         }
     }
     Some(s)
+}
+
+/// `s.split_once(pat)`, searching for a one-character pattern as a `char` (quicker).
+fn split_once<'s>(s: &'s str, pat: &str) -> Option<(&'s str, &'s str)> {
+    let mut chars = pat.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => s.split_once(c),
+        _ => s.split_once(pat),
+    }
+}
+
+/// Whether `c` lowercases to itself.
+fn lowercase_already(c: char) -> bool {
+    if c.is_ascii() {
+        return !c.is_ascii_uppercase();
+    }
+    let mut lower = c.to_lowercase();
+    lower.next() == Some(c) && lower.next().is_none()
 }
 
 /// `5s`, `1m 5s`, `2h 1m 5s`, `1m` -> seconds.
@@ -104,12 +129,12 @@ fn parse_tokens(part: &str) -> Option<u64> {
 
 /// The spinner line, searched only just above the input box: a stale line further up
 /// the transcript must not count.
-pub fn find_spinner(layout: &Layout<'_>, rules: &Rules) -> Option<Spinner> {
+pub fn find_spinner<'a>(layout: &Layout<'a>, rules: &'a Rules) -> Option<Spinner<'a>> {
     let top = layout.input_box?.top;
     let mut seen = 0;
     for row in (0..top).rev() {
         let line = &layout.lines[row];
-        if line.trim().is_empty() {
+        if is_blank_line(line) {
             continue;
         }
         if let Some(mut s) = parse_spinner(line, rules) {
@@ -138,31 +163,55 @@ fn context_left(footer: &[&str], rules: &Rules) -> Option<u8> {
     })
 }
 
-/// The status from the spinner (if any) and the footer.
-pub fn parse_status(layout: &Layout<'_>, spinner: Option<&Spinner>, rules: &Rules) -> Status {
-    let footer = layout.footer();
+/// What the footer under the input box says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Footer {
+    pub interruptible: bool,
+    pub permission_mode: Option<String>,
+    pub context_left_percent: Option<u8>,
+    /// The footer rows joined by `\n`, when there are any.
+    pub text: Option<String>,
+}
+
+/// Parse the footer's rows (non-blank, trimmed).
+pub fn parse_footer(footer: &[&str], rules: &Rules) -> Footer {
     // Markers are matched as written in the rules (Claude Code writes them lowercase).
-    let interruptible = spinner.is_some_and(|s| s.interruptible)
-        || footer.iter().any(|l| {
-            rules
-                .interrupt_markers
-                .iter()
-                .any(|m| l.contains(m.as_str()))
-        });
+    let interruptible = footer.iter().any(|l| {
+        rules
+            .interrupt_markers
+            .iter()
+            .any(|m| l.contains(m.as_str()))
+    });
     let permission_mode = footer.iter().find_map(|line| {
         let caps = rules.permission_mode.captures(line)?;
         Some(caps.name("mode")?.as_str().trim().to_string())
     });
-    Status {
-        spinner: spinner.map(|s| s.glyph.clone()),
-        verb: spinner.map(|s| s.verb.clone()),
-        elapsed_secs: spinner.and_then(|s| s.elapsed_secs),
-        tokens: spinner.and_then(|s| s.tokens),
+    Footer {
         interruptible,
         permission_mode,
-        context_left_percent: context_left(&footer, rules),
-        footer: (!footer.is_empty()).then(|| footer.join("\n")),
+        context_left_percent: context_left(footer, rules),
+        text: (!footer.is_empty()).then(|| footer.join("\n")),
     }
+}
+
+/// The status from the spinner (if any) and the parsed footer.
+pub fn status_of(spinner: Option<&Spinner>, footer: &Footer) -> Status {
+    Status {
+        spinner: spinner.map(|s| s.glyph.to_string()),
+        verb: spinner.map(|s| s.verb.to_string()),
+        elapsed_secs: spinner.and_then(|s| s.elapsed_secs),
+        tokens: spinner.and_then(|s| s.tokens),
+        interruptible: spinner.is_some_and(|s| s.interruptible) || footer.interruptible,
+        permission_mode: footer.permission_mode.clone(),
+        context_left_percent: footer.context_left_percent,
+        footer: footer.text.clone(),
+    }
+}
+
+/// The status from the spinner (if any) and the footer.
+#[cfg(test)]
+pub fn parse_status(layout: &Layout<'_>, spinner: Option<&Spinner>, rules: &Rules) -> Status {
+    status_of(spinner, &parse_footer(&layout.footer(), rules))
 }
 
 #[cfg(test)]
@@ -174,7 +223,7 @@ mod tests {
     fn spinner_lines_parse() {
         let r = Rules::builtin();
         let s = parse_spinner("✶ Harmonizing… (1s · ↓ 3 tokens)", &r).unwrap();
-        assert_eq!((s.glyph.as_str(), s.verb.as_str()), ("✶", "Harmonizing"));
+        assert_eq!((s.glyph, s.verb), ("✶", "Harmonizing"));
         assert_eq!(
             (s.elapsed_secs, s.tokens, s.thinking),
             (Some(1), Some(3), false)
@@ -185,7 +234,7 @@ mod tests {
             (Some(63), Some(2200), true)
         );
         let s = parse_spinner("· Puttering…", &r).unwrap();
-        assert_eq!((s.verb.as_str(), s.elapsed_secs), ("Puttering", None));
+        assert_eq!((s.verb, s.elapsed_secs), ("Puttering", None));
         let s = parse_spinner("✳ Working… (esc to interrupt)", &r).unwrap();
         assert!(s.interruptible);
     }

@@ -25,16 +25,16 @@ pub enum BlockKind {
     Note,
 }
 
-/// One block of the transcript.
+/// One block of the transcript, borrowing the screen's text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Block {
+pub struct Block<'a> {
     pub kind: BlockKind,
     /// The head line without its bullet or marker.
-    pub head: String,
+    pub head: &'a str,
     /// Lines after the head that are not tool output (answer continuation), unindented.
-    pub body: Vec<String>,
+    pub body: Vec<&'a str>,
     /// Tool output lines (after `⎿`, or inside a box), unindented.
-    pub output: Vec<String>,
+    pub output: Vec<&'a str>,
     /// Output was drawn in a box.
     pub boxed: bool,
 }
@@ -53,68 +53,125 @@ fn is_note(text: &str, rules: &Rules) -> bool {
         .is_some_and(|rest| rules.turn_notes.iter().any(|re| re.is_match(rest.trim())))
 }
 
-/// Whether the row after `i` is tool output (a `⎿` row that is not a note).
-fn output_follows(lines: &[String], i: usize, rules: &Rules) -> bool {
-    lines.get(i + 1).is_some_and(|n| {
-        let t = n.trim_start();
-        t.starts_with(rules.output_marker.as_str()) && !is_note(t, rules)
-    })
+/// What one row says for cutting the transcript into blocks. It depends on the row's
+/// text alone, so it is worked out once per change of the row (see [`row_infos`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RowInfo {
+    /// Leading spaces.
+    pub ind: usize,
+    /// Nothing but whitespace.
+    pub blank: bool,
+    /// Starts (after whitespace) with the output marker `⎿`.
+    pub marker: bool,
+    /// A `⎿` row that is tool output rather than a note.
+    pub output: bool,
+    /// A `⎿` note about the turn (`Interrupted · ...`).
+    pub note: bool,
+    /// A thinking note (`Thought for 5s`).
+    pub thinking: bool,
+    /// Starts (after whitespace) with a box corner `╭`.
+    pub box_top: bool,
+    /// At column 0, after an answer bullet, text that reads as a tool call.
+    pub bullet_call: bool,
 }
 
-/// Whether row `i` starts a block (see [`blocks`]).
-pub fn is_head(lines: &[String], i: usize, rules: &Rules) -> bool {
-    let line = &lines[i];
-    let ind = indent(line);
+/// Whether `line` is tool output (a `⎿` row that is not a note): [`RowInfo::output`]
+/// alone, which is cheap.
+pub fn is_output_row(line: &str, rules: &Rules) -> bool {
+    let start = line.trim_start();
+    start.starts_with(rules.output_marker.as_str()) && !is_note(start, rules)
+}
+
+/// The [`RowInfo`] of one row.
+pub fn row_info(line: &str, rules: &Rules) -> RowInfo {
     let text = line.trim();
-    if text.is_empty() {
-        return false;
+    let ind = indent(line);
+    let bullet_call = ind == 0
+        && strip_marker(line, &rules.answer_bullets).is_some_and(|rest| {
+            let rest = rest.trim();
+            rest.contains('(') && rules.tool_call.is_match(rest)
+        });
+    RowInfo {
+        ind,
+        blank: text.is_empty(),
+        marker: text.starts_with(rules.output_marker.as_str()),
+        output: is_output_row(line, rules),
+        note: is_note(text, rules),
+        thinking: is_thinking_head(text, rules),
+        box_top: text.starts_with('╭'),
+        bullet_call,
     }
-    let marker = rules.output_marker.as_str();
-    let next_is_output = output_follows(lines, i, rules);
-    ind == 0
-        || is_note(text, rules)
-        || (ind == 2 && !text.starts_with(marker) && next_is_output)
-        || (ind <= 2 && is_thinking_head(text, rules))
+}
+
+/// The [`RowInfo`] of every row.
+pub fn row_infos(lines: &[String], rules: &Rules) -> Vec<RowInfo> {
+    lines.iter().map(|l| row_info(l, rules)).collect()
+}
+
+/// Whether the row after `i` is tool output (a `⎿` row that is not a note).
+fn output_follows(infos: &[RowInfo], i: usize) -> bool {
+    infos.get(i + 1).is_some_and(|n| n.output)
+}
+
+/// Whether row `i` starts a block (see [`blocks`]); `infos` are the rows' [`row_info`].
+pub fn is_head(infos: &[RowInfo], i: usize) -> bool {
+    let r = &infos[i];
+    !r.blank
+        && (r.ind == 0
+            || r.note
+            || (r.ind == 2 && !r.marker && output_follows(infos, i))
+            || (r.ind <= 2 && r.thinking))
 }
 
 /// Cut `lines` into blocks. Only column-0 lines start blocks, except a two-space line
 /// followed by a `⎿` line (a tool call whose blinking bullet is off in this frame) and a
 /// two-space thinking note.
-pub fn blocks(lines: &[String], rules: &Rules) -> Vec<Block> {
+#[cfg(test)]
+pub fn blocks<'a>(lines: &'a [String], rules: &Rules) -> Vec<Block<'a>> {
+    blocks_with(lines, &row_infos(lines, rules), true, rules)
+}
+
+/// [`blocks`] with the rows' [`row_info`] already worked out. Without `bodies`, blocks
+/// come without their [`Block::body`] (the state and tool output never look at it).
+pub fn blocks_with<'a>(
+    lines: &'a [String],
+    infos: &[RowInfo],
+    bodies: bool,
+    rules: &Rules,
+) -> Vec<Block<'a>> {
     let marker = rules.output_marker.as_str();
     let mut out: Vec<Block> = Vec::new();
     let mut in_output = false;
     let mut in_box = false;
-    for (i, line) in lines.iter().enumerate() {
-        if line.trim().is_empty() {
+    for (i, (line, info)) in lines.iter().zip(infos).enumerate() {
+        if info.blank {
             if let Some(b) = out.last_mut()
+                && bodies
                 && !in_output
                 && b.kind == BlockKind::Answer
             {
-                b.body.push(String::new());
+                b.body.push("");
             }
             continue;
         }
-        let ind = indent(line);
+        let ind = info.ind;
         let text = line.trim();
         // Right-aligned notices (`◐ medium · /effort`, terminal hints) after a gap are
         // screen furniture, not transcript.
-        if ind >= FURNITURE_INDENT && (i == 0 || lines[i - 1].trim().is_empty()) {
+        if ind >= FURNITURE_INDENT && (i == 0 || infos[i - 1].blank) {
             in_output = false;
             continue;
         }
-        let next_is_output = output_follows(lines, i, rules);
-        let head = if is_note(text, rules) {
+        let next_is_output = output_follows(infos, i);
+        let head = if info.note {
             let note = text[marker.len()..].trim();
             Some((BlockKind::Note, note))
         } else if ind == 0 {
             if let Some(rest) = strip_marker(line, &rules.answer_bullets) {
                 let rest = rest.trim();
                 let looks_tool = next_is_output
-                    || lines
-                        .get(i + 1)
-                        .is_some_and(|n| n.trim_start().starts_with('╭'))
-                    || (rules.tool_call.is_match(rest) && rest.contains('('));
+                    || infos.get(i + 1).is_some_and(|n| n.box_top)
+                    || info.bullet_call;
                 Some((
                     if looks_tool {
                         BlockKind::Tool
@@ -125,14 +182,14 @@ pub fn blocks(lines: &[String], rules: &Rules) -> Vec<Block> {
                 ))
             } else if let Some(rest) = strip_marker(line, &rules.prompt_markers) {
                 Some((BlockKind::Prompt, rest.trim()))
-            } else if is_thinking_head(text, rules) {
+            } else if info.thinking {
                 Some((BlockKind::Thinking, text))
             } else {
                 Some((BlockKind::Other, text))
             }
-        } else if ind == 2 && !text.starts_with(marker) && next_is_output {
+        } else if ind == 2 && !info.marker && next_is_output {
             Some((BlockKind::Tool, text))
-        } else if ind <= 2 && is_thinking_head(text, rules) {
+        } else if ind <= 2 && info.thinking {
             Some((BlockKind::Thinking, text))
         } else {
             None
@@ -142,7 +199,7 @@ pub fn blocks(lines: &[String], rules: &Rules) -> Vec<Block> {
             in_box = false;
             out.push(Block {
                 kind,
-                head: head.to_string(),
+                head,
                 body: Vec::new(),
                 output: Vec::new(),
                 boxed: false,
@@ -158,32 +215,35 @@ pub fn blocks(lines: &[String], rules: &Rules) -> Vec<Block> {
             };
             out.push(Block {
                 kind,
-                head: String::new(),
+                head: "",
                 body: Vec::new(),
                 output: Vec::new(),
                 boxed: false,
             });
             if kind == BlockKind::Answer {
-                out[0].body.push(text.to_string());
+                if bodies {
+                    out[0].body.push(text);
+                }
                 continue;
             }
         }
         let Some(b) = out.last_mut() else { continue };
         if let Some(rest) = text.strip_prefix(marker) {
             in_output = true;
-            b.output.push(rest.trim().to_string());
+            b.output.push(rest.trim());
         } else if b.kind == BlockKind::Tool && (text.starts_with('╭') || in_box) {
             in_box = !text.starts_with('╰');
             b.boxed = true;
             let inner = text.trim_start_matches('│').trim_end_matches('│').trim();
             if !(text.starts_with('╭') || text.starts_with('╰')) {
-                b.output.push(inner.to_string());
+                b.output.push(inner);
             }
         } else if in_output {
-            b.output.push(text.to_string());
+            b.output.push(text);
         } else {
-            b.body
-                .push(line.get(2.min(ind)..).unwrap_or("").trim_end().to_string());
+            if bodies {
+                b.body.push(line.get(2.min(ind)..).unwrap_or("").trim_end());
+            }
         }
     }
     for b in &mut out {
@@ -228,7 +288,7 @@ pub fn tool_output(block: &Block, rules: &Rules) -> Option<ToolOutput> {
     if output.is_empty() {
         return None;
     }
-    let call = denoise(&block.head, rules);
+    let call = denoise(block.head, rules);
     let named = rules
         .tool_call
         .captures(&call)
@@ -262,7 +322,8 @@ mod tests {
     fn blocks_of_a_turn() {
         let r = Rules::builtin();
         let text = "❯ do sleepy\n● Sleeping then listing · 4s\n  ⎿  $ sleep 6 && ls / (5s)\n     (ctrl+b ctrl+b (twice) to run in background)\n● Bash(ls -la)\n  ⎿  total 8\n     drwxr-xr-x 2 a b\n● Here is the answer\n  and more.\n\n  Second paragraph.\n\n\n                                     ◐ medium · /effort\n✻ Baked for 9s · done 7:38 AM\n";
-        let bs = blocks(&lines_of(text), &r);
+        let lines = lines_of(text);
+        let bs = blocks(&lines, &r);
         let kinds: Vec<_> = bs.iter().map(|b| b.kind).collect();
         assert_eq!(
             kinds,
@@ -291,7 +352,8 @@ mod tests {
     fn hidden_bullet_and_boxed_output() {
         let r = Rules::builtin();
         let text = "  Writing hello to out.txt\n  ⎿  $ echo hello > out.txt\n● mcp__files__list(dir: \"/\")\n  ╭────────────╮\n  │ a.txt      │\n  │ b.txt      │\n  ╰────────────╯\n  Thought for 5s\n";
-        let bs = blocks(&lines_of(text), &r);
+        let lines = lines_of(text);
+        let bs = blocks(&lines, &r);
         assert_eq!(bs.len(), 3);
         assert_eq!(bs[0].kind, BlockKind::Tool);
         let boxed = tool_output(&bs[1], &r).unwrap();
@@ -304,21 +366,21 @@ mod tests {
     #[test]
     fn a_block_whose_head_scrolled_off_still_counts() {
         let r = Rules::builtin();
-        let bs = blocks(&lines_of("  line 25\n  line 26\n✻ Crunched for 0s\n"), &r);
+        let lines = lines_of("  line 25\n  line 26\n✻ Crunched for 0s\n");
+        let bs = blocks(&lines, &r);
         assert_eq!(bs[0].kind, BlockKind::Answer);
         assert_eq!(bs[0].body, ["line 25", "line 26"]);
         // A banner row indented by one is not an answer.
-        let bs = blocks(&lines_of(" ▐▛███▛█   Claude Code\n"), &r);
+        let lines = lines_of(" ▐▛███▛█   Claude Code\n");
+        let bs = blocks(&lines, &r);
         assert!(bs.is_empty());
     }
 
     #[test]
     fn described_bash_calls_keep_the_command_apart_from_the_output() {
         let r = Rules::builtin();
-        let bs = blocks(
-            &lines_of("● Listing the root\n  ⎿  $ ls / (2s)\n     bin\n     boot\n"),
-            &r,
-        );
+        let lines = lines_of("● Listing the root\n  ⎿  $ ls / (2s)\n     bin\n     boot\n");
+        let bs = blocks(&lines, &r);
         let out = tool_output(&bs[0], &r).unwrap();
         assert_eq!(out.call, "Listing the root");
         assert_eq!(
@@ -333,7 +395,8 @@ mod tests {
     fn an_interruption_note_is_not_tool_output() {
         let r = Rules::builtin();
         let text = "● Once upon a time there was a terminal that never slept. It watched every byte\n  go by and remembered the shape of each screen.\n  ⎿  Interrupted · What should Claude do instead?\n";
-        let bs = blocks(&lines_of(text), &r);
+        let lines = lines_of(text);
+        let bs = blocks(&lines, &r);
         let kinds: Vec<_> = bs.iter().map(|b| b.kind).collect();
         assert_eq!(kinds, [BlockKind::Answer, BlockKind::Note]);
         assert_eq!(
@@ -346,7 +409,8 @@ mod tests {
     #[test]
     fn a_call_without_output_yields_none() {
         let r = Rules::builtin();
-        let bs = blocks(&lines_of("● Write(new.txt)\n  ⎿  \n"), &r);
+        let lines = lines_of("● Write(new.txt)\n  ⎿  \n");
+        let bs = blocks(&lines, &r);
         assert_eq!(bs[0].kind, BlockKind::Tool);
         assert!(is_running(&bs[0], &r));
         assert!(tool_output(&bs[0], &r).is_none());

@@ -1,0 +1,278 @@
+//! Memory of the regions parsed from earlier frames. Claude Code redraws a few rows at
+//! a time; a new frame re-parses only the regions whose rows changed.
+
+use crate::dialog::parse_dialog_with;
+use crate::event::{ConfirmInfo, OptionMeaning};
+use crate::rules::Rules;
+use crate::screen_text::ScreenText;
+use crate::status::{Footer, parse_footer};
+use std::ops::Range;
+
+use crate::tool_output::{
+    Block, BlockKind, RowInfo, blocks_with, is_head, is_output_row, is_running, row_info, row_infos,
+};
+
+/// What the state needs from the transcript's last block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LastBlock {
+    pub kind: BlockKind,
+    /// A tool call that has shown no output of its own yet.
+    pub running: bool,
+    /// An answer that reports an error.
+    pub error: bool,
+}
+
+impl LastBlock {
+    fn of(b: &Block<'_>, rules: &Rules) -> Self {
+        Self {
+            kind: b.kind,
+            running: b.kind == BlockKind::Tool && is_running(b, rules),
+            error: is_error(b, rules),
+        }
+    }
+}
+
+/// Whether a block is an answer reporting an error.
+pub fn is_error(b: &Block<'_>, rules: &Rules) -> bool {
+    b.kind == BlockKind::Answer && rules.error_markers.iter().any(|re| re.is_match(b.head))
+}
+
+/// The last block above `end` that is not furniture or a turn summary, found by
+/// scanning up from `end` only as far as needed: a long transcript costs nothing.
+pub fn last_block<'a>(
+    lines: &'a [String],
+    infos: &[RowInfo],
+    end: usize,
+    rules: &Rules,
+) -> Option<Block<'a>> {
+    let mut stop = end;
+    for row in (0..end).rev() {
+        if !is_head(infos, row) {
+            continue;
+        }
+        let block = blocks_with(&lines[row..stop], &infos[row..stop], false, rules)
+            .into_iter()
+            .next()?;
+        if !matches!(block.kind, BlockKind::Other | BlockKind::Note) {
+            return Some(block);
+        }
+        stop = row;
+    }
+    // No head above: the block's head scrolled off the top.
+    blocks_with(&lines[..stop], &infos[..stop], false, rules)
+        .into_iter()
+        .next()
+        .filter(|b| !matches!(b.kind, BlockKind::Other | BlockKind::Note))
+}
+
+/// Footers and dialogs remembered: Claude Code flips between a few variants (the footer
+/// offering to interrupt or not, a dialog's selection moving).
+const VARIANTS: usize = 4;
+
+/// Option labels whose meaning is remembered.
+const MEANINGS: usize = 32;
+
+/// Rows whose infos are brought up to date at once while scanning up the transcript.
+const INFO_STEP: usize = 8;
+
+/// Whether `cached` holds the same rows as `rows`.
+fn same_rows<S: AsRef<str>>(cached: &[String], rows: &[S]) -> bool {
+    cached.len() == rows.len() && cached.iter().zip(rows).all(|(a, b)| a == b.as_ref())
+}
+
+/// The index in `recent` of what `rows` parsed to: remembered, or parsed with `parse`
+/// now (and remembered in place of the oldest).
+fn recall<S: AsRef<str>, V>(
+    recent: &mut Vec<(Vec<String>, V)>,
+    rows: &[S],
+    parse: impl FnOnce(&[S]) -> V,
+) -> usize {
+    if let Some(i) = recent.iter().position(|(seen, _)| same_rows(seen, rows)) {
+        return i;
+    }
+    if recent.len() >= VARIANTS {
+        recent.remove(0);
+    }
+    let seen = rows.iter().map(|r| r.as_ref().to_string()).collect();
+    recent.push((seen, parse(rows)));
+    recent.len() - 1
+}
+
+/// Parsed regions of earlier frames, each with what it was parsed from.
+#[derive(Debug, Default)]
+pub struct Memo {
+    /// Recent dialog regions' rows and what they parsed to, oldest first.
+    dialogs: Vec<(Vec<String>, Option<ConfirmInfo>)>,
+    /// Recent option labels and what they mean.
+    meanings: Vec<(String, OptionMeaning)>,
+    /// Recent footers' rows and what they parsed to, oldest first.
+    footers: Vec<(Vec<String>, Footer)>,
+    /// The transcript's end row, whether the row there was tool output, the text
+    /// generation, and the last block then.
+    last_block: Option<(usize, bool, u64, Option<LastBlock>)>,
+    /// The text generation of the last reading and where the transcript ended then.
+    pub end: Option<(u64, usize)>,
+    /// Rows' [`RowInfo`], each with the row's text version it was worked out for.
+    infos: Vec<RowInfo>,
+    versions: Vec<Option<u64>>,
+}
+
+impl Memo {
+    /// [`parse_dialog`] of `region`, reused while the region's rows are the same.
+    pub fn dialog(&mut self, region: &[String], rules: &Rules) -> Option<ConfirmInfo> {
+        let meanings = &mut self.meanings;
+        let mut meaning_of = |label: &str| match meanings.iter().find(|(l, _)| l == label) {
+            Some((_, meaning)) => *meaning,
+            None => {
+                let meaning = rules.option_meaning(label);
+                if meanings.len() >= MEANINGS {
+                    meanings.remove(0);
+                }
+                meanings.push((label.to_string(), meaning));
+                meaning
+            }
+        };
+        let i = recall(&mut self.dialogs, region, |_| {
+            parse_dialog_with(region, rules, &mut meaning_of)
+        });
+        self.dialogs[i].1.clone()
+    }
+
+    /// [`parse_footer`] of `footer`, reused while its rows are the same.
+    pub fn footer(&mut self, footer: &[&str], rules: &Rules) -> &Footer {
+        let i = recall(&mut self.footers, footer, |_| parse_footer(footer, rules));
+        &self.footers[i].1
+    }
+
+    /// The last block of the transcript above `end`, reused while no row above `end`
+    /// changed (known only with `text`, the source of `lines`).
+    pub fn last_block(
+        &mut self,
+        lines: &[String],
+        end: usize,
+        text: Option<&ScreenText>,
+        rules: &Rules,
+    ) -> Option<LastBlock> {
+        // The scan reads the rows above `end` and, for the row just above, whether the
+        // row at `end` is tool output.
+        let end_output = lines.get(end).is_some_and(|l| is_output_row(l, rules));
+        if let (Some(text), Some((at, output, seen, last))) = (text, self.last_block)
+            && at == end
+            && output == end_output
+            && !text.changed_since(0..end, seen)
+        {
+            return last;
+        }
+        let last = match text {
+            Some(text) => self.last_block_of(text, end, rules),
+            None => {
+                let infos = row_infos(lines, rules);
+                last_block(lines, &infos, end, rules).map(|b| LastBlock::of(&b, rules))
+            }
+        };
+        self.last_block = text.map(|t| (end, end_output, t.generation(), last));
+        last
+    }
+
+    /// Where `text`'s transcript ends, if the last reading saw this very text.
+    pub fn transcript_end(&self, text: &ScreenText) -> Option<usize> {
+        self.end
+            .and_then(|(seen, end)| (seen == text.generation()).then_some(end))
+    }
+
+    /// The [`RowInfo`] of `text`'s `rows`, worked out again only for rows whose text
+    /// changed since.
+    pub fn row_infos(
+        &mut self,
+        text: &ScreenText,
+        rows: Range<usize>,
+        rules: &Rules,
+    ) -> &[RowInfo] {
+        let lines = text.lines();
+        if self.infos.len() != lines.len() {
+            self.infos.resize(lines.len(), RowInfo::default());
+            self.versions.clear();
+            self.versions.resize(lines.len(), None);
+        }
+        let rows = rows.start.min(lines.len())..rows.end.min(lines.len());
+        for row in rows.clone() {
+            let version = Some(text.row_version(row));
+            if self.versions[row] != version {
+                self.infos[row] = row_info(&lines[row], rules);
+                self.versions[row] = version;
+            }
+        }
+        &self.infos[rows]
+    }
+
+    /// [`last_block`] of `text`, working out row infos only as far up as it looks.
+    fn last_block_of(&mut self, text: &ScreenText, end: usize, rules: &Rules) -> Option<LastBlock> {
+        let lines = text.lines();
+        // Whether a row heads a block depends on the row after it too. Infos are
+        // brought up to date a few rows at a time, as far up as the scan goes.
+        let mut known = end;
+        let mut stop = end;
+        for row in (0..end).rev() {
+            if row < known {
+                let from = row.saturating_sub(INFO_STEP - 1);
+                let to = if known == end { end + 1 } else { known };
+                self.row_infos(text, from..to, rules);
+                known = from;
+            }
+            let infos = &self.infos;
+            if !is_head(infos, row) {
+                continue;
+            }
+            let block = blocks_with(&lines[row..stop], &infos[row..stop], false, rules)
+                .into_iter()
+                .next()?;
+            if !matches!(block.kind, BlockKind::Other | BlockKind::Note) {
+                return Some(LastBlock::of(&block, rules));
+            }
+            stop = row;
+        }
+        // No head above: the block's head scrolled off the top (every row is known now).
+        blocks_with(&lines[..stop], &self.infos[..stop], false, rules)
+            .into_iter()
+            .next()
+            .filter(|b| !matches!(b.kind, BlockKind::Other | BlockKind::Note))
+            .map(|b| LastBlock::of(&b, rules))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::screen::lines_of;
+
+    #[test]
+    fn remembered_parses_match_fresh_ones() {
+        let r = Rules::builtin();
+        let mut memo = Memo::default();
+        let a = ["⏸ manual mode on · esc to interrupt"];
+        let b = [
+            "⏸ accept edits on · ? for shortcuts",
+            "12% until auto-compact",
+        ];
+        for footer in [&a[..], &b[..], &a[..], &b[..]] {
+            assert_eq!(*memo.footer(footer, &r), parse_footer(footer, &r));
+        }
+        let dialog = |sel: usize| {
+            let opts: Vec<String> = ["Yes", "No"]
+                .iter()
+                .enumerate()
+                .map(|(i, o)| format!(" {} {}. {o}", if i == sel { "❯" } else { " " }, i + 1))
+                .collect();
+            lines_of(&format!(
+                " Bash command\n rm x\n Do you want to proceed?\n{}\n Esc to cancel\n",
+                opts.join("\n")
+            ))
+        };
+        for sel in [0, 1, 0, 1] {
+            let region = dialog(sel);
+            let fresh = crate::dialog::parse_dialog(&region, &r);
+            assert!(fresh.is_some());
+            assert_eq!(memo.dialog(&region, &r), fresh);
+        }
+    }
+}
