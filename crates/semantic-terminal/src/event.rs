@@ -1,10 +1,10 @@
 //! What the screen means: states, dialogs, status, tool output, titles, and the events
 //! that announce changes to them.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What Claude Code is doing, as read from its screen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum State {
     /// Launched, nothing readable yet (no input box, no dialog).
     Starting,
@@ -62,7 +62,8 @@ impl std::fmt::Display for State {
 }
 
 /// Which kind of dialog is open.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DialogKind {
     /// Permission to run a shell command.
@@ -98,7 +99,8 @@ impl DialogKind {
 }
 
 /// What choosing an option means, so callers can answer by meaning.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OptionMeaning {
     /// Allow this once.
@@ -112,7 +114,9 @@ pub enum OptionMeaning {
 }
 
 /// One option of a dialog, in screen order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema), schemars(rename = "DialogOption"))]
+#[serde(rename_all = "camelCase")]
 pub struct ConfirmOption {
     /// The number shown before the label (`1.`), if any.
     pub number: Option<u32>,
@@ -125,8 +129,11 @@ pub struct ConfirmOption {
 }
 
 /// A parsed dialog: enough to answer it by meaning without knowing the option order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema), schemars(rename = "Dialog"))]
+#[serde(rename_all = "camelCase")]
 pub struct ConfirmInfo {
+    /// What the dialog is about.
     pub kind: DialogKind,
     /// The dialog's title line (`Bash command`, `Create file`, ...).
     pub title: String,
@@ -138,6 +145,7 @@ pub struct ConfirmInfo {
     pub target: Option<String>,
     /// Other lines shown between the title and the question (descriptions, diffs,
     /// parameters), trimmed.
+    #[serde(default)]
     pub details: Vec<String>,
     /// The question (`Do you want to proceed?`).
     pub question: String,
@@ -178,7 +186,9 @@ impl ConfirmInfo {
 }
 
 /// The status line above the input box while Claude Code works, plus the footer.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema), schemars(rename = "StatusBar"))]
+#[serde(rename_all = "camelCase")]
 pub struct Status {
     /// The spinner glyph (`✻`, `✶`, `*`, ...), when a spinner shows.
     pub spinner: Option<String>,

@@ -114,7 +114,7 @@ pub async fn spawn(slot: &Arc<Slot>) -> Result<PtySpawnResult, RpcError> {
         pid: run.and_then(|r| r.pty.pid()),
         session_id: run.and_then(|r| r.session_id.clone()),
         already_running: !started,
-        dialog: run.and_then(|r| r.term.confirm()).map(wire::dialog),
+        dialog: run.and_then(|r| r.term.confirm()).cloned(),
     })
 }
 
@@ -149,7 +149,7 @@ pub async fn send(slot: &Arc<Slot>, p: PtySendParams) -> Result<PtySendResult, R
         answer,
         state,
         duration_ms,
-        dialog: waited.dialog.as_ref().map(wire::dialog),
+        dialog: waited.dialog.clone(),
         tools_used: tools,
     })
 }
@@ -196,7 +196,7 @@ pub async fn confirm(slot: &Slot, p: PtyConfirmParams) -> Result<PtyConfirmResul
     .await;
     Ok(PtyConfirmResult {
         slot_id: slot.spec.id.clone(),
-        chosen: wire::option(&info.options[index]),
+        chosen: info.options[index].clone(),
         state: slot_state(slot).0,
     })
 }
@@ -217,6 +217,8 @@ pub async fn interrupt(slot: &Slot) -> Result<SlotStateResult, RpcError> {
 
 /// `mission_pty_kill`.
 pub async fn kill(slot: &Slot) -> Result<PtyKillResult, RpcError> {
+    // Stopped on purpose: a restart the lifecycle scheduled must not bring it back.
+    super::lifecycle::cancel_restart(slot);
     let alive = slot.lock().run.as_ref().is_some_and(|r| r.is_alive());
     if !alive {
         return Ok(PtyKillResult {
@@ -248,8 +250,8 @@ pub fn status(slot: &Slot) -> PtyStatusResult {
         slot_id: slot.spec.id.clone(),
         state,
         since: rfc3339(since.unwrap_or(slot.ctx.started_at)),
-        status_bar: live.and_then(|r| r.term.status()).map(wire::status_bar),
-        dialog: live.and_then(|r| r.term.confirm()).map(wire::dialog),
+        status_bar: live.and_then(|r| r.term.status()).cloned(),
+        dialog: live.and_then(|r| r.term.confirm()).cloned(),
         pid: live.and_then(|r| r.pty.pid()),
         session_id: run.and_then(|r| r.session_id.clone()),
         cwd: slot.spec.config.cwd.display().to_string(),

@@ -22,7 +22,6 @@ use tokio::time::Instant;
 use super::slot::Slot;
 use super::slot_turns::{self, TurnWait};
 use super::turn::{AnswerSource, Outcome};
-use super::wire;
 
 /// The longest one task's turn may take before it is interrupted and failed.
 pub const TASK_TURN_LIMIT: Duration = Duration::from_millis(SEND_TIMEOUT_MAX_MS);
@@ -190,7 +189,7 @@ fn post_dialog(slot: &Slot, task: &Task, dialog: &ConfirmInfo, waited: &TurnWait
             dialog.title.trim()
         ),
         data: json!({
-            "dialog": wire::dialog(dialog),
+            "dialog": dialog.clone(),
             "answerSoFar": waited.partial.answer,
         }),
         created_at: now_ms(),
