@@ -39,32 +39,12 @@ pub fn set_role(perms: &Permissions, p: SetRoleParams) -> Result<RulesSet, RpcEr
     if p.role.trim().is_empty() {
         return Err(RpcError::invalid_params("role", "must not be empty"));
     }
-    let store = store(perms)?;
     let lists = Lists {
         allow: p.allow,
         confirm: p.confirm,
         deny: p.deny,
     };
-    let old = store
-        .current()
-        .roles
-        .get(&p.role)
-        .cloned()
-        .unwrap_or_default();
-    let rules = lists.merge(&old, store.home())?;
-    let saved = rules.clone();
-    store
-        .update(|policy| {
-            policy.set_role(&p.role, saved);
-            Ok(())
-        })
-        .map_err(|e| save_error(&e))?;
-    tracing::info!(role = %p.role, rules = ?RuleLists::from(&rules), "permissions: role changed");
-    Ok(RulesSet {
-        name: p.role,
-        rules: RuleLists::from(&rules),
-        path: store.path().display().to_string(),
-    })
+    replace_lists(perms, Scope::Role, p.role, lists)
 }
 
 /// `mission_permission_set_slot`; `known` says whether a slot id is configured.
@@ -76,29 +56,48 @@ pub fn set_slot(
     if !known(&p.slot_id) {
         return Err(RpcError::unknown_slot(&p.slot_id));
     }
-    let store = store(perms)?;
     let lists = Lists {
         allow: p.allow,
         confirm: p.confirm,
         deny: p.deny,
     };
-    let old = store
-        .current()
-        .slots
-        .get(&p.slot_id)
-        .cloned()
-        .unwrap_or_default();
-    let rules = lists.merge(&old, store.home())?;
+    replace_lists(perms, Scope::Slot, p.slot_id, lists)
+}
+
+/// Whose rule lists a change replaces.
+#[derive(Debug, Clone, Copy)]
+enum Scope {
+    Role,
+    Slot,
+}
+
+/// Merge `lists` into the role's or slot's rules, save the file, and say what is in force.
+fn replace_lists(
+    perms: &Permissions,
+    scope: Scope,
+    name: String,
+    lists: Lists,
+) -> Result<RulesSet, RpcError> {
+    let store = store(perms)?;
+    let current = store.current();
+    let existing = match scope {
+        Scope::Role => current.roles.get(&name),
+        Scope::Slot => current.slots.get(&name),
+    };
+    let rules = lists.merge(&existing.cloned().unwrap_or_default(), store.home())?;
     let saved = rules.clone();
     store
         .update(|policy| {
-            policy.set_slot(&p.slot_id, saved);
+            match scope {
+                Scope::Role => policy.set_role(&name, saved),
+                Scope::Slot => policy.set_slot(&name, saved),
+            }
             Ok(())
         })
         .map_err(|e| save_error(&e))?;
-    tracing::info!(slot = %p.slot_id, rules = ?RuleLists::from(&rules), "permissions: slot overrides changed");
+    tracing::info!(?scope, name = %name, rules = ?RuleLists::from(&rules), "permissions: rules changed");
     Ok(RulesSet {
-        name: p.slot_id,
+        name,
         rules: RuleLists::from(&rules),
         path: store.path().display().to_string(),
     })
