@@ -10,10 +10,9 @@ mod lifecycle_support;
 use std::time::Duration;
 
 use daemon_support::{ok, wait_status};
-use lifecycle_support::{
-    SlotDef, event_of, inbox, signal, spawn_idle, status, wait_inbox, world,
-};
-use serde_json::json;
+use lifecycle_support::{SlotDef, event_of, inbox, signal, spawn_idle, status, wait_inbox, world};
+use missiond_core::ipc::{ClientError, IpcClient};
+use serde_json::{Value, json};
 
 const SCENARIO: &str = r#"
 rules:
@@ -27,7 +26,7 @@ rules:
       - text: "Waiting."
         tool_use:
           name: Bash
-          input: { command: "sleep 600", description: "Wait a long time" }
+          input: { command: "tail -f /dev/null", description: "Wait a long time" }
       - text: "Done waiting."
   - name: full
     match: { contains: "fill the context" }
@@ -38,12 +37,40 @@ rules:
 
 const LONG: Duration = Duration::from_secs(90);
 
+/// Send `message` to c1; a turn that just ended may hold the slot for its settle grace,
+/// so a busy answer is retried.
+async fn send_when_free(client: &IpcClient, message: &str) -> Result<Value, ClientError> {
+    let busy = missiond_core::ipc::ErrorCode::SlotBusy.code();
+    loop {
+        let sent = client
+            .call(
+                "mission_pty_send",
+                json!({"slotId": "c1", "message": message, "timeoutMs": 120000}),
+            )
+            .await;
+        match &sent {
+            Err(e) if e.rpc().is_some_and(|r| r.code == busy) => {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+            _ => return sent,
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crashed_slot_is_restarted_with_a_fresh_session() {
     let extra = "    lifecycle:\n      restart_backoff: { min_secs: 1, max_secs: 5 }\n";
-    let slots = [SlotDef { id: "c1", extra, env: "" }];
-    let Some(w) = world("a_crashed_slot_is_restarted_with_a_fresh_session", SCENARIO, "", &slots)
-    else {
+    let slots = [SlotDef {
+        id: "c1",
+        extra,
+        env: "",
+    }];
+    let Some(w) = world(
+        "a_crashed_slot_is_restarted_with_a_fresh_session",
+        SCENARIO,
+        "",
+        &slots,
+    ) else {
         return;
     };
     let client = w.daemon.client().await;
@@ -52,12 +79,22 @@ async fn a_crashed_slot_is_restarted_with_a_fresh_session() {
     signal(pid, libc::SIGKILL);
     let notice = wait_inbox(&client, LONG, "a crash notice", event_of("c1", "crashed")).await;
     assert_eq!(notice["kind"], "notice", "{notice}");
-    wait_inbox(&client, LONG, "a restart notice", event_of("c1", "restarted")).await;
+    wait_inbox(
+        &client,
+        LONG,
+        "a restart notice",
+        event_of("c1", "restarted"),
+    )
+    .await;
     let st = wait_status(&client, "c1", LONG, |s| {
         s["state"] == "Idle" && s["pid"].as_i64().is_some_and(|p| p != pid)
     })
     .await;
-    assert_ne!(st["sessionId"], session.as_str(), "not a fresh session: {st}");
+    assert_ne!(
+        st["sessionId"],
+        session.as_str(),
+        "not a fresh session: {st}"
+    );
 
     // The restarted slot works.
     let sent = ok(
@@ -79,46 +116,97 @@ async fn a_crashed_slot_is_restarted_with_a_fresh_session() {
         .filter(|m| event_of("c1", "crashed")(m))
         .count();
     assert_eq!(crashes, 1);
+
+    // A crash whose restart is pending (the second in a row waits 2s), then a kill on
+    // purpose: the pending restart is dropped.
+    let (pid, _) = spawn_idle(&client, "c1").await;
+    signal(pid, libc::SIGKILL);
+    wait_status(&client, "c1", LONG, |s| s["state"] == "Exited").await;
+    ok(&client, "mission_pty_kill", json!({"slotId": "c1"})).await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(status(&client, "c1").await["state"], "Exited");
+    let restarts = inbox(&client)
+        .await
+        .iter()
+        .filter(|m| event_of("c1", "restarted")(m))
+        .count();
+    assert_eq!(restarts, 1, "the cancelled restart happened anyway");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stuck_slot_is_interrupted_then_restarted() {
     let extra = "    lifecycle:\n      stuck_after_secs: 10\n      stuck_grace_secs: 3\n      restart_backoff: { min_secs: 1 }\n";
-    let slots = [SlotDef { id: "c1", extra, env: "" }];
-    let Some(w) = world("a_stuck_slot_is_interrupted_then_restarted", SCENARIO, "", &slots) else {
+    let slots = [SlotDef {
+        id: "c1",
+        extra,
+        env: "",
+    }];
+    let Some(w) = world(
+        "a_stuck_slot_is_interrupted_then_restarted",
+        SCENARIO,
+        "",
+        &slots,
+    ) else {
         return;
     };
     let client = w.daemon.client().await;
     let (pid, _) = spawn_idle(&client, "c1").await;
-    let hang = |client: missiond_core::ipc::IpcClient| {
-        tokio::spawn(async move {
-            client
-                .call(
-                    "mission_pty_send",
-                    json!({"slotId": "c1", "message": "hang please", "timeoutMs": 120000}),
-                )
-                .await
-        })
+    let hang = |client: IpcClient| {
+        tokio::spawn(async move { send_when_free(&client, "hang please").await })
     };
-    let working = |s: &serde_json::Value| {
-        matches!(s["state"].as_str(), Some("ToolRunning" | "Thinking" | "Responding"))
+    // Claude Code asks before `tail -f /dev/null` (it reads /dev): allow it to run.
+    let running = async |client: &IpcClient| {
+        wait_status(client, "c1", LONG, |s| s["state"] == "Confirming").await;
+        ok(
+            client,
+            "mission_pty_confirm",
+            json!({"slotId": "c1", "response": "yes"}),
+        )
+        .await;
+        wait_status(client, "c1", LONG, |s| s["state"] == "ToolRunning").await;
     };
 
     // A hung command: the interrupt (Esc) ends it, the slot is idle again, same process.
     let first = hang(client.clone());
-    wait_status(&client, "c1", LONG, working).await;
-    wait_inbox(&client, LONG, "an interrupt notice", event_of("c1", "stuck_interrupted")).await;
+    running(&client).await;
+    wait_inbox(
+        &client,
+        LONG,
+        "an interrupt notice",
+        event_of("c1", "stuck_interrupted"),
+    )
+    .await;
     let _ = first.await;
     let st = wait_status(&client, "c1", LONG, |s| s["state"] == "Idle").await;
-    assert_eq!(st["pid"], pid, "an interrupt that worked must not restart: {st}");
+    assert_eq!(
+        st["pid"], pid,
+        "an interrupt that worked must not restart: {st}"
+    );
 
     // Now the whole Claude Code process hangs (stopped): Esc cannot help, so it is
     // restarted after the grace period.
+    // (The next request carries the interrupted call's result, which the mock answers
+    // with the rule's next step: let one turn use that up first.)
+    send_when_free(&client, "say hello")
+        .await
+        .expect("say hello");
     let second = hang(client.clone());
-    wait_status(&client, "c1", LONG, working).await;
+    running(&client).await;
     signal(pid, libc::SIGSTOP);
-    wait_inbox(&client, LONG, "a stuck-restart notice", event_of("c1", "stuck_restart")).await;
-    wait_inbox(&client, LONG, "a restart notice", event_of("c1", "restarted")).await;
+    wait_inbox(
+        &client,
+        LONG,
+        "a stuck-restart notice",
+        event_of("c1", "stuck_restart"),
+    )
+    .await;
+    wait_inbox(
+        &client,
+        LONG,
+        "a restart notice",
+        event_of("c1", "restarted"),
+    )
+    .await;
     let _ = second.await;
     let st = wait_status(&client, "c1", LONG, |s| {
         s["state"] == "Idle" && s["pid"].as_i64().is_some_and(|p| p != pid)
@@ -136,7 +224,11 @@ async fn a_stuck_slot_is_interrupted_then_restarted() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_nearly_full_context_restarts_fresh_unless_left_to_auto_compact() {
     let slots = [
-        SlotDef { id: "c1", extra: "", env: "" },
+        SlotDef {
+            id: "c1",
+            extra: "",
+            env: "",
+        },
         SlotDef {
             id: "c2",
             extra: "    lifecycle: { context_policy: auto_compact }\n",
@@ -165,8 +257,19 @@ async fn a_nearly_full_context_restarts_fresh_unless_left_to_auto_compact() {
         assert_eq!(sent["answer"], "That filled it.", "{sent}");
     }
 
-    let low = wait_inbox(&client, LONG, "c1's low-context notice", event_of("c1", "context_low")).await;
-    assert!(low["data"]["contextLeftPercent"].as_u64().is_some_and(|p| p < 10), "{low}");
+    let low = wait_inbox(
+        &client,
+        LONG,
+        "c1's low-context notice",
+        event_of("c1", "context_low"),
+    )
+    .await;
+    assert!(
+        low["data"]["contextLeftPercent"]
+            .as_u64()
+            .is_some_and(|p| p < 10),
+        "{low}"
+    );
     wait_inbox(&client, LONG, "c1's restart", event_of("c1", "restarted")).await;
     let st = wait_status(&client, "c1", LONG, |s| {
         s["state"] == "Idle" && s["sessionId"].as_str().is_some_and(|id| id != session1)
@@ -175,13 +278,27 @@ async fn a_nearly_full_context_restarts_fresh_unless_left_to_auto_compact() {
     assert_ne!(st["pid"], pid1);
 
     // c2's notice is posted by the same check that would have restarted it.
-    let note = wait_inbox(&client, LONG, "c2's auto-compact note", event_of("c2", "context_low")).await;
-    assert!(note["text"].as_str().is_some_and(|t| t.contains("auto-compact")), "{note}");
+    let note = wait_inbox(
+        &client,
+        LONG,
+        "c2's auto-compact note",
+        event_of("c2", "context_low"),
+    )
+    .await;
+    assert!(
+        note["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("auto-compact")),
+        "{note}"
+    );
     let st = status(&client, "c2").await;
     assert_eq!(st["sessionId"], session2.as_str(), "{st}");
     assert_eq!(st["pid"], pid2, "{st}");
     assert!(
-        !inbox(&client).await.iter().any(|m| event_of("c2", "restarted")(m)),
+        !inbox(&client)
+            .await
+            .iter()
+            .any(|m| event_of("c2", "restarted")(m)),
         "c2 must not restart"
     );
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use missiond_core::catalogue::{
     Agents, Health, PtyConfirm, PtyInterrupt, PtyKill, PtyScreen, PtySend, PtySpawn, PtyStatus,
-    Slots, Tool as CatalogueTool,
+    Report, Slots, Tool as CatalogueTool,
 };
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ErrorData,
@@ -22,19 +22,50 @@ use crate::{render, tools};
 #[derive(Clone)]
 pub struct MissionServer {
     link: Arc<DaemonLink>,
+    /// Set when serving an agent inside a slot (see [`SLOT_ENV`]).
+    slot: Option<String>,
 }
 
+/// `MISSIOND_SLOT_ID`: set by missiond for the mission-mcp it gives a slot's Claude Code.
+/// The server then offers only the tools an agent may call ([`SLOT_TOOLS`]) and fills in
+/// the calling slot itself, so an agent can neither drive other agents nor speak for
+/// another slot.
+pub const SLOT_ENV: &str = "MISSIOND_SLOT_ID";
+/// The tools offered to an agent in a slot.
+pub const SLOT_TOOLS: &[&str] = &[Report::NAME];
+
 impl MissionServer {
-    /// A server forwarding to `link`.
+    /// A server forwarding to `link`; in slot mode when `MISSIOND_SLOT_ID` is set.
     pub fn new(link: DaemonLink) -> MissionServer {
+        let slot = std::env::var(SLOT_ENV).ok().filter(|s| !s.is_empty());
         MissionServer {
             link: Arc::new(link),
+            slot,
         }
+    }
+
+    /// Whether this server offers `name`.
+    fn offers(&self, name: &str) -> bool {
+        self.slot.is_none() || SLOT_TOOLS.contains(&name)
+    }
+
+    /// The tools this server lists.
+    fn tools(&self) -> Vec<Tool> {
+        tools::list()
+            .iter()
+            .filter(|t| self.offers(&t.name))
+            .cloned()
+            .collect()
     }
 
     /// Connects (starting the daemon if needed) in the background, so the first tool
     /// call does not pay for it. A failure is only logged: calls report their own.
     pub fn warm_up(&self) {
+        if self.slot.is_some() {
+            // Inside a slot the daemon that started it is running; a slot's server must
+            // not start one of its own while that daemon shuts down.
+            return;
+        }
         let link = Arc::clone(&self.link);
         tokio::spawn(async move {
             if let Err(e) = link.client().await {
@@ -46,13 +77,18 @@ impl MissionServer {
     /// Runs one call. Unknown tools are protocol errors; everything the daemon or the
     /// connection reports is a tool error the model can read.
     async fn forward(&self, request: CallToolRequestParams) -> Result<CallToolResult, ErrorData> {
-        let Some(def) = tools::find(&request.name) else {
+        let Some(def) = tools::find(&request.name).filter(|d| self.offers(d.name)) else {
             return Err(ErrorData::invalid_params(
                 format!("Unknown tool: {}", request.name),
                 Some(serde_json::json!({ "tool": request.name })),
             ));
         };
-        let args = Value::Object(request.arguments.unwrap_or_default());
+        let mut args = request.arguments.unwrap_or_default();
+        if let Some(slot) = &self.slot {
+            // The reporting slot is who runs this server, whatever the agent wrote.
+            args.insert("slotId".to_string(), Value::String(slot.clone()));
+        }
+        let args = Value::Object(args);
         Ok(match self.link.call(def, args).await {
             Ok(value) => {
                 let mut result =
@@ -81,7 +117,10 @@ impl ServerHandler for MissionServer {
                 "mission-mcp",
                 env!("CARGO_PKG_VERSION"),
             ))
-            .with_instructions(instructions())
+            .with_instructions(match &self.slot {
+                Some(_) => slot_instructions(),
+                None => instructions(),
+            })
     }
 
     async fn list_tools(
@@ -89,11 +128,11 @@ impl ServerHandler for MissionServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        Ok(ListToolsResult::with_all_items(tools::list().to_vec()))
+        Ok(ListToolsResult::with_all_items(self.tools()))
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
-        tools::list().iter().find(|t| t.name == name).cloned()
+        self.tools().into_iter().find(|t| t.name == name)
     }
 
     async fn call_tool(
@@ -111,6 +150,16 @@ impl ServerHandler for MissionServer {
             }
         }
     }
+}
+
+/// What an agent in a slot is told about the one tool it gets.
+pub fn slot_instructions() -> String {
+    format!(
+        "You are an agent in a missiond slot. Use {report} to tell the orchestrator \
+         something: kind done when the goal you were given is reached, progress for a \
+         step, question when you need a decision.",
+        report = Report::NAME,
+    )
 }
 
 /// How to use the tools, for the orchestrating model. Tool names come from the catalogue.
@@ -145,6 +194,26 @@ pub fn instructions() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn server(slot: Option<&str>) -> MissionServer {
+        let paths = missiond_core::paths::Paths::from_vars([("MISSIOND_HOME", "/nonexistent/h")])
+            .expect("paths");
+        MissionServer {
+            link: Arc::new(DaemonLink::new(paths)),
+            slot: slot.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_slot_server_offers_only_the_report() {
+        let names = |s: &MissionServer| -> Vec<String> {
+            s.tools().iter().map(|t| t.name.to_string()).collect()
+        };
+        assert_eq!(names(&server(Some("c1"))), vec![Report::NAME.to_string()]);
+        let all = names(&server(None));
+        assert_eq!(all.len(), tools::list().len());
+        assert!(all.iter().any(|n| n == PtySpawn::NAME));
+    }
 
     #[test]
     fn instructions_name_only_catalogue_tools() {

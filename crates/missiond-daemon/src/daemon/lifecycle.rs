@@ -25,6 +25,8 @@ pub struct Life {
     pub stuck: StuckDetector,
     /// A restart is scheduled or under way: nothing else may start one.
     pub restarting: bool,
+    /// Names the scheduled restart; [`cancel_restart`] moves it on so that one is dropped.
+    ticket: u64,
     /// The turn (`seq` in the current run) whose context use was last checked.
     pub context_checked: Option<u64>,
     /// The inbox was told once in this run that auto-compact will handle a full context.
@@ -45,6 +47,7 @@ impl Life {
             backoff: settings.restart_backoff(),
             stuck: settings.stuck_detector(),
             restarting: false,
+            ticket: 0,
             context_checked: None,
             compact_noted: false,
             screen: None,
@@ -118,8 +121,9 @@ pub fn after_exit(slot: &Arc<Slot>) {
         }
         let decision = life.backoff.exited(Instant::now());
         life.restarting = matches!(decision, RestartDecision::RestartAfter(_));
-        decision
+        (decision, life.ticket)
     };
+    let (decision, ticket) = decision;
     let id = &slot.spec.id;
     match decision {
         RestartDecision::RestartAfter(delay) => {
@@ -137,7 +141,7 @@ pub fn after_exit(slot: &Arc<Slot>) {
             let slot = Arc::clone(slot);
             tokio::spawn(async move {
                 tokio::time::sleep(delay).await;
-                relaunch(&slot, &reason).await;
+                relaunch(&slot, &reason, ticket).await;
             });
         }
         RestartDecision::GiveUp {
@@ -169,12 +173,30 @@ fn give_up(slot: &Slot, reason: &str, restarts: u32) {
     );
 }
 
-/// Start `slot` again after it was lost for `why`, and say how that went.
-async fn relaunch(slot: &Arc<Slot>, why: &str) {
+/// Drop a scheduled restart of `slot` (someone stopped it on purpose meanwhile).
+/// Returns whether one was pending.
+pub fn cancel_restart(slot: &Slot) -> bool {
+    let mut life = life(slot);
+    let pending = life.restarting;
+    life.ticket = life.ticket.wrapping_add(1);
+    life.restarting = false;
+    pending
+}
+
+/// Start `slot` again after it was lost for `why`, and say how that went; nothing when
+/// the restart `ticket` was cancelled meanwhile.
+async fn relaunch(slot: &Arc<Slot>, why: &str, ticket: u64) {
     let id = &slot.spec.id;
-    if slot.ctx.is_shutting_down() {
-        life(slot).restarting = false;
-        return;
+    {
+        let mut life = life(slot);
+        if life.ticket != ticket {
+            tracing::info!(slot = %id, "scheduled restart cancelled");
+            return;
+        }
+        if slot.ctx.is_shutting_down() {
+            life.restarting = false;
+            return;
+        }
     }
     let started = super::secrets::start(slot).await;
     life(slot).restarting = false;
@@ -218,14 +240,15 @@ async fn relaunch(slot: &Arc<Slot>, why: &str) {
 /// restarts (a stuck slot) go through the crash backoff; a planned one (context full)
 /// does not. Returns false when a restart is already under way.
 pub fn restart(slot: &Arc<Slot>, why: String, counted: bool) -> bool {
-    {
+    let ticket = {
         let mut life = life(slot);
         if life.restarting {
             return false;
         }
         life.restarting = true;
         life.stuck.reset();
-    }
+        life.ticket
+    };
     lost(slot, &why, true);
     let slot = Arc::clone(slot);
     tokio::spawn(async move {
@@ -248,7 +271,7 @@ pub fn restart(slot: &Arc<Slot>, why: String, counted: bool) -> bool {
             Duration::ZERO
         };
         tokio::time::sleep(delay).await;
-        relaunch(&slot, &why).await;
+        relaunch(&slot, &why, ticket).await;
     });
     true
 }

@@ -310,22 +310,26 @@ impl Slot {
     /// End the slot's process group: SIGTERM, then SIGKILL after `grace`. Returns the
     /// exit code (`None`: ended by a signal).
     pub async fn kill(&self, grace: Duration) -> Result<Option<i32>, RpcError> {
-        self.with_live(|run| {
+        // The run being ended: another may replace it meanwhile (a restart, the task
+        // dispatcher starting the slot on demand), and must not get this kill's SIGKILL.
+        let origin = self.with_live(|run| {
             run.killed = true;
             run.pty.signal_group(libc::SIGTERM);
             // Claude Code asks before quitting on a single signal; HUP ends it at once.
             run.pty.signal_group(libc::SIGHUP);
-            Ok(())
+            Ok(run.origin)
         })?;
-        if let Some(code) = self.wait_exit(grace).await {
+        if let Some(code) = self.wait_exit(origin, grace).await {
             return Ok(code);
         }
         self.with_live(|run| {
-            run.pty.signal_group(libc::SIGKILL);
+            if run.origin == origin {
+                run.pty.signal_group(libc::SIGKILL);
+            }
             Ok(())
         })
         .ok();
-        self.wait_exit(grace).await.ok_or_else(|| {
+        self.wait_exit(origin, grace).await.ok_or_else(|| {
             RpcError::internal(format!(
                 "slot `{}` did not exit after SIGKILL",
                 self.spec.id
@@ -333,13 +337,19 @@ impl Slot {
         })
     }
 
-    /// Wait up to `limit` for the process to exit; its exit code when it did.
-    async fn wait_exit(&self, limit: Duration) -> Option<Option<i32>> {
+    /// Wait up to `limit` for the run that began at `origin` to exit; its exit code when
+    /// it did (`None` inside when a newer run already replaced it).
+    async fn wait_exit(&self, origin: Instant, limit: Duration) -> Option<Option<i32>> {
         let mut rx = self.subscribe();
         let deadline = tokio::time::Instant::now() + limit;
         loop {
-            if let Some(code) = self.lock().run.as_ref().and_then(|r| r.exit) {
-                return Some(code);
+            match self.lock().run.as_ref() {
+                Some(run) if run.origin == origin => {
+                    if let Some(code) = run.exit {
+                        return Some(code);
+                    }
+                }
+                _ => return Some(None),
             }
             if tokio::time::timeout_at(deadline, rx.changed())
                 .await

@@ -275,7 +275,10 @@ mod tests {
         ]
         .join("\n");
         std::fs::write(&path, text + "\n").unwrap();
-        assert_eq!(transcript_context_left(std::slice::from_ref(&path)), Some(5));
+        assert_eq!(
+            transcript_context_left(std::slice::from_ref(&path)),
+            Some(5)
+        );
         std::fs::write(&path, line("claude-x", 20_000) + "\n").unwrap();
         assert_eq!(transcript_context_left(&[path]), Some(90));
         assert_eq!(transcript_context_left(&[dir.path().join("none")]), None);

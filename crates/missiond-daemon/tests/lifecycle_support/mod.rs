@@ -77,7 +77,14 @@ pub fn build_mission_mcp() -> PathBuf {
             .to_path_buf();
         let mut cargo = Command::new(env!("CARGO"));
         cargo
-            .args(["build", "--quiet", "-p", "missiond-mcp", "--bin", "mission-mcp"])
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "missiond-mcp",
+                "--bin",
+                "mission-mcp",
+            ])
             .current_dir(env!("CARGO_MANIFEST_DIR"));
         if dir.file_name().is_some_and(|n| n == "release") {
             cargo.arg("--release");
@@ -85,7 +92,11 @@ pub fn build_mission_mcp() -> PathBuf {
         let status = cargo.status().expect("running cargo build for mission-mcp");
         assert!(status.success(), "cargo build -p missiond-mcp failed");
         let bin = dir.join("mission-mcp");
-        assert!(bin.is_file(), "mission-mcp was not built at {}", bin.display());
+        assert!(
+            bin.is_file(),
+            "mission-mcp was not built at {}",
+            bin.display()
+        );
         bin
     })
     .clone()
@@ -135,7 +146,10 @@ pub async fn status(client: &IpcClient, slot: &str) -> Value {
 /// Spawn `slot` and expect it idle; returns its pid and session id.
 pub async fn spawn_idle(client: &IpcClient, slot: &str) -> (i64, String) {
     let spawned = ok(client, "mission_pty_spawn", json!({"slotId": slot})).await;
-    assert_eq!(spawned["state"], "Idle", "{slot} did not become idle: {spawned}");
+    assert_eq!(
+        spawned["state"], "Idle",
+        "{slot} did not become idle: {spawned}"
+    );
     let st = status(client, slot).await;
     (
         st["pid"].as_i64().expect("pid"),
