@@ -70,7 +70,12 @@ fn main() -> anyhow::Result<()> {
         )
         .init();
     let args = Args::parse();
-    if let Some(Command::ClaudeEnv { home, base_url, trust }) = args.command {
+    if let Some(Command::ClaudeEnv {
+        home,
+        base_url,
+        trust,
+    }) = args.command
+    {
         return claude_env(home, base_url, trust);
     }
     let scenario_path = args.scenario.context("--scenario is required")?;

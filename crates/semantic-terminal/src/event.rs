@@ -115,7 +115,11 @@ pub enum OptionMeaning {
 
 /// One option of a dialog, in screen order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema), schemars(rename = "DialogOption"))]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "DialogOption")
+)]
 #[serde(rename_all = "camelCase")]
 pub struct ConfirmOption {
     /// The number shown before the label (`1.`), if any.
@@ -130,7 +134,11 @@ pub struct ConfirmOption {
 
 /// A parsed dialog: enough to answer it by meaning without knowing the option order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema), schemars(rename = "Dialog"))]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "Dialog")
+)]
 #[serde(rename_all = "camelCase")]
 pub struct ConfirmInfo {
     /// What the dialog is about.
@@ -187,7 +195,11 @@ impl ConfirmInfo {
 
 /// The status line above the input box while Claude Code works, plus the footer.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema), schemars(rename = "StatusBar"))]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "StatusBar")
+)]
 #[serde(rename_all = "camelCase")]
 pub struct Status {
     /// The spinner glyph (`✻`, `✶`, `*`, ...), when a spinner shows.

@@ -11,8 +11,8 @@ use missiond_core::ipc::{Handler, RpcError};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::hooks::{HOOK_METHOD, HookEvent};
 use super::dispatch::Dispatcher;
+use super::hooks::{HOOK_METHOD, HookEvent};
 use super::supervisor::Supervisor;
 use super::{hook_decision, permission_tools, pty_tools, slot_turns};
 

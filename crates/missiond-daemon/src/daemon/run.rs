@@ -77,7 +77,9 @@ async fn serve_until_signal(paths: Paths) -> Result<()> {
         records,
         Permissions::open(
             &paths.permissions_config,
-            std::env::var_os("HOME").map(std::path::PathBuf::from).as_deref(),
+            std::env::var_os("HOME")
+                .map(std::path::PathBuf::from)
+                .as_deref(),
         ),
     );
     ctx.config_error = loaded.error.clone();
