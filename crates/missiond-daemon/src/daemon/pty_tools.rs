@@ -25,6 +25,12 @@ use super::{log_text, pty_log, slot_turns, wire};
 const SPAWN_READY: Duration = Duration::from_secs(60);
 /// How long confirm and interrupt wait to report the state that follows.
 const SETTLE_REPORT: Duration = Duration::from_secs(2);
+/// How long a dialog must have been shown before Enter is pressed on it.
+const DIALOG_SETTLE: Duration = Duration::from_millis(800);
+/// How long to wait for any redraw after pressing Enter on a dialog.
+const ENTER_ECHO: Duration = Duration::from_millis(1500);
+/// How many more times Enter is pressed when a dialog showed no reaction at all.
+const ENTER_RETRIES: usize = 2;
 
 /// The wire state of a slot: `Stopped` when never run or ended by the daemon.
 pub fn slot_state(slot: &Slot) -> (SlotState, Option<SystemTime>) {
@@ -186,7 +192,22 @@ pub async fn confirm(slot: &Slot, p: PtyConfirmParams) -> Result<PtyConfirmResul
         slot_turns::shows_selected(slot, &shown, index)
     })
     .await;
-    slot_turns::press_enter_on(slot, &info, index)?;
+    // Claude Code was seen to ignore an Enter that arrives just after a dialog opens.
+    if let Some(age) = slot_turns::dialog_age(slot).filter(|age| *age < DIALOG_SETTLE) {
+        tokio::time::sleep(DIALOG_SETTLE - age).await;
+    }
+    let mut chunks = slot_turns::press_enter_on(slot, &info, index)?;
+    for _ in 0..ENTER_RETRIES {
+        wait_for(slot, ENTER_ECHO, move |_, slot| {
+            slot_turns::output_chunks(slot) != chunks
+        })
+        .await;
+        if !slot_turns::enter_ignored(slot, &info, index, chunks) {
+            break;
+        }
+        tracing::info!(slot = %slot.spec.id, "dialog ignored Enter (no redraw at all); pressing it again");
+        chunks = slot_turns::press_enter_on(slot, &info, index)?;
+    }
     let answered = info.clone();
     wait_for(slot, SETTLE_REPORT, move |state, slot| {
         let inner = slot.lock();

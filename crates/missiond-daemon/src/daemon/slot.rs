@@ -65,6 +65,9 @@ pub struct Run {
     pub record_id: Option<i64>,
     /// Screen readings and hook events, reconciled (see [`Run::state`]).
     pub merge: StateMerge,
+    /// Output chunks received so far: lets a caller tell "nothing at all happened since
+    /// I typed" from "the screen was redrawn".
+    pub output_chunks: u64,
 }
 
 impl Run {
@@ -218,6 +221,7 @@ impl Slot {
             trust_answered: false,
             record_id,
             merge: StateMerge::new(),
+            output_chunks: 0,
         });
         inner.sending = false;
         drop(inner);

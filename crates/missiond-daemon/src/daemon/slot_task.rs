@@ -75,6 +75,7 @@ fn on_output(slot: &Slot, bytes: &[u8]) {
             return;
         };
         let t = run.now();
+        run.output_chunks += 1;
         if let Some(log) = run.log.as_mut() {
             let entry = Entry::Output {
                 t,

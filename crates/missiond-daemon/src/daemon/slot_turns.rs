@@ -335,8 +335,8 @@ pub fn shows_selected(slot: &Slot, dialog: &ConfirmInfo, index: usize) -> bool {
 
 /// Answer the open dialog, second half: press Enter, but only while the screen shows
 /// `dialog` with option `index` selected; otherwise nothing is sent and the error says
-/// that nothing was confirmed.
-pub fn press_enter_on(slot: &Slot, dialog: &ConfirmInfo, index: usize) -> Result<(), RpcError> {
+/// that nothing was confirmed. Returns the slot's output-chunk count at the keypress.
+pub fn press_enter_on(slot: &Slot, dialog: &ConfirmInfo, index: usize) -> Result<u64, RpcError> {
     slot.with_live(|run| {
         let now = run.term.confirm();
         let ready = same_dialog(now, Some(dialog))
@@ -355,8 +355,36 @@ pub fn press_enter_on(slot: &Slot, dialog: &ConfirmInfo, index: usize) -> Result
         if dialog.kind.is_startup() {
             run.trust_answered = true;
         }
-        Ok(())
+        Ok(run.output_chunks)
     })
+}
+
+/// How long the open dialog has been announced, if one is.
+pub fn dialog_age(slot: &Slot) -> Option<std::time::Duration> {
+    let inner = slot.lock();
+    let run = inner.run.as_ref()?;
+    run.term.confirm()?;
+    let age = run.now() - run.term.state_since();
+    Some(std::time::Duration::from_secs_f64(age.max(0.0)))
+}
+
+/// Whether an Enter pressed when the output count was `chunks` was ignored: not one
+/// byte of output since, and the same dialog still shows with the same option selected.
+/// Any redraw at all means Claude Code took the key, so this never guesses.
+pub fn enter_ignored(slot: &Slot, dialog: &ConfirmInfo, index: usize, chunks: u64) -> bool {
+    let inner = slot.lock();
+    let Some(run) = inner.run.as_ref().filter(|r| r.is_alive()) else {
+        return false;
+    };
+    let now = run.term.confirm();
+    run.output_chunks == chunks
+        && same_dialog(now, Some(dialog))
+        && now.and_then(ConfirmInfo::selected_index) == Some(index)
+}
+
+/// Output chunks received so far by the slot's current run.
+pub fn output_chunks(slot: &Slot) -> u64 {
+    slot.lock().run.as_ref().map_or(0, |r| r.output_chunks)
 }
 
 /// Follow one hook event from the slot's Claude Code.
