@@ -118,6 +118,21 @@ async fn bash_slot_spawn_type_screen_logs_and_kill_with_its_process_group() {
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("no background pid on screen:\n{screen}"));
     assert!(process_exists(bg));
+    // Claude Code starts tool commands in sessions of their own (setsid), out of the
+    // slot's process group: those must die with the slot too.
+    type_line(
+        &client,
+        r#"setsid sh -c 'echo "s""id=$$"; exec sleep 1001' &"#,
+    )
+    .await;
+    let screen = wait_screen(&client, "sh", "sid=", Duration::from_secs(10)).await;
+    let own_session: i64 = screen
+        .split("sid=")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no setsid pid on screen:\n{screen}"));
+    assert!(process_exists(own_session));
 
     err_code(
         &client,
@@ -151,6 +166,18 @@ async fn bash_slot_spawn_type_screen_logs_and_kill_with_its_process_group() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(gone, "background child {bg} outlived its slot");
+    let mut gone = false;
+    for _ in 0..50 {
+        if !process_exists(own_session) {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        gone,
+        "child {own_session} in its own session outlived its slot"
+    );
     let status = ok(&client, "mission_pty_status", json!({"slotId": "sh"})).await;
     assert_eq!(status["state"], "Stopped");
     assert_eq!(status["pid"], Value::Null);

@@ -66,6 +66,49 @@ fn slot_of(proc_dir: &Path, endpoint_var: &str) -> Option<String> {
     slot.filter(|_| ours)
 }
 
+/// The environment variable naming the slot run a process belongs to.
+pub const RUN_ENV: &str = "MISSIOND_RUN_ID";
+
+/// Processes (other than this daemon) whose environment carries `MISSIOND_RUN_ID=run_id`.
+fn run_members(run_id: &str) -> Vec<i32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let me = std::process::id() as i32;
+    let marker = format!("{RUN_ENV}={run_id}");
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()))
+        .filter(|pid| *pid != me)
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .map(|env| env.split(|b| *b == 0).any(|v| v == marker.as_bytes()))
+                .unwrap_or(false)
+        })
+        .collect()
+}
+
+/// End, with SIGKILL, every process still carrying a finished run's id (tool commands
+/// that Claude Code started in sessions of their own, and their children); returns their
+/// pids. The run id is unique to one run, so a slot's next run is never touched.
+pub fn end_run_leftovers(run_id: &str) -> Vec<i32> {
+    // SAFETY: getpgid(0) only reads this process's group.
+    let my_group = unsafe { libc::getpgid(0) };
+    let pids = run_members(run_id);
+    for pid in &pids {
+        // SAFETY: kill(2) on a process found above by its run id; its group too, unless
+        // that group is the daemon's own.
+        unsafe {
+            let pgid = libc::getpgid(*pid);
+            if pgid > 1 && pgid != my_group {
+                libc::kill(-pgid, libc::SIGKILL);
+            }
+            libc::kill(*pid, libc::SIGKILL);
+        }
+    }
+    pids
+}
+
 /// End every orphan's process group with SIGKILL; returns what was found.
 pub fn reap(endpoint: &str) -> Vec<Orphan> {
     let orphans = find(endpoint);

@@ -68,6 +68,9 @@ pub struct Run {
     /// Output chunks received so far: lets a caller tell "nothing at all happened since
     /// I typed" from "the screen was redrawn".
     pub output_chunks: u64,
+    /// This run's id, in every process it starts (`MISSIOND_RUN_ID`): finds the tool
+    /// processes Claude Code starts in sessions of their own when the run ends.
+    pub run_id: String,
 }
 
 impl Run {
@@ -167,9 +170,13 @@ impl Slot {
             .with_data(serde_json::json!({"slotId": self.spec.id}))
         };
         let session_id = self.spec.claude.then(|| uuid::Uuid::new_v4().to_string());
-        let pty_spec = self
+        let run_id = uuid::Uuid::new_v4().to_string();
+        let mut pty_spec = self
             .pty_spec(session_id.as_deref(), &env)
             .map_err(|e| spawn_failed(format!("{e:#}")))?;
+        pty_spec
+            .env
+            .push((super::orphans::RUN_ENV.to_string(), run_id.clone()));
         let (process, streams) =
             pty::spawn(&pty_spec).map_err(|e| spawn_failed(format!("{e:#}")))?;
         let mut command = vec![pty_spec.program.clone()];
@@ -222,6 +229,7 @@ impl Slot {
             record_id,
             merge: StateMerge::new(),
             output_chunks: 0,
+            run_id,
         });
         inner.sending = false;
         drop(inner);

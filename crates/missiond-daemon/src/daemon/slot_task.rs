@@ -114,6 +114,11 @@ fn on_exit(slot: &Slot, code: Option<i32>) {
         let t = run.now();
         run.term.mark_exited(t);
         let _ = run.term.drain_events();
+        // Claude Code starts tool commands in sessions of their own: they outlive its
+        // process group. End whatever this run left behind.
+        for pid in super::orphans::end_run_leftovers(&run.run_id) {
+            tracing::info!(slot = %slot.spec.id, pid, "ended a process the slot's run left behind");
+        }
         if let Some(log) = run.log.as_mut() {
             let _ = log.append(&Entry::Exit { t, code });
         }
