@@ -10,10 +10,11 @@ use crate::memo::{Memo, is_error};
 use crate::rules::Rules;
 use crate::screen::{InputBox, Layout, is_rule, strip_marker};
 use crate::screen_text::ScreenText;
-use crate::status::{find_spinner, parse_spinner, status_of};
+use crate::status::{SpinnerMemo, find_spinner, find_spinner_with, status_of};
 #[cfg(test)]
 use crate::tool_output::row_infos;
 use crate::tool_output::{Block, BlockKind, RowInfo, blocks_with};
+use crate::trim::TrimRow;
 
 /// What one screen shows.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,7 +39,7 @@ fn answer_text(b: &Block) -> String {
         }
         text.push_str(l);
     }
-    text.trim().to_string()
+    text.trim_row().to_string()
 }
 
 /// Whether the input box holds a lone `/command` (what [`Layout::input_text`] would
@@ -46,13 +47,13 @@ fn answer_text(b: &Block) -> String {
 fn typed_command(layout: &Layout<'_>, b: InputBox, rules: &Rules) -> bool {
     let mut typed: Option<&str> = None;
     for (i, line) in layout.lines[b.top + 1..b.bottom].iter().enumerate() {
-        let t = line.trim_start();
+        let t = line.trim_row_start();
         let t = if i == 0 {
             strip_marker(t, &rules.prompt_markers).unwrap_or(t)
         } else {
             t
         };
-        let piece = t.trim();
+        let piece = t.trim_row();
         if piece.is_empty() {
             continue;
         }
@@ -137,8 +138,8 @@ pub fn read_with(
         }
         return reading;
     }
-    let spinner = find_spinner(&layout, rules);
-    let status = status_of(spinner.as_ref(), memo.footer(&layout.footer(), rules));
+    let spinner = find_spinner_with(&layout, rules, &mut memo.spinner);
+    let status = status_of(spinner.as_ref(), memo.footer_of(&layout, text, rules));
     // The footer offers to interrupt until the turn is really over: the spinner goes
     // first, and the last frame of the answer can follow seconds later.
     let busy = spinner.is_some() || status.interruptible;
@@ -172,52 +173,77 @@ pub fn read_with(
 
 /// A new frame changed only rows above an open dialog (the blinking bullet of the
 /// pending tool call, say): the dialog, and so the reading, is unchanged.
+#[cfg(test)]
 pub fn reread_above_dialog(
     prev: &Reading,
     lines: &[String],
     changed: &[usize],
     rules: &Rules,
 ) -> Option<Reading> {
-    let row = prev.dialog_row?;
+    same_dialog(prev, lines, changed, rules).then(|| prev.clone())
+}
+
+/// Whether `prev` showed a dialog that a new frame left alone: it changed only rows
+/// above it (see [`reread_above_dialog`]).
+pub fn same_dialog(prev: &Reading, lines: &[String], changed: &[usize], rules: &Rules) -> bool {
+    let Some(row) = prev.dialog_row else {
+        return false;
+    };
     if changed.iter().any(|&r| r >= row) || !lines.get(row).is_some_and(|l| is_rule(l, rules)) {
-        return None;
+        return false;
     }
     // The dialog must still be the screen's last rule.
-    if lines[row + 1..].iter().any(|l| is_rule(l, rules)) {
-        return None;
-    }
-    Some(prev.clone())
+    !lines[row + 1..].iter().any(|l| is_rule(l, rules))
 }
 
 /// A new frame changed only the spinner line of `prev`: update the status in place
 /// when the line still reads as a spinner of the same kind, so animation frames cost a
 /// single line's parse. `None` means the screen must be read in full.
+#[cfg(test)]
 pub fn reread_spinner(
     prev: &Reading,
     lines: &[String],
     changed: &[usize],
+    spinners: &mut SpinnerMemo,
     rules: &Rules,
 ) -> Option<Reading> {
-    let row = prev.spinner_row?;
+    let mut next = prev.clone();
+    reread_spinner_into(&mut next, lines, changed, spinners, rules).then_some(next)
+}
+
+/// [`reread_spinner`] on `reading` itself: returns false, leaving it untouched, when
+/// the screen must be read in full.
+pub fn reread_spinner_into(
+    reading: &mut Reading,
+    lines: &[String],
+    changed: &[usize],
+    spinners: &mut SpinnerMemo,
+    rules: &Rules,
+) -> bool {
+    let Some(row) = reading.spinner_row else {
+        return false;
+    };
     if changed != [row] {
-        return None;
+        return false;
     }
-    let spinner = parse_spinner(lines.get(row)?, rules)?;
-    let old = prev.status.as_ref()?;
-    if spinner.interruptible && !old.interruptible {
-        return None;
+    let Some(spinner) = lines.get(row).and_then(|l| spinners.parse(l, rules)) else {
+        return false;
+    };
+    let Some(status) = reading.status.as_mut() else {
+        return false;
+    };
+    if spinner.interruptible && !status.interruptible {
+        return false;
     }
     // Extended thinking starting or ending can change the state: read in full.
-    if spinner.thinking != (prev.state == State::Thinking) {
-        return None;
+    if spinner.thinking != (reading.state == State::Thinking) {
+        return false;
     }
-    let mut next = prev.clone();
-    let status = next.status.as_mut()?;
     set_text(&mut status.spinner, spinner.glyph);
     set_text(&mut status.verb, spinner.verb);
     status.elapsed_secs = spinner.elapsed_secs;
     status.tokens = spinner.tokens;
-    Some(next)
+    true
 }
 
 /// Set `slot` to `text`, reusing its buffer.
@@ -362,9 +388,15 @@ mod tests {
         );
         let prev = read(&a, &r);
         let row = prev.spinner_row.unwrap();
-        assert_eq!(reread_spinner(&prev, &b, &[row], &r), Some(read(&b, &r)));
+        assert_eq!(
+            reread_spinner(&prev, &b, &[row], &mut SpinnerMemo::default(), &r),
+            Some(read(&b, &r))
+        );
         // Anything else changing needs a full read.
-        assert_eq!(reread_spinner(&prev, &b, &[row, 0], &r), None);
+        assert_eq!(
+            reread_spinner(&prev, &b, &[row, 0], &mut SpinnerMemo::default(), &r),
+            None
+        );
 
         let rule = "─".repeat(80);
         let dialog = |bullet: &str| {

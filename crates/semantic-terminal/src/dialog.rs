@@ -7,12 +7,13 @@
 use crate::event::{ConfirmInfo, ConfirmOption, DialogKind, OptionMeaning};
 use crate::rules::Rules;
 use crate::screen::{indent, is_dashed_rule, is_rule, strip_marker};
+use crate::trim::TrimRow;
 
 /// Remove a box border (`│ text │`) if the line has one.
 fn unbox(line: &str) -> &str {
     let t = line.trim_end();
     let t = t.strip_suffix('│').unwrap_or(t);
-    let t = match t.trim_start().strip_prefix('│') {
+    let t = match t.trim_row_start().strip_prefix('│') {
         Some(rest) => rest,
         None => t,
     };
@@ -20,7 +21,7 @@ fn unbox(line: &str) -> &str {
 }
 
 fn is_box_edge(line: &str) -> bool {
-    let t = line.trim();
+    let t = line.trim_row();
     (t.starts_with('╭') || t.starts_with('╰')) && t.chars().filter(|c| *c == '─').count() > 3
 }
 
@@ -41,7 +42,7 @@ fn option_row(row: usize, line: &str, rules: &Rules) -> Option<OptionRow> {
     let (selected, body, label_col) = match strip_marker(t, &rules.selected_markers) {
         Some(rest) => {
             let skipped = t.len() - rest.len();
-            let rest_trim = rest.trim_start();
+            let rest_trim = rest.trim_row_start();
             let extra = rest.len() - rest_trim.len();
             (true, rest_trim, ind + t[..skipped].chars().count() + extra)
         }
@@ -54,9 +55,9 @@ fn option_row(row: usize, line: &str, rules: &Rules) -> Option<OptionRow> {
         Some((n, rest))
             if !n.is_empty() && n.len() <= 2 && n.bytes().all(|b| b.is_ascii_digit()) =>
         {
-            (n.parse().ok(), rest.trim())
+            (n.parse().ok(), rest.trim_row())
         }
-        _ => (None, body.trim()),
+        _ => (None, body.trim_row()),
     };
     Some(OptionRow {
         row,
@@ -77,7 +78,7 @@ fn question_from(lines: &[&str]) -> Option<(usize, String)> {
                 .filter_map(|sep| upto.rfind(sep).map(|p| p + sep.len()))
                 .max()
                 .unwrap_or(0);
-            return Some((i, upto[start..].trim().to_string()));
+            return Some((i, upto[start..].trim_row().to_string()));
         }
     }
     None
@@ -89,7 +90,7 @@ fn classify(title: &str, body: &[&str], rules: &Rules) -> (DialogKind, Option<St
         .dialog_kinds
         .iter()
         .find(|k| k.title.is_match(title))
-        .map(|k| (k.kind.clone(), k.tool.clone()));
+        .map(|k| (k.kind, k.tool.clone()));
     if let Some(found) = &by_title
         && found.0 != DialogKind::OtherTool
     {
@@ -97,7 +98,7 @@ fn classify(title: &str, body: &[&str], rules: &Rules) -> (DialogKind, Option<St
     }
     for (re, kind) in &rules.dialog_body_kinds {
         if body.iter().any(|l| re.is_match(l)) {
-            return (kind.clone(), None);
+            return (*kind, None);
         }
     }
     by_title.unwrap_or((DialogKind::Unrecognised, None))
@@ -132,8 +133,8 @@ pub fn parse_dialog_with(
     });
     let end = footer.unwrap_or(lines.len());
     let selected = (0..end).rev().find(|&i| {
-        let t = lines[i].trim_start();
-        strip_marker(t, &rules.selected_markers).is_some_and(|r| !r.trim().is_empty())
+        let t = lines[i].trim_row_start();
+        strip_marker(t, &rules.selected_markers).is_some_and(|r| !r.trim_row().is_empty())
     })?;
     let sel = option_row(selected, lines[selected], rules)?;
     let col = sel.label_col;
@@ -145,12 +146,12 @@ pub fn parse_dialog_with(
     while row > 0 {
         let line = lines[row - 1];
         let ind = indent(line);
-        if line.trim().is_empty() || ind < col {
+        if line.trim_row().is_empty() || ind < col {
             break;
         }
         row -= 1;
         if ind > col {
-            tail.insert(0, line.trim());
+            tail.insert(0, line.trim_row());
             continue;
         }
         match option_row(row, line, rules) {
@@ -167,7 +168,7 @@ pub fn parse_dialog_with(
     let mut row = selected + 1;
     while row < end {
         let line = lines[row];
-        if line.trim().is_empty() {
+        if line.trim_row().is_empty() {
             break;
         }
         let ind = indent(line);
@@ -179,7 +180,7 @@ pub fn parse_dialog_with(
         } else if ind > col {
             if let Some(last) = opts.last_mut() {
                 last.label.push(' ');
-                last.label.push_str(line.trim());
+                last.label.push_str(line.trim_row());
             }
         } else {
             break;
@@ -193,13 +194,13 @@ pub fn parse_dialog_with(
     let above: Vec<&str> = lines[..opts[0].row]
         .iter()
         .copied()
-        .filter(|l| !l.trim().is_empty())
+        .filter(|l| !l.trim_row().is_empty())
         .collect();
     let question = question_from(&above);
     if question.is_none() && footer.is_none() {
         return None;
     }
-    let title = above.first().map(|l| l.trim().to_string())?;
+    let title = above.first().map(|l| l.trim_row().to_string())?;
     let detail_end = question.as_ref().map_or(above.len(), |(i, _)| *i);
     let body: Vec<&str> = above[1..detail_end.max(1)].to_vec();
     let (kind, mut tool) = classify(&title, &above, rules);
@@ -214,9 +215,9 @@ pub fn parse_dialog_with(
             continue;
         }
         if inside {
-            dashed.push(l.trim());
+            dashed.push(l.trim_row());
         }
-        details.push(l.trim().to_string());
+        details.push(l.trim_row().to_string());
     }
     let first_detail = details.iter().find(|d| !d.starts_with("Tip:")).cloned();
     let boxed = (!dashed.is_empty()).then(|| dashed.join("\n"));
@@ -246,7 +247,7 @@ pub fn parse_dialog_with(
             .or_else(|| {
                 above.iter().find(|l| l.contains("(MCP)")).map(|l| {
                     let name = l.replace("(MCP)", "");
-                    let name = name.trim().trim_end_matches(':').trim();
+                    let name = name.trim_row().trim_end_matches(':').trim_row();
                     name.strip_suffix(" Tool").unwrap_or(name).to_string()
                 })
             });

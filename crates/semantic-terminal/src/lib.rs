@@ -54,6 +54,7 @@ mod status;
 mod title;
 mod tool_output;
 mod tools;
+mod trim;
 
 pub use event::{
     ConfirmInfo, ConfirmOption, DialogKind, OptionMeaning, SessionEvent, State, Status, TimedEvent,

@@ -4,12 +4,14 @@
 use crate::dialog::parse_dialog_with;
 use crate::event::{ConfirmInfo, OptionMeaning};
 use crate::rules::Rules;
+use crate::screen::Layout;
 use crate::screen_text::ScreenText;
-use crate::status::{Footer, parse_footer};
+use crate::status::{Footer, SpinnerMemo, parse_footer};
 use std::ops::Range;
 
 use crate::tool_output::{
-    Block, BlockKind, RowInfo, blocks_with, is_head, is_output_row, is_running, row_info, row_infos,
+    Block, BlockKind, RowInfo, blocks_with, first_block, is_head, is_output_row, is_running,
+    row_info, row_infos,
 };
 
 /// What the state needs from the transcript's last block.
@@ -38,7 +40,8 @@ pub fn is_error(b: &Block<'_>, rules: &Rules) -> bool {
 }
 
 /// The last block above `end` that is not furniture or a turn summary, found by
-/// scanning up from `end` only as far as needed: a long transcript costs nothing.
+/// scanning up from `end` only as far as needed: a long transcript costs nothing. It
+/// comes without its body, and only a tool call with its output (see [`first_block`]).
 pub fn last_block<'a>(
     lines: &'a [String],
     infos: &[RowInfo],
@@ -50,9 +53,8 @@ pub fn last_block<'a>(
         if !is_head(infos, row) {
             continue;
         }
-        let block = blocks_with(&lines[row..stop], &infos[row..stop], false, rules)
-            .into_iter()
-            .next()?;
+        // Only a tool call's output matters: other blocks are read from their head.
+        let block = first_block(&lines[row..stop], &infos[row..stop], rules)?;
         if !matches!(block.kind, BlockKind::Other | BlockKind::Note) {
             return Some(block);
         }
@@ -107,6 +109,9 @@ pub struct Memo {
     meanings: Vec<(String, OptionMeaning)>,
     /// Recent footers' rows and what they parsed to, oldest first.
     footers: Vec<(Vec<String>, Footer)>,
+    /// The rows of the last footer read from a [`ScreenText`], its text generation
+    /// then, and its index in `footers`.
+    footer_seen: Option<(Range<usize>, u64, usize)>,
     /// The transcript's end row, whether the row there was tool output, the text
     /// generation, and the last block then.
     last_block: Option<(usize, bool, u64, Option<LastBlock>)>,
@@ -115,6 +120,8 @@ pub struct Memo {
     /// Rows' [`RowInfo`], each with the row's text version it was worked out for.
     infos: Vec<RowInfo>,
     versions: Vec<Option<u64>>,
+    /// The last spinner line's parse.
+    pub spinner: SpinnerMemo,
 }
 
 impl Memo {
@@ -139,8 +146,32 @@ impl Memo {
     }
 
     /// [`parse_footer`] of `footer`, reused while its rows are the same.
+    #[cfg(test)]
     pub fn footer(&mut self, footer: &[&str], rules: &Rules) -> &Footer {
         let i = recall(&mut self.footers, footer, |_| parse_footer(footer, rules));
+        self.footer_seen = None;
+        &self.footers[i].1
+    }
+
+    /// [`Self::footer`] of `layout`'s footer; with `text` (the source of the layout's
+    /// lines), the rows are not even compared while none of them changed.
+    pub fn footer_of(
+        &mut self,
+        layout: &Layout<'_>,
+        text: Option<&ScreenText>,
+        rules: &Rules,
+    ) -> &Footer {
+        let len = layout.lines.len();
+        let rows = layout.input_box.map_or(len..len, |b| b.bottom + 1..len);
+        if let (Some(text), Some((seen_rows, seen, i))) = (text, &self.footer_seen)
+            && *seen_rows == rows
+            && !text.changed_since(rows.clone(), *seen)
+        {
+            return &self.footers[*i].1;
+        }
+        let footer = layout.footer();
+        let i = recall(&mut self.footers, &footer, |_| parse_footer(&footer, rules));
+        self.footer_seen = text.map(|t| (rows, t.generation(), i));
         &self.footers[i].1
     }
 
@@ -223,20 +254,19 @@ impl Memo {
             if !is_head(infos, row) {
                 continue;
             }
-            let block = blocks_with(&lines[row..stop], &infos[row..stop], false, rules)
-                .into_iter()
-                .next()?;
+            // Only a tool call's output matters: other blocks are read from their head.
+            let block = first_block(&lines[row..stop], &infos[row..stop], rules)?;
             if !matches!(block.kind, BlockKind::Other | BlockKind::Note) {
                 return Some(LastBlock::of(&block, rules));
             }
             stop = row;
         }
         // No head above: the block's head scrolled off the top (every row is known now).
-        blocks_with(&lines[..stop], &self.infos[..stop], false, rules)
+        let block = blocks_with(&lines[..stop], &self.infos[..stop], false, rules)
             .into_iter()
             .next()
-            .filter(|b| !matches!(b.kind, BlockKind::Other | BlockKind::Note))
-            .map(|b| LastBlock::of(&b, rules))
+            .filter(|b| !matches!(b.kind, BlockKind::Other | BlockKind::Note))?;
+        Some(LastBlock::of(&block, rules))
     }
 }
 

@@ -3,6 +3,7 @@
 //! dialog under a single rule.
 
 use crate::rules::Rules;
+use crate::trim::TrimRow;
 
 /// The input box: rows of its two rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,14 +40,19 @@ pub fn is_rule(line: &str, rules: &Rules) -> bool {
 
 /// Whether `line` is a dashed separator (drawn around commands and diffs in dialogs).
 pub fn is_dashed_rule(line: &str, rules: &Rules) -> bool {
-    let t = line.trim();
+    let t = line.trim_row();
     !t.is_empty() && t.chars().all(|c| rules.dashed_rule_chars.contains(&c))
 }
 
 /// `line` without leading spaces, if it starts with one of `markers` (then a space or
 /// nothing): returns the rest after the marker.
 pub fn strip_marker<'s>(line: &'s str, markers: &[String]) -> Option<&'s str> {
+    let first = line.as_bytes().first();
     markers.iter().find_map(|m| {
+        // Most rows start with none of the markers: the first byte already tells.
+        if m.as_bytes().first().is_some_and(|b| Some(b) != first) {
+            return None;
+        }
         let rest = line.strip_prefix(m.as_str())?;
         if rest.is_empty() {
             Some(rest)
@@ -60,7 +66,7 @@ pub fn strip_marker<'s>(line: &'s str, markers: &[String]) -> Option<&'s str> {
 /// Whether `line` shows nothing (screen rows come with trailing blanks trimmed, so
 /// most blank rows are empty strings: checked first).
 pub fn is_blank_line(line: &str) -> bool {
-    line.is_empty() || line.trim().is_empty()
+    line.is_empty() || line.trim_row().is_empty()
 }
 
 /// Number of leading spaces.
@@ -86,7 +92,7 @@ impl<'a> Layout<'a> {
         // The box is the last two rules, with the prompt marker on the row after the top.
         let input_box = match (second, last) {
             (Some(top), Some(bottom)) if bottom > top + 1 => {
-                let first = lines[top + 1].trim_start();
+                let first = lines[top + 1].trim_row_start();
                 strip_marker(first, &rules.prompt_markers).map(|_| InputBox { top, bottom })
             }
             _ => None,
@@ -104,7 +110,7 @@ impl<'a> Layout<'a> {
         let b = self.input_box?;
         let mut out = Vec::new();
         for (i, line) in self.lines[b.top + 1..b.bottom].iter().enumerate() {
-            let t = line.trim_start();
+            let t = line.trim_row_start();
             let t = if i == 0 {
                 strip_marker(t, &rules.prompt_markers).unwrap_or(t)
             } else {
@@ -112,7 +118,7 @@ impl<'a> Layout<'a> {
             };
             out.push(t.trim_end());
         }
-        Some(out.join("\n").trim().to_string())
+        Some(out.join("\n").trim_row().to_string())
     }
 
     /// Rows under the input box (the footer), non-blank, trimmed.
@@ -120,7 +126,7 @@ impl<'a> Layout<'a> {
         match self.input_box {
             Some(b) => self.lines[b.bottom + 1..]
                 .iter()
-                .map(|l| l.trim())
+                .map(|l| l.trim_row())
                 .filter(|l| !l.is_empty())
                 .collect(),
             None => Vec::new(),

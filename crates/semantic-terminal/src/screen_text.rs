@@ -4,7 +4,8 @@
 //! every read, and applications redraw cells with the same text. A row without wide
 //! characters or extra data ("plain") has one character per cell, so a damaged span
 //! of it is first compared with the row's old text; only a row that differs there (or
-//! is not plain) is read again.
+//! is not plain) is read again, and only as far as its damage or its old text reaches:
+//! past both, the cells were blank and still are.
 
 use alacritty_terminal::event::EventListener;
 use alacritty_terminal::grid::Dimensions;
@@ -68,13 +69,24 @@ fn all_blank(cells: &[Cell]) -> bool {
 /// plain: no wide characters and no extra data, so its `n`th character is its `n`th
 /// cell's (blank past the end).
 pub fn row_text(cells: &[Cell], text: &mut String) -> bool {
+    read_row(cells, text).0
+}
+
+/// [`row_text`], also returning how many cells the text covers (up to the last that
+/// shows something).
+fn read_row(cells: &[Cell], text: &mut String) -> (bool, usize) {
     text.clear();
     // Most rows are mostly blank: find the end first, then build only what shows.
     let end = content_end(cells);
-    // One allocation at most: most cells are one byte.
-    text.reserve(end);
+    // One allocation at most: a character takes at most 4 bytes, and few rows grow.
+    text.reserve(end * 4);
     let mut plain = true;
     for cell in &cells[..end] {
+        // The common cell: no text flags and no extra data (one test for both).
+        if cell.flags.bits() & TEXT_FLAGS == 0 && cell.extra.is_none() {
+            text.push(cell.c);
+            continue;
+        }
         plain &= cell.flags.bits() & TEXT_FLAGS == 0;
         if cell.flags.intersects(SPACERS) {
             continue;
@@ -87,7 +99,7 @@ pub fn row_text(cells: &[Cell], text: &mut String) -> bool {
     }
     let trimmed = text.trim_end_matches(' ').len();
     text.truncate(trimmed);
-    plain
+    (plain, end)
 }
 
 /// Whether the cells `from..to` of a plain row (see [`row_text`]) still show `old`, the
@@ -111,8 +123,9 @@ fn same_cells(cells: &[Cell], old: &str, from: usize, to: usize) -> bool {
 #[derive(Debug, Default)]
 pub struct ScreenText {
     lines: Vec<String>,
-    /// Per row, whether it was plain (see [`row_text`]) when last read, and its width.
-    plain: Vec<(bool, usize)>,
+    /// Per row, whether it was plain (see [`row_text`]) when last read, its width, and
+    /// the cells its text covered then.
+    plain: Vec<(bool, usize, usize)>,
     /// Rows whose text the last update changed.
     changed: Vec<usize>,
     /// Per row, the update count at which its text last changed.
@@ -129,7 +142,7 @@ impl ScreenText {
     pub fn new(rows: usize) -> Self {
         Self {
             lines: vec![String::new(); rows],
-            plain: vec![(false, 0); rows],
+            plain: vec![(false, 0, 0); rows],
             changed_at: vec![0; rows],
             ..Self::default()
         }
@@ -142,7 +155,7 @@ impl ScreenText {
         let rows = term.screen_lines();
         if self.lines.len() != rows {
             self.lines.resize(rows, String::new());
-            self.plain.resize(rows, (false, 0));
+            self.plain.resize(rows, (false, 0, 0));
             // Rows that come back after a shrink start blank: count every row as new.
             self.generation += 1;
             self.changed_at.clear();
@@ -162,20 +175,28 @@ impl ScreenText {
         let mut text = std::mem::take(&mut self.scratch);
         for &(row, span) in &spans {
             let cells = &grid[Line(row as i32)][..];
-            let (plain, width) = &mut self.plain[row];
+            let (plain, width, covered) = &mut self.plain[row];
+            let known = *plain && *width == cells.len();
+            // The span with its margin: on a plain row of the same width, the cells
+            // outside it still show the old text.
+            let span = span.map(|(left, right)| {
+                let to = (right + 1 + DAMAGE_MARGIN).min(cells.len());
+                (left.saturating_sub(DAMAGE_MARGIN).min(to), to)
+            });
             // Full damage (a clear, a scroll) reads every row: most of them changed.
-            let same = *plain
-                && *width == cells.len()
-                && span.is_some_and(|(left, right)| {
-                    let to = (right + 1 + DAMAGE_MARGIN).min(cells.len());
-                    let from = left.saturating_sub(DAMAGE_MARGIN).min(to);
-                    same_cells(cells, &self.lines[row], from, to)
-                });
+            let same = known
+                && span.is_some_and(|(from, to)| same_cells(cells, &self.lines[row], from, to));
             if same {
                 continue;
             }
+            // Past the span and the old text, the cells were blank and still are: only
+            // the cells before that can show anything.
+            let limit = match span {
+                Some((_, to)) if known => to.max(*covered),
+                _ => cells.len(),
+            };
             *width = cells.len();
-            *plain = row_text(cells, &mut text);
+            (*plain, *covered) = read_row(&cells[..limit], &mut text);
             if self.lines[row] != text {
                 std::mem::swap(&mut self.lines[row], &mut text);
                 self.changed.push(row);

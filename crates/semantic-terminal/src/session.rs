@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use crate::classify::{
-    Reading, last_answer_until, read_with, reread_above_dialog, reread_spinner, transcript_end,
+    Reading, last_answer_until, read_with, reread_spinner_into, same_dialog, transcript_end,
 };
 use crate::debounce::Debouncer;
 use crate::emulator::{Emulator, TitleChange};
@@ -287,20 +287,30 @@ impl SemanticTerminal {
         }
         let text = self.emu.text();
         let (lines, changed) = (text.lines(), text.changed_rows());
-        let spinner_only = self
-            .reading
-            .as_ref()
-            .and_then(|prev| reread_spinner(prev, lines, changed, &self.rules));
-        if let Some(row) = spinner_only.as_ref().and_then(|r| r.spinner_row) {
-            // Only the spinner line changed: the transcript still ends at it.
-            self.memo.end = Some((text.generation(), row));
-        }
-        let quick = spinner_only.or_else(|| {
-            let prev = self.reading.as_ref()?;
-            reread_above_dialog(prev, lines, changed, &self.rules)
-        });
-        let mut reading =
-            quick.unwrap_or_else(|| read_with(lines, Some(text), &mut self.memo, &self.rules));
+        // A frame that changed only the spinner line, or only rows above an open dialog,
+        // updates the last reading in place.
+        let mut reading = match self.reading.take() {
+            Some(mut prev) => {
+                if reread_spinner_into(
+                    &mut prev,
+                    lines,
+                    changed,
+                    &mut self.memo.spinner,
+                    &self.rules,
+                ) {
+                    if let Some(row) = prev.spinner_row {
+                        // Only the spinner line changed: the transcript still ends at it.
+                        self.memo.end = Some((text.generation(), row));
+                    }
+                    prev
+                } else if same_dialog(&prev, lines, changed, &self.rules) {
+                    prev
+                } else {
+                    read_with(lines, Some(text), &mut self.memo, &self.rules)
+                }
+            }
+            None => read_with(lines, Some(text), &mut self.memo, &self.rules),
+        };
         if reading.state == State::Starting && self.started {
             reading.state = State::Unknown;
         }
@@ -314,7 +324,10 @@ impl SemanticTerminal {
         if reading.state.is_working() || tool_dialog {
             self.turn_active = true;
         }
-        if let Some(info) = &reading.confirm {
+        // Copied only when it changed: an open dialog is read again on many frames.
+        if let Some(info) = &reading.confirm
+            && self.last_confirm.as_ref() != Some(info)
+        {
             self.last_confirm = Some(info.clone());
         }
         if reading.state == State::Idle {
@@ -440,6 +453,10 @@ impl SemanticTerminal {
     /// Events produced since the last call, oldest first. At most
     /// [`MAX_QUEUED_EVENTS`] are kept between calls (the oldest are dropped).
     pub fn drain_events(&mut self) -> Vec<TimedEvent> {
+        // Callers drain after every feed; most find nothing.
+        if self.events.is_empty() {
+            return Vec::new();
+        }
         self.events.drain(..).collect()
     }
 

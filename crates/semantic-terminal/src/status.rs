@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use crate::event::Status;
 use crate::rules::{ContextMeaning, Rules};
 use crate::screen::{Layout, is_blank_line};
+use crate::trim::TrimRow;
 
 /// What the spinner line says (borrowing the line and the rules).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -23,17 +24,55 @@ pub struct Spinner<'a> {
 
 /// Parse one line as a spinner line. The spinner starts at column 0 with a known glyph
 /// and its verb ends in an ellipsis; a finished turn (`✻ Brewed for 2s`) has none.
+#[cfg(test)]
 pub fn parse_spinner<'a>(line: &'a str, rules: &'a Rules) -> Option<Spinner<'a>> {
-    let glyph = rules
-        .spinner_glyphs
-        .iter()
-        .find(|g| line.starts_with(g.as_str()))?;
+    let (glyph, rest) = split_glyph(line, rules)?;
+    parse_details(rest, rules).map(|d| d.spinner(glyph, rest))
+}
+
+/// The spinner glyph `line` starts with, and the text after it and a space.
+fn split_glyph<'a>(line: &'a str, rules: &'a Rules) -> Option<(&'a str, &'a str)> {
+    // Most rows tried are not spinners: their first byte already tells.
+    let first = *line.as_bytes().first()?;
+    let glyph = rules.spinner_glyphs.iter().find(|g| {
+        g.as_bytes().first().is_none_or(|&b| b == first) && line.starts_with(g.as_str())
+    })?;
     let rest = line[glyph.len()..].strip_prefix(' ')?;
+    Some((glyph.as_str(), rest))
+}
+
+/// What a spinner line says after its glyph; the verb as a byte range of that text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Details {
+    verb: std::ops::Range<usize>,
+    elapsed_secs: Option<u64>,
+    tokens: Option<u64>,
+    thinking: bool,
+    interruptible: bool,
+}
+
+impl Details {
+    /// The spinner line these details were read from: `rest` is the text after `glyph`.
+    fn spinner<'a>(&self, glyph: &'a str, rest: &'a str) -> Spinner<'a> {
+        Spinner {
+            row: 0,
+            glyph,
+            verb: &rest[self.verb.clone()],
+            elapsed_secs: self.elapsed_secs,
+            tokens: self.tokens,
+            thinking: self.thinking,
+            interruptible: self.interruptible,
+        }
+    }
+}
+
+/// Parse what follows a spinner glyph (`Verb… (3s · ↓ 20 tokens)`).
+fn parse_details(rest: &str, rules: &Rules) -> Option<Details> {
     let (verb, after) = rules
         .spinner_ellipsis
         .iter()
         .find_map(|e| split_once(rest, e))?;
-    let verb = verb.trim();
+    let verb = verb.trim_row();
     let words = verb.split_whitespace().count();
     if verb.is_empty()
         || words > 4
@@ -42,17 +81,21 @@ pub fn parse_spinner<'a>(line: &'a str, rules: &'a Rules) -> Option<Spinner<'a>>
     {
         return None;
     }
-    let mut s = Spinner {
-        glyph: glyph.as_str(),
-        verb,
-        ..Spinner::default()
+    // `verb` is a slice of `rest`: its offset gives the range.
+    let at = verb.as_ptr() as usize - rest.as_ptr() as usize;
+    let mut d = Details {
+        verb: at..at + verb.len(),
+        elapsed_secs: None,
+        tokens: None,
+        thinking: false,
+        interruptible: false,
     };
-    let after = after.trim();
+    let after = after.trim_row();
     let details = after
         .strip_prefix('(')
         .and_then(|d| d.rfind(')').map(|end| &d[..end]))
         .unwrap_or(after);
-    for part in details.split('·').map(str::trim) {
+    for part in details.split('·').map(TrimRow::trim_row) {
         // Copied only when lowercasing changes it (it seldom does).
         let lower: Cow<'_, str> = if part.chars().all(lowercase_already) {
             Cow::Borrowed(part)
@@ -60,18 +103,39 @@ pub fn parse_spinner<'a>(line: &'a str, rules: &'a Rules) -> Option<Spinner<'a>>
             Cow::Owned(part.to_lowercase())
         };
         if let Some(secs) = parse_elapsed(part) {
-            s.elapsed_secs = Some(secs);
+            d.elapsed_secs = Some(secs);
         } else if lower.contains("token") {
-            s.tokens = parse_tokens(part);
+            d.tokens = parse_tokens(part);
         }
         if rules.thinking_markers.iter().any(|m| lower.starts_with(m)) {
-            s.thinking = true;
+            d.thinking = true;
         }
         if rules.interrupt_markers.iter().any(|m| lower.contains(m)) {
-            s.interruptible = true;
+            d.interruptible = true;
         }
     }
-    Some(s)
+    Some(d)
+}
+
+/// The last spinner line parsed, by its text after the glyph: most animation frames
+/// change the glyph alone, and then the rest is not parsed again.
+#[derive(Debug, Default)]
+pub struct SpinnerMemo {
+    rest: String,
+    details: Option<Details>,
+}
+
+impl SpinnerMemo {
+    /// [`parse_spinner`], remembering the last line's details.
+    pub fn parse<'a>(&mut self, line: &'a str, rules: &'a Rules) -> Option<Spinner<'a>> {
+        let (glyph, rest) = split_glyph(line, rules)?;
+        if self.rest != rest {
+            self.rest.clear();
+            self.rest.push_str(rest);
+            self.details = parse_details(rest, rules);
+        }
+        self.details.as_ref().map(|d| d.spinner(glyph, rest))
+    }
 }
 
 /// `s.split_once(pat)`, searching for a one-character pattern as a `char` (quicker).
@@ -130,6 +194,15 @@ fn parse_tokens(part: &str) -> Option<u64> {
 /// The spinner line, searched only just above the input box: a stale line further up
 /// the transcript must not count.
 pub fn find_spinner<'a>(layout: &Layout<'a>, rules: &'a Rules) -> Option<Spinner<'a>> {
+    find_spinner_with(layout, rules, &mut SpinnerMemo::default())
+}
+
+/// [`find_spinner`], parsing with `memo`.
+pub fn find_spinner_with<'a>(
+    layout: &Layout<'a>,
+    rules: &'a Rules,
+    memo: &mut SpinnerMemo,
+) -> Option<Spinner<'a>> {
     let top = layout.input_box?.top;
     let mut seen = 0;
     for row in (0..top).rev() {
@@ -137,7 +210,7 @@ pub fn find_spinner<'a>(layout: &Layout<'a>, rules: &'a Rules) -> Option<Spinner
         if is_blank_line(line) {
             continue;
         }
-        if let Some(mut s) = parse_spinner(line, rules) {
+        if let Some(mut s) = memo.parse(line, rules) {
             s.row = row;
             return Some(s);
         }
@@ -184,7 +257,7 @@ pub fn parse_footer(footer: &[&str], rules: &Rules) -> Footer {
     });
     let permission_mode = footer.iter().find_map(|line| {
         let caps = rules.permission_mode.captures(line)?;
-        Some(caps.name("mode")?.as_str().trim().to_string())
+        Some(caps.name("mode")?.as_str().trim_row().to_string())
     });
     Footer {
         interruptible,

@@ -1,9 +1,12 @@
 //! The transcript above the input box, cut into blocks: prompts (`❯ ...`), answers
 //! (`● text`), tool calls (`● Tool(args)` with `⎿` output or a box), thinking notes.
 
+use std::borrow::Cow;
+
 use crate::event::ToolOutput;
 use crate::rules::Rules;
 use crate::screen::{indent, strip_marker};
+use crate::trim::TrimRow;
 
 /// Indent from which a line after a blank line is furniture rather than transcript.
 const FURNITURE_INDENT: usize = 16;
@@ -50,7 +53,12 @@ fn is_thinking_head(text: &str, rules: &Rules) -> bool {
 /// A `⎿` row that is a note about the turn (`Interrupted · ...`), not tool output.
 fn is_note(text: &str, rules: &Rules) -> bool {
     text.strip_prefix(rules.output_marker.as_str())
-        .is_some_and(|rest| rules.turn_notes.iter().any(|re| re.is_match(rest.trim())))
+        .is_some_and(|rest| {
+            rules
+                .turn_notes
+                .iter()
+                .any(|re| re.is_match(rest.trim_row()))
+        })
 }
 
 /// What one row says for cutting the transcript into blocks. It depends on the row's
@@ -65,9 +73,9 @@ pub struct RowInfo {
     pub marker: bool,
     /// A `⎿` row that is tool output rather than a note.
     pub output: bool,
-    /// A `⎿` note about the turn (`Interrupted · ...`).
+    /// A `⎿` note about the turn (`Interrupted · ...`); false on blank rows.
     pub note: bool,
-    /// A thinking note (`Thought for 5s`).
+    /// A thinking note (`Thought for 5s`); false on blank rows.
     pub thinking: bool,
     /// Starts (after whitespace) with a box corner `╭`.
     pub box_top: bool,
@@ -78,26 +86,28 @@ pub struct RowInfo {
 /// Whether `line` is tool output (a `⎿` row that is not a note): [`RowInfo::output`]
 /// alone, which is cheap.
 pub fn is_output_row(line: &str, rules: &Rules) -> bool {
-    let start = line.trim_start();
+    let start = line.trim_row_start();
     start.starts_with(rules.output_marker.as_str()) && !is_note(start, rules)
 }
 
 /// The [`RowInfo`] of one row.
 pub fn row_info(line: &str, rules: &Rules) -> RowInfo {
-    let text = line.trim();
+    let text = line.trim_row();
     let ind = indent(line);
     let bullet_call = ind == 0
         && strip_marker(line, &rules.answer_bullets).is_some_and(|rest| {
-            let rest = rest.trim();
+            let rest = rest.trim_row();
             rest.contains('(') && rules.tool_call.is_match(rest)
         });
+    let blank = text.is_empty();
     RowInfo {
         ind,
-        blank: text.is_empty(),
+        blank,
         marker: text.starts_with(rules.output_marker.as_str()),
         output: is_output_row(line, rules),
-        note: is_note(text, rules),
-        thinking: is_thinking_head(text, rules),
+        // Blank rows head nothing: their patterns are never asked about.
+        note: !blank && is_note(text, rules),
+        thinking: !blank && is_thinking_head(text, rules),
         box_top: text.starts_with('╭'),
         bullet_call,
     }
@@ -155,45 +165,14 @@ pub fn blocks_with<'a>(
             continue;
         }
         let ind = info.ind;
-        let text = line.trim();
+        let text = line.trim_row();
         // Right-aligned notices (`◐ medium · /effort`, terminal hints) after a gap are
         // screen furniture, not transcript.
         if ind >= FURNITURE_INDENT && (i == 0 || infos[i - 1].blank) {
             in_output = false;
             continue;
         }
-        let next_is_output = output_follows(infos, i);
-        let head = if info.note {
-            let note = text[marker.len()..].trim();
-            Some((BlockKind::Note, note))
-        } else if ind == 0 {
-            if let Some(rest) = strip_marker(line, &rules.answer_bullets) {
-                let rest = rest.trim();
-                let looks_tool = next_is_output
-                    || infos.get(i + 1).is_some_and(|n| n.box_top)
-                    || info.bullet_call;
-                Some((
-                    if looks_tool {
-                        BlockKind::Tool
-                    } else {
-                        BlockKind::Answer
-                    },
-                    rest,
-                ))
-            } else if let Some(rest) = strip_marker(line, &rules.prompt_markers) {
-                Some((BlockKind::Prompt, rest.trim()))
-            } else if info.thinking {
-                Some((BlockKind::Thinking, text))
-            } else {
-                Some((BlockKind::Other, text))
-            }
-        } else if ind == 2 && !info.marker && next_is_output {
-            Some((BlockKind::Tool, text))
-        } else if ind <= 2 && info.thinking {
-            Some((BlockKind::Thinking, text))
-        } else {
-            None
-        };
+        let head = head_of(lines, infos, i, text, rules);
         if let Some((kind, head)) = head {
             in_output = false;
             in_box = false;
@@ -230,11 +209,14 @@ pub fn blocks_with<'a>(
         let Some(b) = out.last_mut() else { continue };
         if let Some(rest) = text.strip_prefix(marker) {
             in_output = true;
-            b.output.push(rest.trim());
+            b.output.push(rest.trim_row());
         } else if b.kind == BlockKind::Tool && (text.starts_with('╭') || in_box) {
             in_box = !text.starts_with('╰');
             b.boxed = true;
-            let inner = text.trim_start_matches('│').trim_end_matches('│').trim();
+            let inner = text
+                .trim_start_matches('│')
+                .trim_end_matches('│')
+                .trim_row();
             if !(text.starts_with('╭') || text.starts_with('╰')) {
                 b.output.push(inner);
             }
@@ -254,11 +236,85 @@ pub fn blocks_with<'a>(
     out
 }
 
+/// The kind and head text of the block row `i` starts, if it starts one (`i` is not
+/// blank and not furniture); `text` is the row trimmed.
+#[inline]
+fn head_of<'a>(
+    lines: &'a [String],
+    infos: &[RowInfo],
+    i: usize,
+    text: &'a str,
+    rules: &Rules,
+) -> Option<(BlockKind, &'a str)> {
+    let (line, info) = (&lines[i], &infos[i]);
+    let ind = info.ind;
+    let next_is_output = output_follows(infos, i);
+    if info.note {
+        let note = text[rules.output_marker.len()..].trim_row();
+        Some((BlockKind::Note, note))
+    } else if ind == 0 {
+        if let Some(rest) = strip_marker(line, &rules.answer_bullets) {
+            let rest = rest.trim_row();
+            let looks_tool =
+                next_is_output || infos.get(i + 1).is_some_and(|n| n.box_top) || info.bullet_call;
+            Some((
+                if looks_tool {
+                    BlockKind::Tool
+                } else {
+                    BlockKind::Answer
+                },
+                rest,
+            ))
+        } else if let Some(rest) = strip_marker(line, &rules.prompt_markers) {
+            Some((BlockKind::Prompt, rest.trim_row()))
+        } else if info.thinking {
+            Some((BlockKind::Thinking, text))
+        } else {
+            Some((BlockKind::Other, text))
+        }
+    } else if ind == 2 && !info.marker && next_is_output {
+        Some((BlockKind::Tool, text))
+    } else if ind <= 2 && info.thinking {
+        Some((BlockKind::Thinking, text))
+    } else {
+        None
+    }
+}
+
+/// The first block of `lines`, as [`blocks_with`] would cut it without bodies, read
+/// from its head row alone when that is enough: a block at row 0 that is not a tool
+/// call (only a tool call's output rows matter without bodies; other blocks' output
+/// rows are not needed by callers that look at the kind and head).
+pub fn first_block<'a>(lines: &'a [String], infos: &[RowInfo], rules: &Rules) -> Option<Block<'a>> {
+    let quick = infos
+        .first()
+        .filter(|info| !info.blank && info.ind < FURNITURE_INDENT)
+        .and_then(|_| head_of(lines, infos, 0, lines[0].trim_row(), rules))
+        .filter(|(kind, _)| *kind != BlockKind::Tool);
+    match quick {
+        Some((kind, head)) => Some(Block {
+            kind,
+            head,
+            body: Vec::new(),
+            output: Vec::new(),
+            boxed: false,
+        }),
+        None => blocks_with(lines, infos, false, rules).into_iter().next(),
+    }
+}
+
 /// Remove running-time suffixes and the like, so output compares stable while it runs.
 fn denoise(text: &str, rules: &Rules) -> String {
-    let mut s = text.to_string();
+    denoised(text, rules).into_owned()
+}
+
+/// [`denoise`], copying only when a pattern matched (most lines have no noise).
+fn denoised<'a>(text: &'a str, rules: &Rules) -> Cow<'a, str> {
+    let mut s = Cow::Borrowed(text);
     for re in &rules.output_noise {
-        s = re.replace(&s, "").into_owned();
+        if let Cow::Owned(replaced) = re.replace(&s, "") {
+            s = Cow::Owned(replaced);
+        }
     }
     s
 }
@@ -267,8 +323,8 @@ fn denoise(text: &str, rules: &Rules) -> String {
 /// or a running hint.
 pub fn is_running(block: &Block, rules: &Rules) -> bool {
     block.output.iter().all(|l| {
-        let l = denoise(l, rules);
-        l.trim().is_empty() || rules.tool_running_output.iter().any(|re| re.is_match(&l))
+        let l = denoised(l, rules);
+        l.trim_row().is_empty() || rules.tool_running_output.iter().any(|re| re.is_match(&l))
     })
 }
 
@@ -278,13 +334,13 @@ pub fn tool_output(block: &Block, rules: &Rules) -> Option<ToolOutput> {
         return None;
     }
     // The echoed command and running hints are not output: only what the tool printed.
-    let output: Vec<String> = block
+    let output: Vec<Cow<'_, str>> = block
         .output
         .iter()
-        .map(|l| denoise(l, rules))
+        .map(|l| denoised(l, rules))
         .filter(|l| !rules.tool_running_output.iter().any(|re| re.is_match(l)))
         .collect();
-    let output = output.join("\n").trim().to_string();
+    let output = output.join("\n").trim_row().to_string();
     if output.is_empty() {
         return None;
     }

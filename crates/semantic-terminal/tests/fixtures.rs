@@ -116,8 +116,8 @@ fn check_fixture(path: &Path) -> Vec<String> {
         }
         if let Some(kind) = &label.dialog {
             match term.confirm() {
-                Some(info) if json_name(&info.kind) == *kind => {}
-                Some(info) => report("dialog", kind, &json_name(&info.kind)),
+                Some(info) if json_name(info.kind) == *kind => {}
+                Some(info) => report("dialog", kind, &json_name(info.kind)),
                 None => report("dialog", kind, "no dialog"),
             }
         }
