@@ -52,6 +52,17 @@ async fn type_line(client: &missiond_core::ipc::IpcClient, line: &str) {
     .await;
 }
 
+/// The pid the bash slot printed after `marker` (e.g. `bg=1234`).
+async fn pid_shown_after(client: &missiond_core::ipc::IpcClient, marker: &str) -> i64 {
+    let screen = wait_screen(client, "sh", marker, Duration::from_secs(10)).await;
+    screen
+        .split(marker)
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no pid after {marker} on screen:\n{screen}"))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn starts_with_no_configuration_and_says_how_to_add_slots() {
     let tmp = tempfile::tempdir().unwrap();
@@ -110,13 +121,7 @@ async fn bash_slot_spawn_type_screen_logs_and_kill_with_its_process_group() {
     // A background child in the slot's process group must die with the slot.
     // Quoted so the typed command line does not itself read `bg=`.
     type_line(&client, r#"sleep 1000 & echo "b""g=$!""#).await;
-    let screen = wait_screen(&client, "sh", "bg=", Duration::from_secs(10)).await;
-    let bg: i64 = screen
-        .split("bg=")
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no background pid on screen:\n{screen}"));
+    let bg = pid_shown_after(&client, "bg=").await;
     assert!(process_exists(bg));
     // Claude Code starts tool commands in sessions of their own (setsid), out of the
     // slot's process group: those must die with the slot too.
@@ -125,13 +130,7 @@ async fn bash_slot_spawn_type_screen_logs_and_kill_with_its_process_group() {
         r#"setsid sh -c 'echo "s""id=$$"; exec sleep 1001' &"#,
     )
     .await;
-    let screen = wait_screen(&client, "sh", "sid=", Duration::from_secs(10)).await;
-    let own_session: i64 = screen
-        .split("sid=")
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no setsid pid on screen:\n{screen}"));
+    let own_session = pid_shown_after(&client, "sid=").await;
     assert!(process_exists(own_session));
 
     err_code(
