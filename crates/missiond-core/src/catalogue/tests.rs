@@ -396,3 +396,22 @@ fn schemas_carry_no_rust_integer_formats() {
     let timeout = &send.input_schema["properties"]["timeoutMs"];
     assert!(timeout.to_string().contains("maximum"), "{timeout}");
 }
+
+#[test]
+fn every_screen_state_has_the_same_name_as_a_slot_state() {
+    use semantic_terminal::State::*;
+    for s in [
+        Starting,
+        Idle,
+        Thinking,
+        Responding,
+        ToolRunning,
+        Confirming,
+        Error,
+        SlashMenu,
+        Exited,
+        Unknown,
+    ] {
+        assert_eq!(SlotState::from(s).as_str(), s.as_str());
+    }
+}

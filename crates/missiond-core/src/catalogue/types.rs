@@ -73,6 +73,25 @@ impl SlotState {
     }
 }
 
+impl From<semantic_terminal::State> for SlotState {
+    /// The screen reader's state; every one has a slot state of the same name.
+    fn from(s: semantic_terminal::State) -> SlotState {
+        use semantic_terminal::State as S;
+        match s {
+            S::Starting => SlotState::Starting,
+            S::Idle => SlotState::Idle,
+            S::Thinking => SlotState::Thinking,
+            S::Responding => SlotState::Responding,
+            S::ToolRunning => SlotState::ToolRunning,
+            S::Confirming => SlotState::Confirming,
+            S::Error => SlotState::Error,
+            S::SlashMenu => SlotState::SlashMenu,
+            S::Exited => SlotState::Exited,
+            S::Unknown => SlotState::Unknown,
+        }
+    }
+}
+
 impl std::fmt::Display for SlotState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

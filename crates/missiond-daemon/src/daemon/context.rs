@@ -30,8 +30,6 @@ pub struct Ctx {
     pub started_at: SystemTime,
     /// How `${secret:path}` references in slot environments are resolved (`secrets:`).
     pub secrets: Option<missiond_core::secrets::SecretsConfig>,
-    /// Slots lost and restarted, for whoever must react (the task dispatcher).
-    pub events: super::slot_events::SlotEvents,
     shutting_down: AtomicBool,
 }
 
@@ -57,7 +55,6 @@ impl Ctx {
             permissions,
             started_at: SystemTime::now(),
             secrets: None,
-            events: Default::default(),
             shutting_down: AtomicBool::new(false),
         }
     }

@@ -1,8 +1,10 @@
 //! Bringing slots back: a process that exits without the daemon asking is restarted
 //! after a backoff delay (or given up on), and the watchdog's stuck and low-context
-//! verdicts restart a slot on purpose. Each loss and return is published on
-//! [`super::slot_events`] and told to the inbox. The decisions themselves are
-//! missiond-core's (`lifecycle`); this module carries them out.
+//! verdicts restart a slot on purpose. Each loss and return is told to the inbox. The
+//! decisions themselves are missiond-core's (`lifecycle`); this module carries them out.
+//!
+//! Not yet done: the task dispatcher learns of a crash only by seeing the process exit,
+//! so a task pinned to a crashed slot fails instead of waiting for its restart.
 
 use std::sync::{Arc, MutexGuard};
 use std::time::{Duration, Instant};
@@ -13,7 +15,6 @@ use missiond_core::time::now_ms;
 use serde_json::{Value, json};
 
 use super::slot::Slot;
-use super::slot_events::SlotEvent;
 use super::supervisor::KILL_GRACE;
 
 /// One slot's lifecycle state (kept across its runs).
@@ -128,7 +129,6 @@ pub fn after_exit(slot: &Arc<Slot>) {
     match decision {
         RestartDecision::RestartAfter(delay) => {
             tracing::warn!(slot = %id, "process {reason}; restarting in {}", seconds(delay));
-            lost(slot, &reason, true);
             post(
                 slot,
                 InboxKind::Notice,
@@ -150,18 +150,9 @@ pub fn after_exit(slot: &Arc<Slot>) {
     }
 }
 
-fn lost(slot: &Slot, reason: &str, returns: bool) {
-    slot.ctx.events.send(SlotEvent::Lost {
-        slot: slot.spec.id.clone(),
-        reason: reason.to_string(),
-        returns,
-    });
-}
-
 fn give_up(slot: &Slot, reason: &str, restarts: u32) {
     let id = &slot.spec.id;
     tracing::error!(slot = %id, "{reason}; {restarts} restarts within the hour: giving up");
-    lost(slot, reason, false);
     post(
         slot,
         InboxKind::Notice,
@@ -208,10 +199,6 @@ async fn relaunch(slot: &Arc<Slot>, why: &str, ticket: u64) {
         Ok(true) => {
             let session_id = slot.lock().run.as_ref().and_then(|r| r.session_id.clone());
             tracing::info!(slot = %id, session = ?session_id, "restarted after: {why}");
-            slot.ctx.events.send(SlotEvent::Restarted {
-                slot: id.clone(),
-                session_id: session_id.clone(),
-            });
             post(
                 slot,
                 InboxKind::Notice,
@@ -221,11 +208,6 @@ async fn relaunch(slot: &Arc<Slot>, why: &str, ticket: u64) {
         }
         Err(e) => {
             tracing::error!(slot = %id, "restarting: {}", e.message);
-            lost(
-                slot,
-                &format!("could not be restarted: {}", e.message),
-                false,
-            );
             post(
                 slot,
                 InboxKind::Notice,
@@ -249,7 +231,6 @@ pub fn restart(slot: &Arc<Slot>, why: String, counted: bool) -> bool {
         life.stuck.reset();
         life.ticket
     };
-    lost(slot, &why, true);
     let slot = Arc::clone(slot);
     tokio::spawn(async move {
         if let Err(e) = slot.kill(KILL_GRACE).await {

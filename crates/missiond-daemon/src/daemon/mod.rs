@@ -5,7 +5,7 @@
 //! `pty`, `pty_log`, `transcript` and `hooks` are its edges to the outside; `handlers`
 //! and `pty_tools` answer IPC calls. `dispatch` (+ `task_run`, `task_tools`, `task_ipc`,
 //! `agent_tools`) runs the task queue on the slots; `orphans` ends slot processes a
-//! killed daemon left behind. `lifecycle` (+ `watchdog`, `slot_events`) brings crashed,
+//! killed daemon left behind. `lifecycle` (+ `watchdog`) brings crashed,
 //! stuck and context-starved slots back; `autonomy` runs goals turn after turn;
 //! `secrets` resolves `${secret:...}` at spawn and scrubs them from what the daemon
 //! writes; `mcp_config` gives each slot the mission server for `mission_report`.
@@ -31,7 +31,6 @@ pub mod run;
 pub mod secrets;
 pub mod slot;
 pub mod slot_config;
-pub mod slot_events;
 pub mod slot_task;
 pub mod slot_turns;
 pub mod state_merge;
@@ -42,4 +41,3 @@ pub mod task_tools;
 pub mod transcript;
 pub mod turn;
 pub mod watchdog;
-pub mod wire;

@@ -19,7 +19,7 @@ pub fn rfc3339(at: SystemTime) -> String {
 
 use super::slot::Slot;
 use super::supervisor::KILL_GRACE;
-use super::{log_text, pty_log, slot_turns, wire};
+use super::{log_text, pty_log, slot_turns};
 
 /// How long `mission_pty_spawn` waits for Claude Code to become ready.
 const SPAWN_READY: Duration = Duration::from_secs(60);
@@ -47,7 +47,7 @@ pub fn slot_state(slot: &Slot) -> (SlotState, Option<SystemTime>) {
         }
         Some(run) => {
             let since = run.started_at + Duration::from_secs_f64(run.term.state_since().max(0.0));
-            (wire::state(run.state()), Some(since))
+            (SlotState::from(run.state()), Some(since))
         }
     }
 }
@@ -143,12 +143,12 @@ pub async fn send(slot: &Arc<Slot>, p: PtySendParams) -> Result<PtySendResult, R
         Some(o) => (
             o.answer.clone().unwrap_or_default(),
             o.tools.clone(),
-            wire::state(o.end_state),
+            SlotState::from(o.end_state),
         ),
         None => (
             waited.partial.answer.clone().unwrap_or_default(),
             waited.partial.tools.clone(),
-            wire::state(waited.state),
+            SlotState::from(waited.state),
         ),
     };
     Ok(PtySendResult {
@@ -172,7 +172,7 @@ pub fn screen(slot: &Slot, p: &PtyScreenParams) -> Result<PtyScreenResult, RpcEr
         let cursor = run.term.cursor();
         Ok(PtyScreenResult {
             slot_id: slot.spec.id.clone(),
-            state: wire::state(run.state()),
+            state: SlotState::from(run.state()),
             screen: lines.join("\n"),
             cols,
             rows,
@@ -277,7 +277,7 @@ pub fn status(slot: &Slot) -> PtyStatusResult {
         session_id: run.and_then(|r| r.session_id.clone()),
         cwd: slot.spec.config.cwd.display().to_string(),
         role: slot.spec.config.role.clone(),
-        screen_state: live.map(|r| wire::state(r.term.state())),
+        screen_state: live.map(|r| SlotState::from(r.term.state())),
         parser_disagreements: run.map(|r| r.merge.disagreements()),
     }
 }

@@ -11,7 +11,7 @@ use missiond_core::store::{NewSession, NewTurn, SessionEnd, Store, StoreError, T
 use missiond_core::time::{now_ms, system_time_ms};
 
 use super::turn::Turn;
-use super::wire;
+use missiond_core::catalogue::SlotState;
 
 /// Records, backed by the store.
 pub struct Records {
@@ -139,7 +139,7 @@ impl Records {
         let tools = super::secrets::scrub_tools(&outcome.tools);
         let end = TurnEnd {
             answer: answer.as_deref(),
-            end_state: wire::state(outcome.end_state),
+            end_state: SlotState::from(outcome.end_state),
             tools_used: &tools,
             ended_at: system_time_ms(outcome.ended_at),
         };

@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 use super::lifecycle::{self, life};
 use super::slot::Slot;
 use super::supervisor::Supervisor;
-use super::wire;
+use missiond_core::catalogue::SlotState;
 
 /// How often a running slot is looked at.
 const TICK: Duration = Duration::from_millis(500);
@@ -91,7 +91,7 @@ fn check_stuck(slot: &Arc<Slot>) {
             return;
         };
         (
-            wire::state(run.state()),
+            SlotState::from(run.state()),
             screen_fingerprint(&run.term),
             run.transcript.clone(),
         )
