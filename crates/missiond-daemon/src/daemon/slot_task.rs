@@ -106,7 +106,7 @@ fn on_tick(slot: &Slot) {
 }
 
 fn on_exit(slot: &Slot, code: Option<i32>) {
-    {
+    let run_id = {
         let mut inner = slot.lock();
         let Some(run) = inner.run.as_mut() else {
             return;
@@ -114,11 +114,6 @@ fn on_exit(slot: &Slot, code: Option<i32>) {
         let t = run.now();
         run.term.mark_exited(t);
         let _ = run.term.drain_events();
-        // Claude Code starts tool commands in sessions of their own: they outlive its
-        // process group. End whatever this run left behind.
-        for pid in super::orphans::end_run_leftovers(&run.run_id) {
-            tracing::info!(slot = %slot.spec.id, pid, "ended a process the slot's run left behind");
-        }
         if let Some(log) = run.log.as_mut() {
             let _ = log.append(&Entry::Exit { t, code });
         }
@@ -133,6 +128,12 @@ fn on_exit(slot: &Slot, code: Option<i32>) {
             slot.ctx.records.session_ended(id, code, run.killed);
         }
         tracing::info!(slot = %slot.spec.id, ?code, "slot exited");
+        run.run_id.clone()
+    };
+    // Claude Code starts tool commands in sessions of their own: they outlive its process
+    // group. End whatever this run left behind (a /proc scan: outside the slot's lock).
+    for pid in super::orphans::end_run_leftovers(&run_id) {
+        tracing::info!(slot = %slot.spec.id, pid, "ended a process the slot's run left behind");
     }
     slot.notify();
 }
