@@ -10,7 +10,10 @@ mod lifecycle_support;
 use std::time::Duration;
 
 use daemon_support::{ok, wait_status};
-use lifecycle_support::{SlotDef, event_of, inbox, signal, spawn_idle, status, wait_inbox, world};
+use lifecycle_support::{
+    SlotDef, count_events, event_of, inbox, one_slot_world, signal, spawn_idle, status, wait_inbox,
+    world,
+};
 use missiond_core::ipc::{ClientError, IpcClient};
 use serde_json::{Value, json};
 
@@ -60,16 +63,10 @@ async fn send_when_free(client: &IpcClient, message: &str) -> Result<Value, Clie
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crashed_slot_is_restarted_with_a_fresh_session() {
     let extra = "    lifecycle:\n      restart_backoff: { min_secs: 1, max_secs: 5 }\n";
-    let slots = [SlotDef {
-        id: "c1",
-        extra,
-        env: "",
-    }];
-    let Some(w) = world(
+    let Some(w) = one_slot_world(
         "a_crashed_slot_is_restarted_with_a_fresh_session",
         SCENARIO,
-        "",
-        &slots,
+        extra,
     ) else {
         return;
     };
@@ -110,11 +107,7 @@ async fn a_crashed_slot_is_restarted_with_a_fresh_session() {
     ok(&client, "mission_pty_kill", json!({"slotId": "c1"})).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(status(&client, "c1").await["state"], "Stopped");
-    let crashes = inbox(&client)
-        .await
-        .iter()
-        .filter(|m| event_of("c1", "crashed")(m))
-        .count();
+    let crashes = count_events(&client, "c1", "crashed").await;
     assert_eq!(crashes, 1);
 
     // A crash whose restart is pending (the second in a row waits 2s), then a kill on
@@ -125,27 +118,17 @@ async fn a_crashed_slot_is_restarted_with_a_fresh_session() {
     ok(&client, "mission_pty_kill", json!({"slotId": "c1"})).await;
     tokio::time::sleep(Duration::from_secs(4)).await;
     assert_eq!(status(&client, "c1").await["state"], "Exited");
-    let restarts = inbox(&client)
-        .await
-        .iter()
-        .filter(|m| event_of("c1", "restarted")(m))
-        .count();
+    let restarts = count_events(&client, "c1", "restarted").await;
     assert_eq!(restarts, 1, "the cancelled restart happened anyway");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stuck_slot_is_interrupted_then_restarted() {
     let extra = "    lifecycle:\n      stuck_after_secs: 10\n      stuck_grace_secs: 3\n      restart_backoff: { min_secs: 1 }\n";
-    let slots = [SlotDef {
-        id: "c1",
-        extra,
-        env: "",
-    }];
-    let Some(w) = world(
+    let Some(w) = one_slot_world(
         "a_stuck_slot_is_interrupted_then_restarted",
         SCENARIO,
-        "",
-        &slots,
+        extra,
     ) else {
         return;
     };
@@ -213,11 +196,7 @@ async fn a_stuck_slot_is_interrupted_then_restarted() {
     })
     .await;
     assert_eq!(st["role"], "coder");
-    let interrupts = inbox(&client)
-        .await
-        .iter()
-        .filter(|m| event_of("c1", "stuck_interrupted")(m))
-        .count();
+    let interrupts = count_events(&client, "c1", "stuck_interrupted").await;
     assert_eq!(interrupts, 2, "each hang is interrupted first");
 }
 

@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use daemon_support::{err_code, ok, wait_status};
 use lifecycle_support::{
-    SlotDef, build_mission_mcp, contains_bytes, files_under, inbox, wait_inbox, world,
+    SlotDef, build_mission_mcp, contains_bytes, files_under, inbox, one_slot_world, wait_inbox,
+    world,
 };
 use semantic_terminal::recording::{Entry, Recording};
 use serde_json::{Value, json};
@@ -52,16 +53,10 @@ fn ended(m: &Value) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_autonomous_run_ends_when_the_agent_reports_done() {
-    let slots = [SlotDef {
-        id: "c1",
-        extra: "",
-        env: "",
-    }];
-    let Some(w) = world(
+    let Some(w) = one_slot_world(
         "an_autonomous_run_ends_when_the_agent_reports_done",
         TWO_TURNS,
         "",
-        &slots,
     ) else {
         return;
     };
@@ -115,16 +110,10 @@ async fn an_autonomous_run_ends_when_the_agent_reports_done() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_autonomous_run_that_never_reports_stops_at_its_turn_limit() {
-    let slots = [SlotDef {
-        id: "c1",
-        extra: "",
-        env: "",
-    }];
-    let Some(w) = world(
+    let Some(w) = one_slot_world(
         "an_autonomous_run_that_never_reports_stops_at_its_turn_limit",
         NEVER_DONE,
         "",
-        &slots,
     ) else {
         return;
     };

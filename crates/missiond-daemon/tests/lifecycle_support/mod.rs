@@ -25,6 +25,16 @@ pub struct SlotDef<'a> {
     pub env: &'a str,
 }
 
+/// A world with one slot `c1` (its entry extended by `extra` YAML lines), or `None`.
+pub fn one_slot_world(test: &str, scenario: &str, extra: &str) -> Option<World> {
+    let slots = [SlotDef {
+        id: "c1",
+        extra,
+        env: "",
+    }];
+    world(test, scenario, "", &slots)
+}
+
 /// A running test world.
 pub struct World {
     pub tmp: tempfile::TempDir,
@@ -136,6 +146,12 @@ pub async fn wait_inbox(
 pub fn event_of(slot: &str, event: &str) -> impl Fn(&Value) -> bool {
     let (slot, event) = (slot.to_string(), event.to_string());
     move |m: &Value| m["slotId"] == slot.as_str() && m["data"]["event"] == event.as_str()
+}
+
+/// How many inbox messages are about `slot` with `data.event == event`.
+pub async fn count_events(client: &IpcClient, slot: &str, event: &str) -> usize {
+    let matches = event_of(slot, event);
+    inbox(client).await.iter().filter(|m| matches(m)).count()
 }
 
 /// `mission_pty_status` of `slot`.
