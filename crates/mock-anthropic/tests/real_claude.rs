@@ -140,33 +140,13 @@ rules:
     assert_eq!(result["result"], "The shell said hi.", "{result}");
 
     let log = server.requests();
-    let first = log
-        .iter()
-        .find(|r| {
-            r.answer
-                == Some(Answer::Rule {
-                    rule: 0,
-                    step: 0,
-                    name: None,
-                })
-        })
-        .expect("the prompt was answered by step 0");
+    let first = answered_by(&log, 0, 0).expect("the prompt was answered by step 0");
     let tool_id = first
         .tool_use_ids
         .first()
         .expect("step 0 emitted a tool call")
         .clone();
-    let second = log
-        .iter()
-        .find(|r| {
-            r.answer
-                == Some(Answer::Rule {
-                    rule: 0,
-                    step: 1,
-                    name: None,
-                })
-        })
-        .expect("the tool result was answered by step 1");
+    let second = answered_by(&log, 0, 1).expect("the tool result was answered by step 1");
     let result = second
         .tool_results
         .iter()
@@ -174,4 +154,18 @@ rules:
         .expect("the follow-up carries the tool_result");
     assert_eq!(result.content.trim(), "hi");
     assert!(!result.is_error);
+}
+
+/// The logged request that step `step` of unnamed rule `rule` answered.
+fn answered_by(
+    log: &[mock_anthropic::LoggedRequest],
+    rule: usize,
+    step: usize,
+) -> Option<&mock_anthropic::LoggedRequest> {
+    let wanted = Some(Answer::Rule {
+        rule,
+        step,
+        name: None,
+    });
+    log.iter().find(|r| r.answer == wanted)
 }
