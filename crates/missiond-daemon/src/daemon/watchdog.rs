@@ -29,6 +29,8 @@ use missiond_core::catalogue::SlotState;
 const TICK: Duration = Duration::from_millis(500);
 /// How much of the transcript's end is read for the last usage figures.
 const USAGE_TAIL_BYTES: u64 = 256 * 1024;
+/// How long after a turn ends its usage figures are waited for.
+const USAGE_GRACE: Duration = Duration::from_secs(15);
 
 /// Start one watcher per slot (call once, inside the runtime).
 pub fn start(sup: &Supervisor) {
@@ -188,7 +190,7 @@ pub fn transcript_context_left(paths: &[PathBuf]) -> Option<u8> {
 /// After a finished turn (once per turn), act on the context left. Returns true when a
 /// restart was started. Autonomous runs call it before their next prompt.
 pub fn check_context(slot: &Arc<Slot>) -> bool {
-    let (seq, bar, paths) = {
+    let (seq, ended_at, bar, paths) = {
         let inner = slot.lock();
         let Some(run) = inner.run.as_ref().filter(|r| r.is_alive()) else {
             return false;
@@ -201,6 +203,7 @@ pub fn check_context(slot: &Arc<Slot>) -> bool {
         }
         (
             turn.seq,
+            turn.outcome.as_ref().map(|o| o.ended_at),
             run.term.status().and_then(|s| s.context_left_percent),
             run.transcript.clone(),
         )
@@ -209,6 +212,14 @@ pub fn check_context(slot: &Arc<Slot>) -> bool {
         return false;
     }
     let estimate = transcript_context_left(&paths);
+    // Claude Code may show the idle prompt before the turn's usage reaches the
+    // transcript; with no figure yet, look again on the next tick for a while.
+    let recently_ended = ended_at
+        .and_then(|t| t.elapsed().ok())
+        .is_none_or(|age| age < USAGE_GRACE);
+    if bar.is_none() && estimate.is_none() && recently_ended {
+        return false;
+    }
     let (action, threshold, noted) = {
         let mut life = life(slot);
         life.context_checked = Some(seq);
