@@ -29,6 +29,7 @@ fn scenario() -> String {
         ("delete the victim", "rm -f victim.txt"),
         ("touch yes", "touch confirmed-yes.txt"),
         ("touch no", "touch confirmed-no.txt"),
+        ("touch for a task", "touch confirmed-task.txt"),
         ("write first", "echo first-content > first.txt"),
         ("write second", "echo second-content > second.txt"),
     ] {
@@ -183,6 +184,70 @@ async fn a_confirm_rule_waits_for_mission_pty_confirm() {
     let client = w.daemon.client().await;
     spawn_idle(&client).await;
 
+    // A task held up by the confirm rule: one inbox message says it all (the hook's rule
+    // and reason, the task, the dialog on screen).
+    let task = ok(
+        &client,
+        "mission_submit",
+        json!({"prompt": "please touch for a task", "slotId": "c1"}),
+    )
+    .await;
+    let task_id = task["taskId"].as_str().expect("taskId").to_string();
+    let deadline = std::time::Instant::now() + TURN;
+    let asks = loop {
+        let inbox = ok(
+            &client,
+            "mission_inbox",
+            json!({"markRead": false, "unreadOnly": false, "limit": 500}),
+        )
+        .await;
+        let asks: Vec<Value> = inbox["messages"]
+            .as_array()
+            .expect("messages")
+            .iter()
+            .filter(|m| m["kind"] == "permission_ask")
+            .cloned()
+            .collect();
+        if asks.iter().any(|m| m["taskId"] == task_id.as_str()) {
+            break asks;
+        }
+        assert!(std::time::Instant::now() < deadline, "{inbox}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(asks.len(), 1, "{asks:#?}");
+    let asked = &asks[0];
+    assert_eq!(asked["taskId"], task_id.as_str(), "{asked}");
+    assert_eq!(asked["data"]["tool"], "Bash", "{asked}");
+    assert!(
+        asked["data"]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("Bash(touch *)")),
+        "{asked}"
+    );
+    assert!(
+        asked["data"]["dialog"]["command"]
+            .as_str()
+            .is_some_and(|c| c.contains("confirmed-task.txt")),
+        "{asked}"
+    );
+    ok(
+        &client,
+        "mission_pty_confirm",
+        json!({"slotId": "c1", "response": "yes"}),
+    )
+    .await;
+    let deadline = std::time::Instant::now() + TURN;
+    loop {
+        let t = ok(&client, "mission_task", json!({"taskIds": [task_id]})).await;
+        if t["tasks"][0]["status"] == "done" {
+            assert_eq!(t["tasks"][0]["result"], "Finished touch for a task.", "{t}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{t}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(w.proj.join("confirmed-task.txt").exists());
+
     for (trigger, file, answer) in [
         ("touch yes", "confirmed-yes.txt", "yes"),
         ("touch no", "confirmed-no.txt", "no"),
@@ -207,7 +272,7 @@ async fn a_confirm_rule_waits_for_mission_pty_confirm() {
         assert_eq!(w.proj.join(file).exists(), answer == "yes", "{file}");
     }
     let ask = ("ask".to_string(), "confirm".to_string());
-    assert_eq!(decisions(&w.daemon.home), [ask.clone(), ask]);
+    assert_eq!(decisions(&w.daemon.home), [ask.clone(), ask.clone(), ask]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

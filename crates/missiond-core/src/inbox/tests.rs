@@ -154,3 +154,44 @@ fn reading_the_inbox_marks_what_it_returns_unless_peeking() {
     assert_eq!(r.messages.len(), 3);
     assert!(r.messages.iter().all(|m| m.read));
 }
+
+#[test]
+fn a_hook_message_can_be_claimed_by_the_task_it_holds_up() {
+    use crate::tasks::{RetryPolicy, SlotView, SubmitRequest, TaskQueue};
+    let store = std::sync::Arc::new(Store::open_in_memory().expect("open"));
+    let queue = TaskQueue::new(store.clone(), RetryPolicy::default());
+    let task = queue
+        .submit(
+            &SubmitRequest {
+                prompt: "delete it".into(),
+                slot_id: Some("c1".into()),
+                role: None,
+                priority: None,
+                ask: false,
+            },
+            &[SlotView::new("c1", "coder", true)],
+            10,
+        )
+        .expect("submit");
+    let mut ask = NewMessage::new(InboxKind::PermissionAsk, "c1 wants Bash", 20);
+    ask.data = json!({"tool": "Bash"});
+    let id = store.post_message(&ask).expect("post");
+
+    let data = json!({"tool": "Bash", "dialog": {"title": "Bash command"}});
+    assert!(
+        store
+            .attach_task(id, task.id, "task waits at a dialog", &data)
+            .expect("attach")
+    );
+    let got = all(&store);
+    assert_eq!(got.len(), 1, "still one message");
+    assert_eq!(got[0].task_id, Some(task.id));
+    assert_eq!(got[0].text, "task waits at a dialog");
+    assert_eq!(got[0].data, data);
+    assert!(
+        !store
+            .attach_task(id + 1, task.id, "x", &data)
+            .expect("attach to nothing"),
+        "an unknown message is reported, not created"
+    );
+}

@@ -52,6 +52,38 @@ impl Store {
         insert_message(&self.conn(), m).map_err(query_err("posting an inbox message"))
     }
 
+    /// Names the task a posted message is about and replaces its text and data (a
+    /// dialog first announced by a hook, then found to hold up a task). Returns whether
+    /// the message exists.
+    pub fn attach_task(
+        &self,
+        id: i64,
+        task: TaskId,
+        text: &str,
+        data: &Value,
+    ) -> Result<bool, StoreError> {
+        let changed = self
+            .conn()
+            .prepare_cached("UPDATE inbox SET task_id = ?2, text = ?3, data = ?4 WHERE id = ?1")
+            .and_then(|mut stmt| stmt.execute(params![id, task.0, text, data.to_string()]))
+            .map_err(query_err("attaching a task to an inbox message"))?;
+        Ok(changed == 1)
+    }
+
+    /// One message, if it exists.
+    pub fn inbox_message(&self, id: i64) -> Result<Option<Message>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM inbox WHERE id = ?1"))
+            .map_err(query_err("reading an inbox message"))?;
+        let mut rows = stmt
+            .query_map(params![id], from_row)
+            .map_err(query_err("reading an inbox message"))?;
+        rows.next()
+            .transpose()
+            .map_err(query_err("reading an inbox message"))
+    }
+
     /// Messages matching `q`, oldest first.
     pub fn inbox_messages(&self, q: &InboxQuery) -> Result<Vec<Message>, StoreError> {
         let conn = self.conn();

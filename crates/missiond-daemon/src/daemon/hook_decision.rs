@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use super::hooks::HookEvent;
 use super::mcp_config::REPORT_TOOL;
 use super::permissions::governs;
-use super::secrets::scrub;
+use super::secrets::{scrub, scrub_value};
 use super::slot::Slot;
 
 /// The daemon's answer to a `PreToolUse` hook. `decision` `None` means "no opinion":
@@ -213,18 +213,8 @@ fn record(
     }
 }
 
-/// `v` with every known secret value scrubbed from its text.
-fn scrub_value(v: &Value) -> Value {
-    let text = v.to_string();
-    match scrub(&text) {
-        std::borrow::Cow::Borrowed(_) => v.clone(),
-        std::borrow::Cow::Owned(clean) => {
-            serde_json::from_str(&clean).unwrap_or(Value::String(clean))
-        }
-    }
-}
-
-/// Tell the orchestrator a dialog is waiting for it.
+/// Tell the orchestrator a dialog is waiting for it, and note the message on the open
+/// turn so a task held up by the dialog names itself in it rather than posting again.
 fn post_ask(slot: &Slot, decision: &Decision) {
     let message = NewMessage {
         kind: InboxKind::PermissionAsk,
@@ -244,8 +234,16 @@ fn post_ask(slot: &Slot, decision: &Decision) {
         })),
         created_at: now_ms(),
     };
-    if let Err(e) = slot.ctx.records.store().post_message(&message) {
-        tracing::warn!(slot = %slot.spec.id, "store: posting a permission_ask: {e}");
+    match slot.ctx.records.store().post_message(&message) {
+        Ok(id) => {
+            let mut inner = slot.lock();
+            // Only an open turn can be held up by the dialog.
+            let turn = inner.run.as_mut().and_then(|r| r.turn.as_mut());
+            if let Some(turn) = turn.filter(|t| t.is_open()) {
+                turn.ask_message = Some(id);
+            }
+        }
+        Err(e) => tracing::warn!(slot = %slot.spec.id, "store: posting a permission_ask: {e}"),
     }
 }
 

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use missiond_core::catalogue::ToolUse;
 use missiond_core::ipc::{ErrorCode, RpcError};
 use missiond_core::secrets::{self, Redactor, ResolvedEnv, SecretString, SecretsConfig};
+use serde_json::Value;
 
 use super::slot::Slot;
 
@@ -165,6 +166,17 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for ScrubbedStderr {
 
     fn make_writer(&'a self) -> Self::Writer {
         ScrubbedWrite
+    }
+}
+
+/// `v` with every known secret value scrubbed from its text.
+pub fn scrub_value(v: &Value) -> Value {
+    let text = v.to_string();
+    match scrub(&text) {
+        std::borrow::Cow::Borrowed(_) => v.clone(),
+        std::borrow::Cow::Owned(clean) => {
+            serde_json::from_str(&clean).unwrap_or(Value::String(clean))
+        }
     }
 }
 

@@ -16,9 +16,10 @@ use missiond_core::ipc::ErrorCode;
 use missiond_core::tasks::Task;
 use missiond_core::time::now_ms;
 use semantic_terminal::{ConfirmInfo, State};
-use serde_json::json;
+use serde_json::{Value, json};
 use tokio::time::Instant;
 
+use super::secrets::{scrub, scrub_value};
 use super::slot::Slot;
 use super::slot_turns::{self, TurnWait};
 use super::turn::{AnswerSource, Outcome};
@@ -171,30 +172,63 @@ fn error_text(slot: &Slot) -> String {
     format!("the turn ended in an error: {text}")
 }
 
-/// Tell the orchestrator the task waits on a dialog.
+/// Tell the orchestrator the task waits on a dialog: in the message the `PreToolUse`
+/// hook already posted for it (when the slot's rules asked), else in a new one.
 fn post_dialog(slot: &Slot, task: &Task, dialog: &ConfirmInfo, waited: &TurnWait) {
     let what = dialog
         .command
         .as_deref()
         .or(dialog.target.as_deref())
         .unwrap_or_default();
+    let text = format!(
+        "task {} on slot {} waits at a dialog: {} {what}. Answer with mission_pty_confirm.",
+        task.id,
+        slot.spec.id,
+        dialog.title.trim()
+    );
+    let mut data = json!({
+        "dialog": dialog.clone(),
+        "answerSoFar": waited.partial.answer,
+    });
+    let store = slot.ctx.records.store();
+    if let Some(id) = take_hook_ask(slot) {
+        // Keep what the hook said (tool, rules, reason) beside the dialog.
+        let hook_data = store
+            .inbox_message(id)
+            .ok()
+            .flatten()
+            .map(|m| m.data)
+            .unwrap_or_default();
+        if let (Some(merged), Value::Object(hook)) = (data.as_object_mut(), hook_data) {
+            for (k, v) in hook {
+                merged.entry(k).or_insert(v);
+            }
+        }
+        match store.attach_task(id, task.id, &scrub(&text), &scrub_value(&data)) {
+            Ok(true) => return,
+            Ok(false) => {}
+            Err(e) => tracing::warn!(slot = %slot.spec.id, "store: {e}"),
+        }
+    }
     let message = NewMessage {
         kind: InboxKind::PermissionAsk,
         slot_id: Some(slot.spec.id.clone()),
         task_id: Some(task.id),
-        text: format!(
-            "task {} on slot {} waits at a dialog: {} {what}. Answer with mission_pty_confirm.",
-            task.id,
-            slot.spec.id,
-            dialog.title.trim()
-        ),
-        data: json!({
-            "dialog": dialog.clone(),
-            "answerSoFar": waited.partial.answer,
-        }),
+        text: scrub(&text).into_owned(),
+        data: scrub_value(&data),
         created_at: now_ms(),
     };
-    if let Err(e) = slot.ctx.records.store().post_message(&message) {
+    if let Err(e) = store.post_message(&message) {
         tracing::warn!(slot = %slot.spec.id, "store: posting a dialog message: {e}");
     }
+}
+
+/// The hook's unclaimed `permission_ask` message for the slot's open turn, claimed.
+fn take_hook_ask(slot: &Slot) -> Option<i64> {
+    let mut inner = slot.lock();
+    inner
+        .run
+        .as_mut()
+        .and_then(|r| r.turn.as_mut())
+        .and_then(|t| t.ask_message.take())
 }

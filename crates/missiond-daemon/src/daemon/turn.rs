@@ -54,6 +54,9 @@ pub struct Turn {
     pub began: bool,
     /// Tools named by `PreToolUse` hooks.
     pub hook_tools: Vec<ToolUse>,
+    /// The `permission_ask` inbox message a `PreToolUse` hook posted in this turn and
+    /// no task has claimed yet (a task held up by the dialog takes it over).
+    pub ask_message: Option<i64>,
     /// When the screen last became idle or errored during this turn.
     pub settled_since: Option<Instant>,
     pub outcome: Option<Outcome>,
@@ -69,6 +72,7 @@ impl Turn {
             cursor,
             began: false,
             hook_tools: Vec::new(),
+            ask_message: None,
             settled_since: None,
             outcome: None,
         }
