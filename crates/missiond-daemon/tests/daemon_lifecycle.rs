@@ -31,6 +31,11 @@ rules:
           name: Bash
           input: { command: "tail -f /dev/null", description: "Wait a long time" }
       - text: "Done waiting."
+  - name: slow
+    match: { contains: "answer slowly" }
+    steps:
+      - text: "A slow answer."
+        first_token_delay_ms: 4000
   - name: full
     match: { contains: "fill the context" }
     steps:
@@ -120,6 +125,39 @@ async fn a_crashed_slot_is_restarted_with_a_fresh_session() {
     assert_eq!(status(&client, "c1").await["state"], "Exited");
     let restarts = count_events(&client, "c1", "restarted").await;
     assert_eq!(restarts, 1, "the cancelled restart happened anyway");
+
+    // A task pinned to the slot outlives a crash: it waits for the restart and runs
+    // again on the same slot.
+    let (pid, _) = spawn_idle(&client, "c1").await;
+    let submitted = ok(
+        &client,
+        "mission_submit",
+        json!({"prompt": "answer slowly", "slotId": "c1"}),
+    )
+    .await;
+    let id = submitted["taskId"].clone();
+    let task = |client: IpcClient, id: Value| async move {
+        ok(&client, "mission_task", json!({"taskIds": [id]})).await["tasks"][0].clone()
+    };
+    let deadline = std::time::Instant::now() + LONG;
+    while task(client.clone(), id.clone()).await["status"] != "running" {
+        assert!(std::time::Instant::now() < deadline, "the task never ran");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    signal(pid, libc::SIGKILL);
+    let done = loop {
+        let t = task(client.clone(), id.clone()).await;
+        if !matches!(t["status"].as_str(), Some("queued" | "running")) {
+            break t;
+        }
+        assert!(std::time::Instant::now() < deadline, "never finished: {t}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(done["result"], "A slow answer.", "{done}");
+    assert_eq!(done["slotId"], "c1", "{done}");
+    assert_eq!(done["attempts"], 2, "{done}");
+    assert_eq!(count_events(&client, "c1", "restarted").await, 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

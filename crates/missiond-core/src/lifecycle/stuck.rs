@@ -33,8 +33,9 @@ pub struct Observation {
     pub state: SlotState,
     /// When the screen last changed (or the process started, if it never did).
     pub last_screen_change: Instant,
-    /// When the transcript last grew, if it ever did.
-    pub last_transcript_activity: Option<Instant>,
+    /// When Claude Code last reported work, if it ever did: its transcript grew or one of
+    /// its hooks (a tool starting or ending, a notification) reached the daemon.
+    pub last_reported_activity: Option<Instant>,
     /// The time of the observation.
     pub now: Instant,
 }
@@ -42,7 +43,7 @@ pub struct Observation {
 impl Observation {
     /// The most recent sign of life.
     pub fn last_activity(&self) -> Instant {
-        match self.last_transcript_activity {
+        match self.last_reported_activity {
             Some(t) => t.max(self.last_screen_change),
             None => self.last_screen_change,
         }
@@ -159,7 +160,7 @@ mod tests {
             let obs = Observation {
                 state,
                 last_screen_change: at(screen),
-                last_transcript_activity: transcript.map(at),
+                last_reported_activity: transcript.map(at),
                 now: at(now),
             };
             assert_eq!(d.observe(&obs), want, "{name}, step {i}");
@@ -263,7 +264,7 @@ mod tests {
         let obs = |now: u64| Observation {
             state: SlotState::Thinking,
             last_screen_change: t0,
-            last_transcript_activity: None,
+            last_reported_activity: None,
             now: t0 + Duration::from_secs(now),
         };
         assert_eq!(d.observe(&obs(5)), Verdict::Interrupt);

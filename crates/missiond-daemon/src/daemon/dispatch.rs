@@ -37,11 +37,11 @@ use missiond_core::time::now_ms;
 use semantic_terminal::State;
 use tokio::sync::{Notify, watch};
 
-use super::pty_tools;
 use super::slot::Slot;
 use super::supervisor::Supervisor;
 use super::task_run::{self, Ending};
 use super::turn::Turn;
+use super::{lifecycle, pty_tools};
 
 /// Period of the safety-net sweep.
 pub const SWEEP: Duration = Duration::from_secs(5);
@@ -271,10 +271,13 @@ impl Dispatcher {
                 .iter()
                 .filter(|v| v.accepts(task) && !counted.contains(v.slot_id.as_str()))
                 .collect();
-            if let Some(v) = candidates
-                .iter()
-                .find(|v| self.sup.get(&v.slot_id).is_ok_and(|s| is_alive(s)))
-            {
+            // A slot that lifecycle is bringing back (after its backoff) counts as running:
+            // starting it here would skip the backoff and race the restart.
+            if let Some(v) = candidates.iter().find(|v| {
+                self.sup
+                    .get(&v.slot_id)
+                    .is_ok_and(|s| is_alive(s) || lifecycle::is_restarting(s))
+            }) {
                 counted.insert(&v.slot_id);
                 continue;
             }
@@ -335,9 +338,15 @@ impl Dispatcher {
                         .fail(claim.task, slot, reason, now)
                         .map(|t| t.status.to_string()),
                     Ending::Lost(reason) | Ending::NotStarted(reason) => {
-                        // A slot that was only busy is still there: a task pinned to it
-                        // waits for it instead of failing.
-                        let returns = matches!(ending, Ending::NotStarted(_));
+                        // A slot that was only busy is still there, and a crashed one
+                        // being restarted comes back: a task pinned to it waits for it
+                        // instead of failing. (The restart is decided as the exit is
+                        // recorded, before the runner can see the exit.)
+                        let returns = matches!(ending, Ending::NotStarted(_))
+                            || self
+                                .sup
+                                .get(slot)
+                                .is_ok_and(|s| lifecycle::is_restarting(s));
                         self.queue.slot_lost(slot, reason, returns, now).map(|r| {
                             r.map_or("already settled".to_string(), |r| r.task.status.to_string())
                         })

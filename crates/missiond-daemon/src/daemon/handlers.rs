@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::dispatch::Dispatcher;
 use super::hooks::{HOOK_METHOD, HookEvent};
 use super::supervisor::Supervisor;
-use super::{hook_decision, permission_tools, pty_tools, slot_turns};
+use super::{hook_decision, lifecycle, permission_tools, pty_tools, slot_turns};
 
 /// The daemon's IPC handler.
 pub struct Handlers {
@@ -91,6 +91,7 @@ impl Handlers {
                 let event: HookEvent = cat::decode_params(params)?;
                 let slot = sup.get(&event.slot)?;
                 slot_turns::on_hook(slot, &event);
+                lifecycle::on_hook(slot);
                 if event.event == "PreToolUse" {
                     return encode(hook_decision::answer(slot, &event));
                 }

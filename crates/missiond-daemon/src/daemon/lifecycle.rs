@@ -3,8 +3,9 @@
 //! verdicts restart a slot on purpose. Each loss and return is told to the inbox. The
 //! decisions themselves are missiond-core's (`lifecycle`); this module carries them out.
 //!
-//! Not yet done: the task dispatcher learns of a crash only by seeing the process exit,
-//! so a task pinned to a crashed slot fails instead of waiting for its restart.
+//! The restart after a crash is decided while the exit itself is recorded (under the
+//! slot's lock), so whoever sees the process gone also sees whether it comes back: the
+//! task dispatcher keeps a task pinned to a crashed slot queued for its return.
 
 use std::sync::{Arc, MutexGuard};
 use std::time::{Duration, Instant};
@@ -14,7 +15,7 @@ use missiond_core::lifecycle::{LifecycleSettings, RestartBackoff, RestartDecisio
 use missiond_core::time::now_ms;
 use serde_json::{Value, json};
 
-use super::slot::Slot;
+use super::slot::{Run, Slot};
 use super::supervisor::KILL_GRACE;
 
 /// One slot's lifecycle state (kept across its runs).
@@ -36,6 +37,8 @@ pub struct Life {
     pub screen: Option<(u64, Instant)>,
     /// Transcript size and when it last changed.
     pub transcript: Option<(u64, Instant)>,
+    /// When a hook event last came from the slot's Claude Code.
+    pub last_hook: Option<Instant>,
     /// The slot's autonomous run, while it has one.
     pub autonomy: Option<super::autonomy::AutoRun>,
 }
@@ -53,6 +56,7 @@ impl Life {
             compact_noted: false,
             screen: None,
             transcript: None,
+            last_hook: None,
             autonomy: None,
         }
     }
@@ -73,6 +77,12 @@ pub fn on_started(slot: &Slot) {
     life.compact_noted = false;
     life.screen = None;
     life.transcript = None;
+    life.last_hook = None;
+}
+
+/// A hook event came from the slot: Claude Code is alive and working.
+pub fn on_hook(slot: &Slot) {
+    life(slot).last_hook = Some(Instant::now());
 }
 
 /// Post a message about `slot` to the inbox (secrets scrubbed); its id when stored.
@@ -98,33 +108,49 @@ fn seconds(d: Duration) -> String {
     format!("{}s", d.as_secs_f32())
 }
 
-/// The slot's process has exited (called by its I/O task). Unless the daemon ended it,
-/// schedule a restart with backoff, or give up, and say so.
-pub fn after_exit(slot: &Arc<Slot>) {
-    let code = {
-        let inner = slot.lock();
-        match inner.run.as_ref() {
-            Some(run) if !run.killed => run.exit.flatten(),
-            _ => return,
-        }
-    };
-    if slot.ctx.is_shutting_down() {
-        return;
+/// What to do after a process exit, decided by [`plan_after_exit`].
+pub struct ExitPlan {
+    reason: String,
+    code: Option<i32>,
+    decision: RestartDecision,
+    ticket: u64,
+}
+
+/// The slot's process has exited and `run` records it (called by its I/O task, holding
+/// the slot's lock). Unless the daemon ended it, decide now whether it is restarted,
+/// marking the slot as restarting; [`after_exit`] then carries the plan out.
+pub fn plan_after_exit(slot: &Slot, run: &Run) -> Option<ExitPlan> {
+    if run.killed || slot.ctx.is_shutting_down() {
+        return None;
     }
+    let code = run.exit.flatten();
     let reason = match code {
         Some(code) => format!("exited unexpectedly (code {code})"),
         None => "was killed by a signal".to_string(),
     };
-    let decision = {
-        let mut life = life(slot);
-        if life.restarting {
-            return;
-        }
-        let decision = life.backoff.exited(Instant::now());
-        life.restarting = matches!(decision, RestartDecision::RestartAfter(_));
-        (decision, life.ticket)
-    };
-    let (decision, ticket) = decision;
+    let mut life = life(slot);
+    if life.restarting {
+        return None;
+    }
+    let decision = life.backoff.exited(Instant::now());
+    life.restarting = matches!(decision, RestartDecision::RestartAfter(_));
+    Some(ExitPlan {
+        reason,
+        code,
+        decision,
+        ticket: life.ticket,
+    })
+}
+
+/// Carry out an exit plan: schedule the restart with its backoff delay, or give up,
+/// and say so in the inbox.
+pub fn after_exit(slot: &Arc<Slot>, plan: ExitPlan) {
+    let ExitPlan {
+        reason,
+        code,
+        decision,
+        ticket,
+    } = plan;
     let id = &slot.spec.id;
     match decision {
         RestartDecision::RestartAfter(delay) => {

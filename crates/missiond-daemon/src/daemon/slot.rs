@@ -20,6 +20,9 @@ use super::state_merge::StateMerge;
 use super::transcript::{self, TranscriptCursor};
 use super::turn::Turn;
 
+/// Makes Claude Code use its fullscreen (alternate screen) renderer whatever it
+/// remembers of earlier starts on this machine.
+pub const FULLSCREEN_ENV: &str = "CLAUDE_CODE_NO_FLICKER";
 /// Variables an orchestrating Claude Code sets for its own children; a slot's Claude Code
 /// must not take itself for one of them.
 const INHERITED_CLAUDE_ENV: &[&str] = &[
@@ -251,6 +254,13 @@ impl Slot {
             ("TERM".to_string(), "xterm-256color".to_string()),
             ("COLORTERM".to_string(), "truecolor".to_string()),
         ];
+        if self.spec.claude {
+            // The screen is read as the fullscreen renderer draws it. Without this, Claude
+            // Code falls back to its classic renderer on a machine where a few starts
+            // were cut short (slots killed while starting), and says so instead of
+            // showing its prompt. The slot's own `env` may still override it.
+            env.push((FULLSCREEN_ENV.to_string(), "1".to_string()));
+        }
         let vars = resolved.exposed();
         env.extend(vars.map(|(k, v)| (k.to_string(), v.to_string())));
         env.push((hooks::SLOT_ENV.to_string(), self.spec.id.clone()));

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 use semantic_terminal::recording::Entry;
 use semantic_terminal::{DialogKind, OptionMeaning, SessionEvent, State};
 
+use super::lifecycle::ExitPlan;
 use super::pty::PtyStreams;
 use super::slot::{Run, Slot};
 
@@ -46,8 +47,9 @@ pub async fn drive(slot: Arc<Slot>, streams: PtyStreams) {
                     }
                 };
                 let _ = tokio::time::timeout(DRAIN_AFTER_EXIT, drain).await;
-                on_exit(&slot, code.unwrap_or(None));
-                super::lifecycle::after_exit(&slot);
+                if let Some(plan) = on_exit(&slot, code.unwrap_or(None)) {
+                    super::lifecycle::after_exit(&slot, plan);
+                }
                 return;
             }
             () = sleep => on_tick(&slot),
@@ -105,12 +107,12 @@ fn on_tick(slot: &Slot) {
     slot.notify();
 }
 
-fn on_exit(slot: &Slot, code: Option<i32>) {
-    let run_id = {
+/// Record the exit, and decide (in the same critical section) whether the slot comes
+/// back, so no observer of the exit sees a slot that is neither running nor restarting.
+fn on_exit(slot: &Slot, code: Option<i32>) -> Option<ExitPlan> {
+    let (run_id, plan) = {
         let mut inner = slot.lock();
-        let Some(run) = inner.run.as_mut() else {
-            return;
-        };
+        let run = inner.run.as_mut()?;
         let t = run.now();
         run.term.mark_exited(t);
         let _ = run.term.drain_events();
@@ -128,7 +130,10 @@ fn on_exit(slot: &Slot, code: Option<i32>) {
             slot.ctx.records.session_ended(id, code, run.killed);
         }
         tracing::info!(slot = %slot.spec.id, ?code, "slot exited");
-        run.run_id.clone()
+        (
+            run.run_id.clone(),
+            super::lifecycle::plan_after_exit(slot, run),
+        )
     };
     // Claude Code starts tool commands in sessions of their own: they outlive its process
     // group. End whatever this run left behind (a /proc scan: outside the slot's lock).
@@ -136,6 +141,7 @@ fn on_exit(slot: &Slot, code: Option<i32>) {
         tracing::info!(slot = %slot.spec.id, pid, "ended a process the slot's run left behind");
     }
     slot.notify();
+    plan
 }
 
 /// Replies, events and turn bookkeeping after the screen changed or time passed.

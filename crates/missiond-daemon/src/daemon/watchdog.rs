@@ -3,7 +3,7 @@
 //! finished turn that left little context (restart fresh, or note that auto-compact
 //! will handle it). A stopped slot's watcher sleeps until the slot changes.
 //!
-//! Signs of life are the transcript growing and the screen's words changing: only letters
+//! Signs of life are the transcript growing, hook events and the screen's words changing: only letters
 //! count, and the spinner line is left out. Claude Code animates its logo, spinner glyph,
 //! effort indicator, a blinking `●` before the running tool and elapsed-time counters
 //! while it works, hung or not; counting those redraws would hide any hang.
@@ -113,7 +113,7 @@ fn check_stuck(slot: &Arc<Slot>) {
         let observation = Observation {
             state,
             last_screen_change: life.screen.map_or(now, |(_, at)| at),
-            last_transcript_activity: life.transcript.map(|(_, at)| at),
+            last_reported_activity: life.transcript.map(|(_, at)| at).max(life.last_hook),
             now,
         };
         tracing::trace!(slot = %slot.spec.id, ?state, fingerprint, ?size, "watch");

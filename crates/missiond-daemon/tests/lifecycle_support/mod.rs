@@ -162,10 +162,10 @@ pub async fn status(client: &IpcClient, slot: &str) -> Value {
 /// Spawn `slot` and expect it idle; returns its pid and session id.
 pub async fn spawn_idle(client: &IpcClient, slot: &str) -> (i64, String) {
     let spawned = ok(client, "mission_pty_spawn", json!({"slotId": slot})).await;
-    assert_eq!(
-        spawned["state"], "Idle",
-        "{slot} did not become idle: {spawned}"
-    );
+    if spawned["state"] != "Idle" {
+        let screen = ok(client, "mission_pty_screen", json!({"slotId": slot})).await;
+        panic!("{slot} did not become idle: {spawned}\nscreen: {screen:#}");
+    }
     let st = status(client, slot).await;
     (
         st["pid"].as_i64().expect("pid"),
