@@ -343,6 +343,12 @@ impl Emulator {
         }
     }
 
+    /// Bytes that repaint the visible screen (colours, attributes, cursor) on a blank
+    /// terminal of the same size: what a viewer attaching mid-session writes first.
+    pub fn paint(&self) -> String {
+        crate::paint::paint(&self.term, self.cursor())
+    }
+
     fn line_text(&self, line: Line) -> String {
         let mut text = String::new();
         row_text(&self.term.grid()[line][..], &mut text);

@@ -44,6 +44,7 @@ mod dialog;
 mod emulator;
 pub mod event;
 mod memo;
+mod paint;
 pub mod recording;
 pub mod replay;
 pub mod rules;

@@ -517,6 +517,12 @@ impl SemanticTerminal {
         self.emu.screen_lines().join("\n")
     }
 
+    /// Bytes that repaint the visible screen with its colours, attributes and cursor on
+    /// a blank terminal of the same size (for a viewer attaching mid-session).
+    pub fn paint(&self) -> String {
+        self.emu.paint()
+    }
+
     /// Up to `max_lines` lines of scrollback above the screen, oldest first.
     pub fn scrollback_lines(&self, max_lines: usize) -> Vec<String> {
         self.emu.scrollback_lines(max_lines)

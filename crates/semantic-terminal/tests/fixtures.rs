@@ -180,3 +180,47 @@ fn labels_without_a_recording_are_an_error() {
         "labels without a recording: {orphans:?}"
     );
 }
+
+/// At every labelled moment of every real Claude Code recording, painting the screen into
+/// a fresh terminal gives the same text and cursor: what a viewer attaching at that
+/// moment would see.
+#[test]
+fn painted_screens_of_real_sessions_repaint_identically() {
+    let mut problems = Vec::new();
+    for path in recordings() {
+        let name = path.file_stem().and_then(|n| n.to_str()).unwrap_or("?");
+        let text = std::fs::read_to_string(&path).expect("readable");
+        let recording = Recording::parse(&text).expect("a recording");
+        let labels = load_labels(&path.with_extension("labels.jsonl")).expect("labels");
+        let size = recording.size_or(DEFAULT_SIZE);
+        let mut replayer = Replayer::new(&recording, size, Config::default());
+        for label in &labels {
+            replayer.run_until(label.t);
+            let term = replayer.terminal();
+            // Some recordings resize the terminal: paint at the size it has now.
+            let (cols, rows) = term.size();
+            let mut copy = semantic_terminal::SemanticTerminal::new(cols, rows, Config::default());
+            copy.feed(0.0, term.paint().as_bytes());
+            if copy.screen_lines() != term.screen_lines() || copy.cursor() != term.cursor() {
+                let (a, b) = (copy.screen_lines(), term.screen_lines());
+                let rows: Vec<String> = a
+                    .iter()
+                    .zip(&b)
+                    .enumerate()
+                    .filter(|(_, (x, y))| x != y)
+                    .map(|(i, (x, y))| format!("row {i}: {x:?} instead of {y:?}"))
+                    .take(3)
+                    .collect();
+                problems.push(format!(
+                    "{name} t={}: the repainted screen differs: {rows:?} ({} vs {} rows), cursor {:?} vs {:?}",
+                    label.t,
+                    a.len(),
+                    b.len(),
+                    copy.cursor(),
+                    term.cursor()
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
