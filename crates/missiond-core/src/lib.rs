@@ -13,13 +13,17 @@
 //! - [`secrets`]: `${secret:path}` in slot environments, resolved at spawn; redaction.
 //! - [`time`]: timestamp helpers.
 
+pub mod board;
 pub mod catalogue;
 pub mod config;
+pub mod conversations;
 pub mod inbox;
 pub mod ipc;
+pub mod kb;
 pub mod lifecycle;
 pub mod paths;
 pub mod permissions;
+pub mod questions;
 pub mod secrets;
 pub mod store;
 pub mod tasks;

@@ -12,13 +12,17 @@
 
 mod agents;
 mod autonomous;
+mod board;
 mod confirm;
+mod conversations;
 mod daemon;
 mod docs;
 mod inbox;
+mod kb;
 mod params;
 mod permissions;
 mod pty;
+mod questions;
 mod tasks;
 mod types;
 
@@ -31,13 +35,17 @@ use serde_json::{Map, Value};
 
 pub use agents::*;
 pub use autonomous::*;
+pub use board::*;
 pub use confirm::ConfirmResponse;
+pub use conversations::*;
 pub use daemon::*;
 pub use docs::render_markdown;
 pub use inbox::*;
+pub use kb::*;
 pub use params::{EmptyParams, SlotParams, decode_params};
 pub use permissions::*;
 pub use pty::*;
+pub use questions::*;
 pub use tasks::*;
 pub use types::*;
 
@@ -184,7 +192,7 @@ fn strip_value(value: &mut Value) {
 }
 
 static CATALOGUE: LazyLock<Vec<ToolDef>> = LazyLock::new(|| {
-    vec![
+    let mut tools = vec![
         ToolDef::of::<PtySpawn>(),
         ToolDef::of::<PtySend>(),
         ToolDef::of::<PtyScreen>(),
@@ -215,7 +223,12 @@ static CATALOGUE: LazyLock<Vec<ToolDef>> = LazyLock::new(|| {
         ToolDef::of::<PermissionSetSlot>(),
         ToolDef::of::<PermissionAddAutoAllow>(),
         ToolDef::of::<PermissionReload>(),
-    ]
+    ];
+    tools.extend(kb::defs());
+    tools.extend(conversations::defs());
+    tools.extend(questions::defs());
+    tools.extend(board::defs());
+    tools
 });
 
 /// Runs a typed implementation of tool `T` on raw IPC params: decodes them (a -32602

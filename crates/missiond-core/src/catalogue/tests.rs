@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::*;
 
-const EXPECTED_TOOLS: [&str; 30] = [
+const EXPECTED_TOOLS: [&str; 54] = [
     "mission_pty_spawn",
     "mission_pty_send",
     "mission_pty_screen",
@@ -35,6 +35,30 @@ const EXPECTED_TOOLS: [&str; 30] = [
     "mission_permission_set_slot",
     "mission_permission_add_auto_allow",
     "mission_permission_reload",
+    "mission_kb_remember",
+    "mission_kb_search",
+    "mission_kb_get",
+    "mission_kb_list",
+    "mission_kb_forget",
+    "mission_kb_import",
+    "mission_kb_gc",
+    "mission_conversation_list",
+    "mission_conversation_get",
+    "mission_conversation_search",
+    "mission_token_stats",
+    "mission_question_create",
+    "mission_question_list",
+    "mission_question_get",
+    "mission_question_answer",
+    "mission_question_dismiss",
+    "mission_board_list",
+    "mission_board_create",
+    "mission_board_update",
+    "mission_board_get",
+    "mission_board_delete",
+    "mission_board_toggle",
+    "mission_board_note_add",
+    "mission_board_summary",
 ];
 
 #[test]
@@ -150,6 +174,17 @@ fn annotations_mark_queries_read_only_and_kill_destructive() {
         "mission_status",
         "mission_slot_history",
         "mission_permission_get",
+        "mission_kb_search",
+        "mission_kb_list",
+        "mission_conversation_list",
+        "mission_conversation_get",
+        "mission_conversation_search",
+        "mission_token_stats",
+        "mission_question_list",
+        "mission_question_get",
+        "mission_board_list",
+        "mission_board_get",
+        "mission_board_summary",
     ];
     for tool in all() {
         assert_eq!(

@@ -105,6 +105,14 @@ pub const MIGRATIONS: &[M<'static>] = &[
         ) STRICT;
         CREATE INDEX permission_decisions_by_slot ON permission_decisions(slot_id, id);",
     ),
+    // v6: the knowledge base.
+    M::up(super::kb::SCHEMA),
+    // v7: conversation messages from the slots' transcripts.
+    M::up(super::conversations::SCHEMA),
+    // v8: the question queue.
+    M::up(super::questions::SCHEMA),
+    // v9: the mission board.
+    M::up(super::board::SCHEMA),
 ];
 
 /// The latest schema version.

@@ -5,9 +5,13 @@
 //! async code, call them inside `tokio::task::spawn_blocking` when they may be slow.
 //! Timestamps are Unix milliseconds (see [`crate::time`]).
 
+mod board;
+mod conversations;
 mod decisions;
 pub(crate) mod inbox;
+mod kb;
 mod migrations;
+mod questions;
 mod sessions;
 pub(crate) mod tasks;
 mod turns;

@@ -1,0 +1,9 @@
+//! `b-000123` ids of board tasks.
+
+crate::questions::id::prefixed_id!(
+    BoardTaskId,
+    BadBoardTaskId,
+    "b-",
+    "board task",
+    "^b-[0-9]+$"
+);

@@ -1,0 +1,49 @@
+//! IPC routing for the tools of the mission board: method name to
+//! [`missiond_core::board::ops`], on the daemon's store.
+
+use missiond_core::board::ops;
+use missiond_core::catalogue::{self as cat, Tool};
+use missiond_core::ipc::RpcError;
+use missiond_core::time::now_ms;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::context::Ctx;
+
+fn encode<T: Serialize>(value: T) -> Result<Value, RpcError> {
+    serde_json::to_value(value).map_err(|e| RpcError::internal(format!("encoding the result: {e}")))
+}
+
+/// Answer `method` if it is one of these tools; `None` for any other method.
+pub fn handle(ctx: &Ctx, method: &str, params: &Value) -> Option<Result<Value, RpcError>> {
+    let store = ctx.records.store();
+    let params = || params.clone();
+    let result = match method {
+        cat::BoardList::NAME => cat::BoardList::params(params())
+            .and_then(|p| Ok(ops::list(store, &p)?))
+            .and_then(encode),
+        cat::BoardCreate::NAME => cat::BoardCreate::params(params())
+            .and_then(|p| Ok(ops::create(store, p, now_ms())?))
+            .and_then(encode),
+        cat::BoardUpdate::NAME => cat::BoardUpdate::params(params())
+            .and_then(|p| Ok(ops::update(store, p, now_ms())?))
+            .and_then(encode),
+        cat::BoardGet::NAME => cat::BoardGet::params(params())
+            .and_then(|p| Ok(ops::get(store, &p)?))
+            .and_then(encode),
+        cat::BoardDelete::NAME => cat::BoardDelete::params(params())
+            .and_then(|p| Ok(ops::delete(store, &p)?))
+            .and_then(encode),
+        cat::BoardToggle::NAME => cat::BoardToggle::params(params())
+            .and_then(|p| Ok(ops::toggle(store, &p, now_ms())?))
+            .and_then(encode),
+        cat::BoardNoteAdd::NAME => cat::BoardNoteAdd::params(params())
+            .and_then(|p| Ok(ops::note_add(store, p, now_ms())?))
+            .and_then(encode),
+        cat::BoardSummary::NAME => cat::BoardSummary::params(params())
+            .and_then(|_| Ok(ops::summary(store)?))
+            .and_then(encode),
+        _ => return None,
+    };
+    Some(result)
+}

@@ -1,0 +1,40 @@
+//! IPC routing for the tools of the question queue: method name to
+//! [`missiond_core::questions::ops`], on the daemon's store.
+
+use missiond_core::catalogue::{self as cat, Tool};
+use missiond_core::ipc::RpcError;
+use missiond_core::questions::ops;
+use missiond_core::time::now_ms;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::context::Ctx;
+
+fn encode<T: Serialize>(value: T) -> Result<Value, RpcError> {
+    serde_json::to_value(value).map_err(|e| RpcError::internal(format!("encoding the result: {e}")))
+}
+
+/// Answer `method` if it is one of these tools; `None` for any other method.
+pub fn handle(ctx: &Ctx, method: &str, params: &Value) -> Option<Result<Value, RpcError>> {
+    let store = ctx.records.store();
+    let params = || params.clone();
+    let result = match method {
+        cat::QuestionCreate::NAME => cat::QuestionCreate::params(params())
+            .and_then(|p| Ok(ops::create(store, p, now_ms())?))
+            .and_then(encode),
+        cat::QuestionList::NAME => cat::QuestionList::params(params())
+            .and_then(|p| Ok(ops::list(store, &p)?))
+            .and_then(encode),
+        cat::QuestionGet::NAME => cat::QuestionGet::params(params())
+            .and_then(|p| Ok(ops::get(store, &p)?))
+            .and_then(encode),
+        cat::QuestionAnswer::NAME => cat::QuestionAnswer::params(params())
+            .and_then(|p| Ok(ops::answer(store, p, now_ms())?))
+            .and_then(encode),
+        cat::QuestionDismiss::NAME => cat::QuestionDismiss::params(params())
+            .and_then(|p| Ok(ops::dismiss(store, p, now_ms())?))
+            .and_then(encode),
+        _ => return None,
+    };
+    Some(result)
+}
