@@ -28,3 +28,5 @@ pub mod secrets;
 pub mod store;
 pub mod tasks;
 pub mod time;
+#[cfg(unix)]
+pub mod tty;

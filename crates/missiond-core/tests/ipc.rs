@@ -52,6 +52,7 @@ impl Handler for TestHandler {
                         home: "/h".into(),
                         endpoint: "unix:///h/s".into(),
                         db_path: "/h/db".into(),
+                        web_url: None,
                         slots_configured: 3,
                         slots_running: 1,
                         warnings: Vec::new(),

@@ -7,7 +7,6 @@ mod input_script;
 mod pty;
 mod record;
 mod replay;
-mod tty;
 
 use clap::Parser;
 

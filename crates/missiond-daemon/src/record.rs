@@ -23,7 +23,7 @@ use semantic_terminal::{Config, SemanticTerminal, Timestamp};
 use crate::cli::{AnswerQueries, RecordArgs};
 use crate::input_script::{self, Action, Step};
 use crate::pty::{self, Event, Pty};
-use crate::tty;
+use missiond_core::tty;
 
 /// Exit code when an input script step fails (the recording is kept).
 pub const EXIT_SCRIPT_FAILED: i32 = 3;

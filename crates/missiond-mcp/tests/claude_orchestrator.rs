@@ -89,7 +89,7 @@ fn a_claude_code_orchestrator_gets_a_worker_answer_through_mission_mcp() {
     let config = json!({"mcpServers": {"mission": {
         "command": MISSION_MCP,
         "args": [],
-        "env": {"MISSIOND_HOME": home.home, "MISSION_LOG_LEVEL": "info"},
+        "env": {"MISSIOND_HOME": home.home, "MISSION_LOG_LEVEL": "info", "MISSION_WS_PORT": "0"},
     }}});
     std::fs::write(&mcp_config, config.to_string()).expect("mcp.json");
 

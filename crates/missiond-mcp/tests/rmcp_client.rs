@@ -195,6 +195,7 @@ async fn calls_work_after_the_daemon_is_killed_or_restarted() {
     assert!(wait_until(LIMIT, || !process_exists(first_pid)));
     let mut outside = std::process::Command::new(missiond_bin())
         .env("MISSIOND_HOME", &home.home)
+        .env("MISSION_WS_PORT", "0")
         .env_remove("MISSION_IPC_ENDPOINT")
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())

@@ -61,6 +61,7 @@ fn the_typescript_sdk_lists_and_calls_tools() {
         .arg(MISSION_MCP)
         .current_dir(workspace_root().join("e2e"))
         .env("MISSIOND_HOME", &home.home)
+        .env("MISSION_WS_PORT", "0")
         .env("MISSION_LOG_LEVEL", "warn")
         .env("MCP_SDK_CALLS", calls.to_string())
         .env_remove("MISSION_IPC_ENDPOINT")

@@ -117,6 +117,10 @@ pub struct HealthResult {
     pub endpoint: String,
     /// The database file.
     pub db_path: String,
+    /// The WebSocket/HTTP server (`ws://127.0.0.1:PORT`: `/pty/{slotId}`, `/tasks`,
+    /// `/events`), when it listens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_url: Option<String>,
     /// Slots configured.
     pub slots_configured: u32,
     /// Slots with a running process.

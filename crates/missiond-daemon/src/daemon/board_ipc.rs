@@ -8,15 +8,15 @@ use missiond_core::time::now_ms;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::context::Ctx;
+use super::supervisor::Supervisor;
 
 fn encode<T: Serialize>(value: T) -> Result<Value, RpcError> {
     serde_json::to_value(value).map_err(|e| RpcError::internal(format!("encoding the result: {e}")))
 }
 
 /// Answer `method` if it is one of these tools; `None` for any other method.
-pub fn handle(ctx: &Ctx, method: &str, params: &Value) -> Option<Result<Value, RpcError>> {
-    let store = ctx.records.store();
+pub fn handle(sup: &Supervisor, method: &str, params: &Value) -> Option<Result<Value, RpcError>> {
+    let store = sup.ctx.records.store();
     let params = || params.clone();
     let result = match method {
         cat::BoardList::NAME => cat::BoardList::params(params())

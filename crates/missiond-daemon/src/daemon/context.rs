@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
+use super::events::EventBus;
 use super::permissions::Permissions;
 use super::records::Records;
 
@@ -30,7 +31,14 @@ pub struct Ctx {
     pub started_at: SystemTime,
     /// How `${secret:path}` references in slot environments are resolved (`secrets:`).
     pub secrets: Option<missiond_core::secrets::SecretsConfig>,
+    /// Live events for WebSocket subscribers.
+    pub events: EventBus,
+    /// The WebSocket/HTTP server's address, once it listens.
+    pub web_addr: std::sync::OnceLock<std::net::SocketAddr>,
+    /// Why the WebSocket/HTTP server is not running, when it could not start.
+    pub web_error: std::sync::OnceLock<String>,
     shutting_down: AtomicBool,
+    shutdown: tokio::sync::watch::Sender<bool>,
 }
 
 impl Ctx {
@@ -55,7 +63,11 @@ impl Ctx {
             permissions,
             started_at: SystemTime::now(),
             secrets: None,
+            events: EventBus::default(),
+            web_addr: std::sync::OnceLock::new(),
+            web_error: std::sync::OnceLock::new(),
             shutting_down: AtomicBool::new(false),
+            shutdown: tokio::sync::watch::channel(false).0,
         }
     }
 
@@ -67,5 +79,11 @@ impl Ctx {
     /// Start refusing new work.
     pub fn begin_shutdown(&self) {
         self.shutting_down.store(true, Ordering::SeqCst);
+        self.shutdown.send_replace(true);
+    }
+
+    /// Wakes when shutdown begins.
+    pub fn subscribe_shutdown(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.shutdown.subscribe()
     }
 }

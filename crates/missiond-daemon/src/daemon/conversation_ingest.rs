@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use missiond_core::conversations::parse::NON_MESSAGE_TYPES;
@@ -30,16 +30,8 @@ const MIN_GAP: Duration = Duration::from_millis(200);
 /// Most bytes read from one file per look; a line longer than this is dropped.
 const MAX_CHUNK: u64 = 32 * 1024 * 1024;
 
-static CONFIGURED: OnceLock<BTreeSet<String>> = OnceLock::new();
-
-/// Whether `slot_id` is configured in slots.yaml (known once [`start`] ran).
-pub fn is_configured(slot_id: &str) -> bool {
-    CONFIGURED.get().is_some_and(|ids| ids.contains(slot_id))
-}
-
 /// Start ingesting (call once, inside the runtime).
 pub fn start(sup: &Arc<Supervisor>) {
-    let _ = CONFIGURED.set(sup.slots().map(|s| s.spec.id.clone()).collect());
     let wake = Arc::new(Notify::new());
     for slot in sup.slots() {
         let mut changes = slot.subscribe();

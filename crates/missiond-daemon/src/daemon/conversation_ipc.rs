@@ -14,7 +14,7 @@ use missiond_core::store::{Store, StoreError};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::context::Ctx;
+use super::supervisor::Supervisor;
 
 fn encode<T: Serialize>(value: T) -> Result<Value, RpcError> {
     serde_json::to_value(value).map_err(|e| RpcError::internal(format!("encoding the result: {e}")))
@@ -25,20 +25,21 @@ fn storage(e: StoreError) -> RpcError {
 }
 
 /// Answer `method` if it is one of these tools; `None` for any other method.
-pub fn handle(ctx: &Ctx, method: &str, params: &Value) -> Option<Result<Value, RpcError>> {
-    let store = ctx.records.store();
+pub fn handle(sup: &Supervisor, method: &str, params: &Value) -> Option<Result<Value, RpcError>> {
+    let store = sup.ctx.records.store();
+    let known = |slot: &str| sup.get(slot).is_ok();
     let result = match method {
         cat::ConversationList::NAME => cat::ConversationList::params(params.clone())
-            .and_then(|p| list(store, &p))
+            .and_then(|p| list(store, &known, &p))
             .and_then(encode),
         cat::ConversationGet::NAME => cat::ConversationGet::params(params.clone())
             .and_then(|p| get(store, &p))
             .and_then(encode),
         cat::ConversationSearch::NAME => cat::ConversationSearch::params(params.clone())
-            .and_then(|p| search(store, &p))
+            .and_then(|p| search(store, &known, &p))
             .and_then(encode),
         cat::TokenStatsTool::NAME => cat::TokenStatsTool::params(params.clone())
-            .and_then(|p| token_stats(store, &p))
+            .and_then(|p| token_stats(store, &known, &p))
             .and_then(encode),
         _ => return None,
     };
@@ -59,16 +60,18 @@ fn limit(value: Option<u32>, default: u32, max: u32) -> Result<u32, RpcError> {
 
 /// A slot filter: configured in slots.yaml, or known from the records (a slot removed
 /// from the configuration keeps its history).
-fn slot_filter(store: &Store, slot: Option<&String>) -> Result<Option<String>, RpcError> {
+fn slot_filter(
+    store: &Store,
+    configured: &dyn Fn(&str) -> bool,
+    slot: Option<&String>,
+) -> Result<Option<String>, RpcError> {
     let Some(slot) = slot else {
         return Ok(None);
     };
     if slot.trim().is_empty() {
         return Err(RpcError::invalid_params("slotId", "must not be empty"));
     }
-    if super::conversation_ingest::is_configured(slot)
-        || store.slot_recorded(slot).map_err(storage)?
-    {
+    if configured(slot) || store.slot_recorded(slot).map_err(storage)? {
         Ok(Some(slot.clone()))
     } else {
         Err(RpcError::unknown_slot(slot))
@@ -96,10 +99,11 @@ fn session_slot(store: &Store, session: &str) -> Result<String, RpcError> {
 
 fn list(
     store: &Store,
+    configured: &dyn Fn(&str) -> bool,
     p: &cat::ConversationListParams,
 ) -> Result<cat::ConversationListResult, RpcError> {
     let q = ConversationQuery {
-        slot_id: slot_filter(store, p.slot_id.as_ref())?,
+        slot_id: slot_filter(store, configured, p.slot_id.as_ref())?,
         limit: limit(p.limit, CONVERSATION_LIST_DEFAULT, CONVERSATION_LIST_MAX)?,
         offset: p.offset.unwrap_or(0),
     };
@@ -139,6 +143,7 @@ fn get(
 
 fn search(
     store: &Store,
+    configured: &dyn Fn(&str) -> bool,
     p: &cat::ConversationSearchParams,
 ) -> Result<cat::ConversationSearchResult, RpcError> {
     if p.query.len() > CONVERSATION_QUERY_MAX_BYTES {
@@ -158,7 +163,7 @@ fn search(
     }
     let q = SearchQuery {
         fts,
-        slot_id: slot_filter(store, p.slot_id.as_ref())?,
+        slot_id: slot_filter(store, configured, p.slot_id.as_ref())?,
         session_id: p.session_id.clone(),
         kind: p.kind,
         limit: limit(
@@ -187,6 +192,7 @@ fn instant(field: &str, value: Option<&String>) -> Result<Option<i64>, RpcError>
 
 fn token_stats(
     store: &Store,
+    configured: &dyn Fn(&str) -> bool,
     p: &cat::TokenStatsParams,
 ) -> Result<missiond_core::conversations::TokenStats, RpcError> {
     let since_ms = instant("since", p.since.as_ref())?;
@@ -197,7 +203,7 @@ fn token_stats(
         return Err(RpcError::invalid_params("until", "is before since"));
     }
     let q = TokenQuery {
-        slot_id: slot_filter(store, p.slot_id.as_ref())?,
+        slot_id: slot_filter(store, configured, p.slot_id.as_ref())?,
         since_ms,
         until_ms,
     };

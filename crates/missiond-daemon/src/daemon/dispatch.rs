@@ -37,6 +37,7 @@ use missiond_core::time::now_ms;
 use semantic_terminal::State;
 use tokio::sync::{Notify, watch};
 
+use super::events::DaemonEvent;
 use super::slot::Slot;
 use super::supervisor::Supervisor;
 use super::task_run::{self, Ending};
@@ -207,6 +208,12 @@ impl Dispatcher {
             let st = self.lock();
             self.queue.submit(req, &self.views(&st), now_ms())?
         };
+        self.sup.ctx.events.publish(DaemonEvent::TaskQueued {
+            task_id: task.id,
+            slot_id: task.slot_id.clone(),
+            role: task.role.clone(),
+            priority: task.priority,
+        });
         self.pass();
         self.queue.get(task.id)
     }
@@ -244,6 +251,11 @@ impl Dispatcher {
                 },
             );
             tracing::info!(task = %task.id, slot = %slot_id, attempt = task.attempts, "task started");
+            self.sup.ctx.events.publish(DaemonEvent::TaskStarted {
+                task_id: task.id,
+                slot_id: slot_id.clone(),
+                attempt: task.attempts,
+            });
             let me = Arc::clone(self);
             tokio::spawn(async move {
                 let ending = task_run::run(&slot, &task).await;
@@ -354,7 +366,12 @@ impl Dispatcher {
                 };
                 match result {
                     Ok(status) => {
-                        tracing::info!(task = %claim.task, slot, %status, "task run ended")
+                        tracing::info!(task = %claim.task, slot, %status, "task run ended");
+                        self.sup.ctx.events.publish(DaemonEvent::TaskEnded {
+                            task_id: claim.task,
+                            slot_id: slot.to_string(),
+                            status,
+                        });
                     }
                     Err(e) => {
                         tracing::warn!(task = %claim.task, slot, "recording the task's end: {e}")
@@ -381,6 +398,10 @@ impl Dispatcher {
             }
             cancelled
         };
+        self.sup
+            .ctx
+            .events
+            .publish(DaemonEvent::TaskCancelled { task_id: id });
         if let Some(slot) = cancelled
             .interrupt_slot
             .as_ref()

@@ -130,9 +130,18 @@ impl Handlers {
                 let p = cat::Report::params(params)?;
                 encode(super::autonomy::report(sup, p)?)
             }
-            other => super::task_ipc::handle(&self.dispatch, other, params)
-                .await
-                .unwrap_or_else(|| Err(RpcError::method_not_found(other))),
+            other => {
+                if let Some(answer) = super::kb_ipc::handle(sup, other, &params)
+                    .or_else(|| super::conversation_ipc::handle(sup, other, &params))
+                    .or_else(|| super::question_ipc::handle(sup, other, &params))
+                    .or_else(|| super::board_ipc::handle(sup, other, &params))
+                {
+                    return answer;
+                }
+                super::task_ipc::handle(&self.dispatch, other, params)
+                    .await
+                    .unwrap_or_else(|| Err(RpcError::method_not_found(other)))
+            }
         }
     }
 
@@ -174,6 +183,9 @@ impl Handlers {
         if let Some(e) = ctx.records.last_error() {
             warnings.push(format!("store: {e}"));
         }
+        if let Some(e) = ctx.web_error.get() {
+            warnings.push(e.clone());
+        }
         HealthResult {
             ok: warnings.is_empty(),
             version: env!("CARGO_PKG_VERSION").to_string(),
@@ -182,6 +194,7 @@ impl Handlers {
             home: ctx.home.display().to_string(),
             endpoint: ctx.endpoint.clone(),
             db_path: ctx.records.path().display().to_string(),
+            web_url: ctx.web_addr.get().map(|a| format!("ws://{a}")),
             slots_configured: self.sup.slots().count() as u32,
             slots_running: running as u32,
             warnings,

@@ -18,11 +18,11 @@ use missiond_core::time::now_ms;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::context::Ctx;
+use super::supervisor::Supervisor;
 
 /// Answer `method` if it is one of these tools; `None` for any other method.
-pub fn handle(ctx: &Ctx, method: &str, params: &Value) -> Option<Result<Value, RpcError>> {
-    let store = ctx.records.store();
+pub fn handle(sup: &Supervisor, method: &str, params: &Value) -> Option<Result<Value, RpcError>> {
+    let store = sup.ctx.records.store();
     let p = || params.clone();
     let result = match method {
         cat::KbRemember::NAME => cat::KbRemember::params(p()).and_then(|p| remember(store, &p)),

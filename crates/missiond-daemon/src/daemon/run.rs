@@ -104,6 +104,8 @@ async fn serve_until_signal(paths: Paths) -> Result<()> {
     // Before any slot starts: end slots a killed daemon left, account for its tasks.
     let dispatch = super::dispatch::Dispatcher::boot(&supervisor, &endpoint_text);
     super::watchdog::start(&supervisor);
+    super::conversation_ingest::start(&supervisor);
+    super::web::start(Arc::clone(&supervisor), paths.ws_port).await;
     for slot in supervisor.slots().filter(|s| s.spec.config.autostart) {
         if let Err(e) = slot.spawn() {
             eprintln!("missiond: slot {}: {}", slot.spec.id, e.message);

@@ -10,7 +10,7 @@ use missiond_core::config::slots::SlotConfig;
 use missiond_core::ipc::RpcError;
 use missiond_core::secrets::ResolvedEnv;
 use semantic_terminal::{Config as TermConfig, SemanticTerminal, State};
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 
 use super::context::Ctx;
 use super::hooks;
@@ -23,6 +23,9 @@ use super::turn::Turn;
 /// Makes Claude Code use its fullscreen (alternate screen) renderer whatever it
 /// remembers of earlier starts on this machine.
 pub const FULLSCREEN_ENV: &str = "CLAUDE_CODE_NO_FLICKER";
+
+/// Output chunks an attached viewer may fall behind before it must repaint.
+const OUTPUT_BACKLOG: usize = 4096;
 /// Variables an orchestrating Claude Code sets for its own children; a slot's Claude Code
 /// must not take itself for one of them.
 const INHERITED_CLAUDE_ENV: &[&str] = &[
@@ -74,6 +77,10 @@ pub struct Run {
     /// This run's id, in every process it starts (`MISSIOND_RUN_ID`): finds the tool
     /// processes Claude Code starts in sessions of their own when the run ends.
     pub run_id: String,
+    /// Scrubs secrets from the output sent to attached viewers.
+    pub viewer_scrub: Option<missiond_core::secrets::RedactingStream>,
+    /// The state last published on the event bus.
+    pub published_state: Option<missiond_core::catalogue::SlotState>,
 }
 
 impl Run {
@@ -114,6 +121,8 @@ pub struct Slot {
     pub ctx: Arc<Ctx>,
     inner: Mutex<Inner>,
     changed: watch::Sender<u64>,
+    /// The process's output (secrets scrubbed), for attached viewers.
+    output: broadcast::Sender<Arc<[u8]>>,
     /// Restart, stuck, context and autonomous-run state (see `lifecycle`).
     pub life: Mutex<super::lifecycle::Life>,
 }
@@ -127,6 +136,7 @@ impl Slot {
             ctx,
             inner: Mutex::new(Inner::default()),
             changed: watch::channel(0).0,
+            output: broadcast::channel(OUTPUT_BACKLOG).0,
         })
     }
 
@@ -139,6 +149,18 @@ impl Slot {
     /// Wake everyone waiting on this slot.
     pub fn notify(&self) {
         self.changed.send_modify(|v| *v = v.wrapping_add(1));
+    }
+
+    /// Send output to attached viewers. Called with the slot locked, right after the
+    /// bytes reached the emulator, so a viewer that subscribes and paints the screen
+    /// under the same lock misses nothing and sees nothing twice.
+    pub fn publish_output(&self, bytes: Arc<[u8]>) {
+        let _ = self.output.send(bytes);
+    }
+
+    /// The output from now on. Take it with the slot locked, together with the screen.
+    pub fn subscribe_output(&self) -> broadcast::Receiver<Arc<[u8]>> {
+        self.output.subscribe()
     }
 
     /// A receiver that wakes on every change.
@@ -233,6 +255,11 @@ impl Slot {
             merge: StateMerge::new(),
             output_chunks: 0,
             run_id,
+            viewer_scrub: {
+                let redactor = super::secrets::redactor();
+                (!redactor.is_empty()).then(|| redactor.stream())
+            },
+            published_state: None,
         });
         inner.sending = false;
         drop(inner);

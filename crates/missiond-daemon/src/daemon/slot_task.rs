@@ -10,9 +10,11 @@ use std::time::{Duration, Instant, SystemTime};
 use semantic_terminal::recording::Entry;
 use semantic_terminal::{DialogKind, OptionMeaning, SessionEvent, State};
 
+use super::events::DaemonEvent;
 use super::lifecycle::ExitPlan;
 use super::pty::PtyStreams;
 use super::slot::{Run, Slot};
+use missiond_core::catalogue::SlotState;
 
 /// How long to keep reading output after the process exited (children may still hold
 /// the terminal open; the reader then never sees EOF).
@@ -89,6 +91,13 @@ fn on_output(slot: &Slot, bytes: &[u8]) {
             }
         }
         run.term.feed(t, bytes);
+        let shown = match run.viewer_scrub.as_mut() {
+            Some(scrub) => scrub.push(bytes),
+            None => bytes.to_vec(),
+        };
+        if !shown.is_empty() {
+            slot.publish_output(shown.into());
+        }
         after_screen_change(slot, run);
     }
     slot.notify();
@@ -116,6 +125,12 @@ fn on_exit(slot: &Slot, code: Option<i32>) -> Option<ExitPlan> {
         let t = run.now();
         run.term.mark_exited(t);
         let _ = run.term.drain_events();
+        if let Some(rest) = run.viewer_scrub.as_mut().map(|s| s.finish())
+            && !rest.is_empty()
+        {
+            slot.publish_output(rest.into());
+        }
+        publish_state(slot, run);
         if let Some(log) = run.log.as_mut() {
             let _ = log.append(&Entry::Exit { t, code });
         }
@@ -166,6 +181,7 @@ fn after_screen_change(slot: &Slot, run: &mut Run) {
     }
     reconcile(slot, run);
     let state = run.state();
+    publish_state(slot, run);
     let now = Instant::now();
     if let Some(turn) = run.turn.as_mut() {
         turn.on_state(state, now);
@@ -174,6 +190,19 @@ fn after_screen_change(slot: &Slot, run: &mut Run) {
             tracing::debug!(slot = %slot.spec.id, "turn ended by the screen (no Stop hook)");
             slot.ctx.records.turn_finished(turn);
         }
+    }
+}
+
+/// Tell the event bus when the slot's state (screen and hooks merged) changed.
+fn publish_state(slot: &Slot, run: &mut Run) {
+    let state = SlotState::from(run.state());
+    let previous = run.published_state.replace(state);
+    if previous != Some(state) {
+        slot.ctx.events.publish(DaemonEvent::SlotState {
+            slot_id: slot.spec.id.clone(),
+            state,
+            previous: previous.unwrap_or(SlotState::Stopped),
+        });
     }
 }
 

@@ -32,6 +32,8 @@ impl Daemon {
             .env_remove("MISSION_IPC_ENDPOINT")
             .env_remove("MISSION_DB_PATH")
             .env_remove("MISSION_SLOTS_CONFIG")
+            // Tests run side by side: each daemon takes a free port.
+            .env("MISSION_WS_PORT", "0")
             .env("MISSION_LOG_LEVEL", "info,missiond=debug")
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -106,6 +106,8 @@ impl Home {
         let mut command = tokio::process::Command::new(MISSION_MCP);
         command
             .env("MISSIOND_HOME", &self.home)
+            // Tests run side by side: each daemon takes a free WebSocket port.
+            .env("MISSION_WS_PORT", "0")
             .env("MISSION_LOG_LEVEL", "info")
             .env_remove("MISSION_IPC_ENDPOINT")
             .env_remove("MISSION_DB_PATH")

@@ -1,0 +1,84 @@
+//! `missiond-attach SLOT`: a live slot of the missiond daemon in your terminal.
+//!
+//! It finds the daemon's WebSocket server through `mission_health` (or `--url`), attaches
+//! to `/pty/SLOT`, repaints the slot's screen on the alternate screen and then shows its
+//! output as it comes, while your keys go to the slot (not with `--view`). `Ctrl-]`
+//! detaches and leaves the slot running; the slot's process ending detaches too.
+
+mod session;
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use missiond_core::catalogue::{Health, HealthResult, Tool};
+use missiond_core::ipc::IpcClient;
+use missiond_core::paths::Paths;
+
+/// Attach your terminal to a running missiond slot.
+#[derive(Debug, Parser)]
+#[command(
+    name = "missiond-attach",
+    version,
+    after_help = "Detach with Ctrl-] (the slot keeps running)."
+)]
+struct Cli {
+    /// The slot to attach to (as in slots.yaml).
+    slot: String,
+    /// Watch only: your keys are not sent to the slot.
+    #[arg(long)]
+    view: bool,
+    /// The daemon's WebSocket server (default: asked from the daemon, see MISSION_WS_PORT).
+    #[arg(long, value_name = "ws://127.0.0.1:PORT")]
+    url: Option<String>,
+}
+
+/// Where the daemon's WebSocket server listens, from its health report.
+async fn web_url() -> Result<String> {
+    let paths = Paths::from_env().context("reading the environment")?;
+    let client = IpcClient::connect(&paths.ipc_endpoint)
+        .await
+        .with_context(|| {
+            format!(
+                "no missiond daemon answers at {} (start it with `missiond`)",
+                paths.ipc_endpoint
+            )
+        })?;
+    let health: HealthResult = serde_json::from_value(
+        client
+            .call(Health::NAME, serde_json::json!({}))
+            .await
+            .context("asking the daemon for its health")?,
+    )
+    .context("reading the daemon's health report")?;
+    match health.web_url {
+        Some(url) => Ok(url),
+        None => bail!(
+            "the daemon runs without its WebSocket server: {}",
+            health.warnings.join("; ")
+        ),
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let cli = Cli::parse();
+    let result = async {
+        let base = match cli.url.clone() {
+            Some(url) => url,
+            None => web_url().await?,
+        };
+        session::run(&base, &cli.slot, cli.view).await
+    }
+    .await;
+    // Exit here rather than return: a read of stdin may still be pending on tokio's
+    // blocking pool, and the runtime would wait for a key before ending.
+    match result {
+        Ok(message) => {
+            eprintln!("missiond-attach: {message}");
+            std::process::exit(0);
+        }
+        Err(e) => {
+            eprintln!("missiond-attach: {e:#}");
+            std::process::exit(1);
+        }
+    }
+}

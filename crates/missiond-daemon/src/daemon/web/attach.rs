@@ -1,0 +1,227 @@
+//! `GET /pty/{slotId}`: a live view of a slot's terminal over a WebSocket.
+//!
+//! Server to client:
+//! 1. a text frame `{"type": "attached", "slotId", "cols", "rows", "state", "readOnly"}`;
+//! 2. a binary frame that repaints the whole screen (colours and cursor included);
+//! 3. binary frames with the process's output as it comes (secrets scrubbed);
+//! 4. text frames `{"type": "state", "state", "previous"}` when the slot's state changes;
+//! 5. after falling too far behind, `{"type": "lagged", "missed": n}` and a fresh repaint;
+//! 6. when the process ends, `{"type": "exited", "code"}`, then the socket closes.
+//!
+//! Client to server: binary frames (or text frames `{"type": "input", "data": "..."}`)
+//! are typed into the terminal, unless the URL says `?mode=view`. Anything else is
+//! answered with `{"type": "error", "message"}` and ignored.
+
+use std::sync::Arc;
+
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use missiond_core::catalogue::SlotState;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::daemon::events::DaemonEvent;
+use crate::daemon::slot::Slot;
+use crate::daemon::supervisor::Supervisor;
+
+/// Largest input frame accepted (a pasted file is fine; a runaway client is not).
+const MAX_INPUT_BYTES: usize = 1 << 20;
+
+/// `?mode=view` attaches read-only.
+#[derive(Debug, Default, Deserialize)]
+pub struct AttachQuery {
+    #[serde(default)]
+    mode: Option<String>,
+}
+
+pub async fn upgrade(
+    State(sup): State<Arc<Supervisor>>,
+    Path(slot_id): Path<String>,
+    Query(query): Query<AttachQuery>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let Ok(slot) = sup.get(&slot_id).cloned() else {
+        return (
+            StatusCode::NOT_FOUND,
+            format!("missiond: no slot `{slot_id}`\n"),
+        )
+            .into_response();
+    };
+    let read_only = match query.mode.as_deref() {
+        None | Some("control") => false,
+        Some("view") => true,
+        Some(other) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                format!("missiond: mode must be `view` or `control`, not `{other}`\n"),
+            )
+                .into_response();
+        }
+    };
+    ws.max_message_size(MAX_INPUT_BYTES)
+        .on_upgrade(move |socket| attach(socket, slot, read_only))
+}
+
+fn text(value: Value) -> Message {
+    Message::Text(Utf8Bytes::from(value.to_string()))
+}
+
+/// What a viewer gets on attaching: the greeting, the repaint, and the output from the
+/// moment of the repaint on.
+struct Snapshot {
+    hello: Message,
+    paint: Message,
+    output: tokio::sync::broadcast::Receiver<Arc<[u8]>>,
+}
+
+/// Take a [`Snapshot`], or say why the slot cannot be attached to.
+fn snapshot(slot: &Slot, read_only: bool) -> Result<Snapshot, String> {
+    let inner = slot.lock();
+    let Some(run) = inner.run.as_ref().filter(|r| r.is_alive()) else {
+        return Err(format!(
+            "slot `{}` is not running; start it with mission_pty_spawn",
+            slot.spec.id
+        ));
+    };
+    // Subscribed under the slot's lock, which output is published under: the repaint
+    // and the stream meet exactly.
+    let output = slot.subscribe_output();
+    let (cols, rows) = run.term.size();
+    let hello = text(json!({
+        "type": "attached",
+        "slotId": slot.spec.id,
+        "cols": cols,
+        "rows": rows,
+        "state": SlotState::from(run.state()),
+        "readOnly": read_only,
+    }));
+    let paint = Message::Binary(run.term.paint().into_bytes().into());
+    Ok(Snapshot {
+        hello,
+        paint,
+        output,
+    })
+}
+
+fn repaint(slot: &Slot) -> Option<Message> {
+    let inner = slot.lock();
+    let run = inner.run.as_ref()?;
+    Some(Message::Binary(run.term.paint().into_bytes().into()))
+}
+
+fn exit_code(slot: &Slot) -> Option<i32> {
+    slot.lock().run.as_ref().and_then(|r| r.exit.flatten())
+}
+
+async fn attach(mut socket: WebSocket, slot: Arc<Slot>, read_only: bool) {
+    let Snapshot {
+        hello,
+        paint,
+        mut output,
+    } = match snapshot(&slot, read_only) {
+        Ok(parts) => parts,
+        Err(message) => {
+            let _ = socket
+                .send(text(json!({"type": "error", "message": message})))
+                .await;
+            let _ = socket.send(Message::Close(None)).await;
+            return;
+        }
+    };
+    if socket.send(hello).await.is_err() || socket.send(paint).await.is_err() {
+        return;
+    }
+    let mut events = slot.ctx.events.subscribe();
+    let mut shutdown = slot.ctx.subscribe_shutdown();
+    loop {
+        tokio::select! {
+            chunk = output.recv() => match chunk {
+                Ok(bytes) => {
+                    if socket.send(Message::Binary(bytes.to_vec().into())).await.is_err() {
+                        return;
+                    }
+                }
+                Err(RecvError::Lagged(missed)) => {
+                    let Some(paint) = repaint(&slot) else { break };
+                    let lagged = text(json!({"type": "lagged", "missed": missed}));
+                    if socket.send(lagged).await.is_err() || socket.send(paint).await.is_err() {
+                        return;
+                    }
+                }
+                Err(RecvError::Closed) => break,
+            },
+            event = events.recv() => match event {
+                Ok(DaemonEvent::SlotState { slot_id, state, previous }) if slot_id == slot.spec.id => {
+                    let message = text(json!({"type": "state", "state": state, "previous": previous}));
+                    if socket.send(message).await.is_err() {
+                        return;
+                    }
+                    if matches!(state, SlotState::Exited | SlotState::Stopped) {
+                        break;
+                    }
+                }
+                Ok(_) | Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => break,
+            },
+            incoming = socket.recv() => match incoming {
+                Some(Ok(message)) => {
+                    if let Some(reply) = on_client_message(&slot, read_only, message)
+                        && socket.send(reply).await.is_err()
+                    {
+                        return;
+                    }
+                }
+                // The viewer left.
+                Some(Err(_)) | None => return,
+            },
+            _ = shutdown.changed() => break,
+        }
+    }
+    // Output still queued when the state turned Exited is the process's last words.
+    while let Ok(bytes) = output.try_recv() {
+        if socket
+            .send(Message::Binary(bytes.to_vec().into()))
+            .await
+            .is_err()
+        {
+            return;
+        }
+    }
+    let _ = socket
+        .send(text(json!({"type": "exited", "code": exit_code(&slot)})))
+        .await;
+    let _ = socket.send(Message::Close(None)).await;
+}
+
+/// Act on one frame from the viewer; returns a reply for it, if any.
+fn on_client_message(slot: &Slot, read_only: bool, message: Message) -> Option<Message> {
+    let bytes: Vec<u8> = match message {
+        Message::Binary(bytes) => bytes.to_vec(),
+        Message::Text(t) => match serde_json::from_str::<Value>(t.as_str()) {
+            Ok(v) if v["type"] == "input" && v["data"].is_string() => {
+                v["data"].as_str().unwrap_or_default().as_bytes().to_vec()
+            }
+            _ => {
+                return Some(error(
+                    "text frames must be {\"type\": \"input\", \"data\": \"...\"}",
+                ));
+            }
+        },
+        // Pings are answered by axum; close ends the loop through `recv`.
+        _ => return None,
+    };
+    if read_only {
+        return Some(error("attached with mode=view: input is not accepted"));
+    }
+    match slot.write(&bytes) {
+        Ok(()) => None,
+        Err(e) => Some(error(&e.message)),
+    }
+}
+
+fn error(message: &str) -> Message {
+    text(json!({"type": "error", "message": message}))
+}
