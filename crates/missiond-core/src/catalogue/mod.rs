@@ -247,6 +247,12 @@ where
     })
 }
 
+/// A tool's result as the JSON it is sent as.
+pub fn encode<T: Serialize>(value: T) -> Result<Value, crate::ipc::RpcError> {
+    serde_json::to_value(value)
+        .map_err(|e| crate::ipc::RpcError::internal(format!("encoding the result: {e}")))
+}
+
 /// Every tool, in display order.
 pub fn all() -> &'static [ToolDef] {
     &CATALOGUE

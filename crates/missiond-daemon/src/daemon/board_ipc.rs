@@ -5,14 +5,11 @@ use missiond_core::board::ops;
 use missiond_core::catalogue::{self as cat, Tool};
 use missiond_core::ipc::RpcError;
 use missiond_core::time::now_ms;
-use serde::Serialize;
 use serde_json::Value;
 
 use super::supervisor::Supervisor;
 
-fn encode<T: Serialize>(value: T) -> Result<Value, RpcError> {
-    serde_json::to_value(value).map_err(|e| RpcError::internal(format!("encoding the result: {e}")))
-}
+use missiond_core::catalogue::encode;
 
 /// Answer `method` if it is one of these tools; `None` for any other method.
 pub fn handle(sup: &Supervisor, method: &str, params: &Value) -> Option<Result<Value, RpcError>> {

@@ -11,14 +11,11 @@ use missiond_core::conversations::{
 };
 use missiond_core::ipc::RpcError;
 use missiond_core::store::{Store, StoreError};
-use serde::Serialize;
 use serde_json::Value;
 
 use super::supervisor::Supervisor;
 
-fn encode<T: Serialize>(value: T) -> Result<Value, RpcError> {
-    serde_json::to_value(value).map_err(|e| RpcError::internal(format!("encoding the result: {e}")))
-}
+use missiond_core::catalogue::encode;
 
 fn storage(e: StoreError) -> RpcError {
     e.to_rpc()

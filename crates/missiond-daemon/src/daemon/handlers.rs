@@ -8,7 +8,6 @@ use missiond_core::catalogue::{
     self as cat, AgentInfo, AgentsResult, HealthResult, SlotsResult, Tool,
 };
 use missiond_core::ipc::{Handler, RpcError};
-use serde::Serialize;
 use serde_json::Value;
 
 use super::dispatch::Dispatcher;
@@ -22,9 +21,7 @@ pub struct Handlers {
     dispatch: Arc<Dispatcher>,
 }
 
-fn encode<T: Serialize>(value: T) -> Result<Value, RpcError> {
-    serde_json::to_value(value).map_err(|e| RpcError::internal(format!("encoding the result: {e}")))
-}
+use missiond_core::catalogue::encode;
 
 impl Handlers {
     /// Handlers over `sup`'s slots and the task dispatcher.

@@ -15,7 +15,6 @@ use missiond_core::kb::{
 };
 use missiond_core::store::Store;
 use missiond_core::time::now_ms;
-use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::supervisor::Supervisor;
@@ -37,9 +36,7 @@ pub fn handle(sup: &Supervisor, method: &str, params: &Value) -> Option<Result<V
     Some(result)
 }
 
-fn encode<T: Serialize>(value: T) -> Result<Value, RpcError> {
-    serde_json::to_value(value).map_err(|e| RpcError::internal(format!("encoding the result: {e}")))
-}
+use missiond_core::catalogue::encode;
 
 fn invalid(f: InvalidField) -> RpcError {
     RpcError::invalid_params(&f.field, f.reason)

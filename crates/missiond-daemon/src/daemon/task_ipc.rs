@@ -5,15 +5,12 @@ use std::sync::Arc;
 
 use missiond_core::catalogue::{self as cat, Tool};
 use missiond_core::ipc::RpcError;
-use serde::Serialize;
 use serde_json::Value;
 
 use super::dispatch::Dispatcher;
 use super::{agent_tools, task_tools};
 
-fn encode<T: Serialize>(value: T) -> Result<Value, RpcError> {
-    serde_json::to_value(value).map_err(|e| RpcError::internal(format!("encoding the result: {e}")))
-}
+use missiond_core::catalogue::encode;
 
 /// Answer `method` if it is one of these tools; `None` for any other method.
 pub async fn handle(
