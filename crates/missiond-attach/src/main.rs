@@ -27,12 +27,16 @@ struct Cli {
     #[arg(long)]
     view: bool,
     /// The daemon's WebSocket server (default: asked from the daemon, see MISSION_WS_PORT).
-    #[arg(long, value_name = "ws://127.0.0.1:PORT")]
+    #[arg(long, value_name = "ws://127.0.0.1:PORT", requires = "token")]
     url: Option<String>,
+    /// The server's token (default: read from $MISSIOND_HOME/web-token).
+    #[arg(long, env = "MISSIOND_WEB_TOKEN", hide_env_values = true)]
+    token: Option<String>,
 }
 
-/// Where the daemon's WebSocket server listens, from its health report.
-async fn web_url() -> Result<String> {
+/// Where the daemon's WebSocket server listens (from its health report) and the token
+/// it asks for (from `$MISSIOND_HOME/web-token`).
+async fn web_server() -> Result<(String, String)> {
     let paths = Paths::from_env().context("reading the environment")?;
     let client = IpcClient::connect(&paths.ipc_endpoint)
         .await
@@ -49,8 +53,11 @@ async fn web_url() -> Result<String> {
             .context("asking the daemon for its health")?,
     )
     .context("reading the daemon's health report")?;
+    let token_file = paths.web_token_file();
+    let token = std::fs::read_to_string(&token_file)
+        .with_context(|| format!("reading the daemon's token {}", token_file.display()))?;
     match health.web_url {
-        Some(url) => Ok(url),
+        Some(url) => Ok((url, token.trim().to_string())),
         None => bail!(
             "the daemon runs without its WebSocket server: {}",
             health.warnings.join("; ")
@@ -62,11 +69,11 @@ async fn web_url() -> Result<String> {
 async fn main() {
     let cli = Cli::parse();
     let result = async {
-        let base = match cli.url.clone() {
-            Some(url) => url,
-            None => web_url().await?,
+        let (base, token) = match (cli.url.clone(), cli.token.clone()) {
+            (Some(url), Some(token)) => (url, token),
+            _ => web_server().await?,
         };
-        session::run(&base, &cli.slot, cli.view).await
+        session::run(&base, &token, &cli.slot, cli.view).await
     }
     .await;
     // Exit here rather than return: a read of stdin may still be pending on tokio's

@@ -9,6 +9,8 @@ use serde_json::Value;
 use tokio::io::AsyncReadExt;
 use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::header::AUTHORIZATION;
 
 /// The key that detaches (Ctrl-]), as telnet and docker use it.
 const DETACH: u8 = 0x1d;
@@ -53,13 +55,17 @@ fn show(bytes: &[u8]) -> Result<()> {
 }
 
 /// Attach to `slot` on the server at `base`; returns why it ended.
-pub async fn run(base: &str, slot: &str, view: bool) -> Result<String> {
+pub async fn run(base: &str, token: &str, slot: &str, view: bool) -> Result<String> {
     let url = format!(
-        "{}/pty/{slot}{}",
+        "{}/pty/{slot}?mode={}",
         base.trim_end_matches('/'),
-        if view { "?mode=view" } else { "" }
+        if view { "view" } else { "control" }
     );
-    let (mut ws, _) = connect_async(&url)
+    let mut request = url.as_str().into_client_request()?;
+    request
+        .headers_mut()
+        .insert(AUTHORIZATION, format!("Bearer {token}").parse()?);
+    let (mut ws, _) = connect_async(request)
         .await
         .with_context(|| format!("connecting to {url}"))?;
     let hello: Value = match ws.next().await {

@@ -23,12 +23,28 @@ type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 const LIMIT: Duration = Duration::from_secs(30);
 
-async fn web_url(client: &IpcClient) -> String {
-    let health = ok(client, "mission_health", json!({})).await;
-    health["webUrl"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no webUrl in {health}"))
-        .to_string()
+/// The daemon's WebSocket server and the token it asks for.
+struct Web {
+    base: String,
+    token: String,
+}
+
+impl Web {
+    async fn of(daemon: &Daemon, client: &IpcClient) -> Web {
+        let health = ok(client, "mission_health", json!({})).await;
+        let base = health["webUrl"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no webUrl in {health}"))
+            .to_string();
+        let token = std::fs::read_to_string(daemon.home.join("web-token")).expect("web-token");
+        Web { base, token }
+    }
+
+    /// `path` (with its query, if any) on the server, with the token.
+    fn url(&self, path: &str) -> String {
+        let join = if path.contains('?') { '&' } else { '?' };
+        format!("{}{path}{join}token={}", self.base, self.token)
+    }
 }
 
 /// The next frame, within [`LIMIT`].
@@ -78,12 +94,10 @@ async fn attach_repaints_streams_and_types_into_a_slot() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let daemon = bash_world(tmp.path());
     let client = daemon.client().await;
-    let base = web_url(&client).await;
+    let web = Web::of(&daemon, &client).await;
 
     // Not running yet: told so, and closed.
-    let (mut ws, _) = connect_async(format!("{base}/pty/sh"))
-        .await
-        .expect("connect");
+    let (mut ws, _) = connect_async(web.url("/pty/sh")).await.expect("connect");
     let refused = next_json(&mut ws).await;
     assert_eq!(refused["type"], "error", "{refused}");
     assert!(
@@ -103,9 +117,7 @@ async fn attach_repaints_streams_and_types_into_a_slot() {
         .await;
     daemon_support::wait_screen(&client, "sh", "before-attach", LIMIT).await;
 
-    let (mut ws, _) = connect_async(format!("{base}/pty/sh"))
-        .await
-        .expect("connect");
+    let (mut ws, _) = connect_async(web.url("/pty/sh")).await.expect("connect");
     let hello = next_json(&mut ws).await;
     assert_eq!(hello["type"], "attached", "{hello}");
     assert_eq!(
@@ -139,7 +151,7 @@ async fn attach_repaints_streams_and_types_into_a_slot() {
     assert_eq!(complaint["type"], "error", "{complaint}");
 
     // A view-only viewer sees the output but cannot type.
-    let (mut viewer, _) = connect_async(format!("{base}/pty/sh?mode=view"))
+    let (mut viewer, _) = connect_async(web.url("/pty/sh?mode=view"))
         .await
         .expect("connect");
     let hello = next_json(&mut viewer).await;
@@ -197,24 +209,50 @@ async fn unknown_slots_and_other_sites_are_refused() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let daemon = bash_world(tmp.path());
     let client = daemon.client().await;
-    let base = web_url(&client).await;
+    let web = Web::of(&daemon, &client).await;
 
     let status = |e: WsError| match e {
         WsError::Http(response) => response.status().as_u16(),
         other => panic!("expected an HTTP refusal, got {other}"),
     };
-    let missing = connect_async(format!("{base}/pty/nope"))
+    let missing = connect_async(web.url("/pty/nope"))
         .await
         .expect_err("refused");
     assert_eq!(status(missing), 404);
-    let bad_mode = connect_async(format!("{base}/pty/sh?mode=root"))
+    let bad_mode = connect_async(web.url("/pty/sh?mode=root"))
         .await
         .expect_err("refused");
     assert_eq!(status(bad_mode), 400);
 
-    let mut request = format!("{base}/events")
+    // Without the token, or with another, nothing but /health answers; the token file
+    // is for this user's eyes only.
+    let bare = format!("{}/events", web.base);
+    assert_eq!(
+        status(connect_async(bare.as_str()).await.expect_err("refused")),
+        401
+    );
+    let wrong = format!("{}/pty/sh?token={}x", web.base, web.token);
+    assert_eq!(
+        status(connect_async(wrong.as_str()).await.expect_err("refused")),
+        401
+    );
+    let mut bearer = format!("{}/events", web.base)
         .into_client_request()
         .expect("request");
+    bearer.headers_mut().insert(
+        "Authorization",
+        format!("Bearer {}", web.token).parse().expect("header"),
+    );
+    let (mut by_header, _) = connect_async(bearer).await.expect("a bearer token works");
+    assert_eq!(next_json(&mut by_header).await["type"], "subscribed");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(daemon.home.join("web-token"))
+        .expect("token file")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    let mut request = web.url("/events").into_client_request().expect("request");
     request
         .headers_mut()
         .insert("Origin", "https://evil.example".parse().expect("header"));
@@ -223,9 +261,7 @@ async fn unknown_slots_and_other_sites_are_refused() {
         403
     );
 
-    let mut request = format!("{base}/events")
-        .into_client_request()
-        .expect("request");
+    let mut request = web.url("/events").into_client_request().expect("request");
     request
         .headers_mut()
         .insert("Origin", "http://localhost:3000".parse().expect("header"));
@@ -255,10 +291,8 @@ async fn task_events_follow_a_task_from_queue_to_answer() {
         return;
     };
     let client = w.daemon.client().await;
-    let base = web_url(&client).await;
-    let (mut ws, _) = connect_async(format!("{base}/tasks"))
-        .await
-        .expect("connect");
+    let web = Web::of(&w.daemon, &client).await;
+    let (mut ws, _) = connect_async(web.url("/tasks")).await.expect("connect");
     assert_eq!(next_json(&mut ws).await["type"], "subscribed");
 
     let submitted = ok(

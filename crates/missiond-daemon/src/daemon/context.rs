@@ -35,6 +35,9 @@ pub struct Ctx {
     pub events: EventBus,
     /// The WebSocket/HTTP server's address, once it listens.
     pub web_addr: std::sync::OnceLock<std::net::SocketAddr>,
+    /// What clients of the WebSocket/HTTP server must show (also in
+    /// `$MISSIOND_HOME/web-token`); new at each start.
+    pub web_token: String,
     /// Why the WebSocket/HTTP server is not running, when it could not start.
     pub web_error: std::sync::OnceLock<String>,
     shutting_down: AtomicBool,
@@ -66,6 +69,11 @@ impl Ctx {
             events: EventBus::default(),
             web_addr: std::sync::OnceLock::new(),
             web_error: std::sync::OnceLock::new(),
+            web_token: format!(
+                "{}{}",
+                uuid::Uuid::new_v4().simple(),
+                uuid::Uuid::new_v4().simple()
+            ),
             shutting_down: AtomicBool::new(false),
             shutdown: tokio::sync::watch::channel(false).0,
         }

@@ -105,7 +105,12 @@ async fn serve_until_signal(paths: Paths) -> Result<()> {
     let dispatch = super::dispatch::Dispatcher::boot(&supervisor, &endpoint_text);
     super::watchdog::start(&supervisor);
     super::conversation_ingest::start(&supervisor);
-    super::web::start(Arc::clone(&supervisor), paths.ws_port).await;
+    super::web::start(
+        Arc::clone(&supervisor),
+        paths.ws_port,
+        &paths.web_token_file(),
+    )
+    .await;
     for slot in supervisor.slots().filter(|s| s.spec.config.autostart) {
         if let Err(e) = slot.spawn() {
             eprintln!("missiond: slot {}: {}", slot.spec.id, e.message);

@@ -6,12 +6,17 @@
 //! - `GET /health`: a small JSON status.
 //!
 //! It listens on loopback only, and refuses requests whose `Origin` is a web page other
-//! than this machine's: any page a browser opens could otherwise reach it.
+//! than this machine's: any page a browser opens could otherwise reach it. Loopback is
+//! open to every user of the machine, so every route but `/health` also wants the
+//! token the daemon writes to `$MISSIOND_HOME/web-token` (mode 0600, new at each start):
+//! as `Authorization: Bearer TOKEN` or `?token=TOKEN` (browsers cannot set headers on a
+//! WebSocket).
 
 mod attach;
 mod events;
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::Path;
 use std::sync::Arc;
 
 use axum::Router;
@@ -27,7 +32,16 @@ use super::supervisor::Supervisor;
 /// Bind `127.0.0.1:port` (0: a free port) and serve until the daemon shuts down. A port
 /// that cannot be bound leaves the daemon running without this server; the reason is
 /// logged and reported by `mission_health`.
-pub async fn start(sup: Arc<Supervisor>, port: u16) {
+pub async fn start(sup: Arc<Supervisor>, port: u16, token_file: &Path) {
+    if let Err(e) = write_token(token_file, &sup.ctx.web_token) {
+        let why = format!(
+            "WebSocket server not started: cannot write {}: {e}",
+            token_file.display()
+        );
+        tracing::warn!("{why}");
+        let _ = sup.ctx.web_error.set(why);
+        return;
+    }
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(l) => l,
@@ -62,12 +76,31 @@ pub async fn start(sup: Arc<Supervisor>, port: u16) {
     });
 }
 
+/// Write the token readable by this user only (a file left by an older daemon is
+/// replaced, whatever its mode was).
+fn write_token(path: &Path, token: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let _ = std::fs::remove_file(path);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    file.write_all(token.as_bytes())
+}
+
 fn router(sup: Arc<Supervisor>) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/pty/{slot_id}", get(attach::upgrade))
         .route("/tasks", get(events::tasks))
         .route("/events", get(events::all))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&sup),
+            holds_the_token,
+        ))
         .layer(middleware::from_fn(same_machine_origin))
         .with_state(sup)
 }
@@ -101,6 +134,51 @@ fn origin_allowed(headers: &HeaderMap) -> bool {
     matches!(host, "localhost" | "127.0.0.1" | "::1")
 }
 
+/// The token a request carries, from its `Authorization` header or `token` query.
+fn request_token(request: &Request) -> Option<&str> {
+    if let Some(bearer) = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        return Some(bearer.trim());
+    }
+    request
+        .uri()
+        .query()?
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("token="))
+}
+
+/// Compares without stopping at the first difference, so timing says nothing about
+/// how much of a guess was right.
+fn same_secret(given: &str, expected: &str) -> bool {
+    given.len() == expected.len()
+        && given
+            .bytes()
+            .zip(expected.bytes())
+            .fold(0u8, |diff, (a, b)| diff | (a ^ b))
+            == 0
+}
+
+async fn holds_the_token(
+    State(sup): State<Arc<Supervisor>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let open = request.uri().path() == "/health";
+    if open || request_token(&request).is_some_and(|t| same_secret(t, &sup.ctx.web_token)) {
+        next.run(request).await
+    } else {
+        (
+            StatusCode::UNAUTHORIZED,
+            "missiond: give the token from $MISSIOND_HOME/web-token (Authorization: Bearer, or ?token=)\n",
+        )
+            .into_response()
+    }
+}
+
 async fn same_machine_origin(request: Request, next: Next) -> Response {
     if origin_allowed(request.headers()) {
         next.run(request).await
@@ -125,6 +203,14 @@ mod tests {
             HeaderValue::from_str(origin).expect("header"),
         );
         h
+    }
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same_secret("abc123", "abc123"));
+        assert!(!same_secret("abc124", "abc123"));
+        assert!(!same_secret("abc12", "abc123"));
+        assert!(!same_secret("", "abc123"));
     }
 
     #[test]
