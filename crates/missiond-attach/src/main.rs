@@ -26,6 +26,10 @@ struct Cli {
     /// Watch only: your keys are not sent to the slot.
     #[arg(long)]
     view: bool,
+    /// Resize the slot's terminal to yours, now and whenever yours changes (the agent
+    /// redraws; other viewers see the new size too).
+    #[arg(long, conflicts_with = "view")]
+    fit: bool,
     /// The daemon's WebSocket server (default: asked from the daemon, see MISSION_WS_PORT).
     #[arg(long, value_name = "ws://127.0.0.1:PORT", requires = "token")]
     url: Option<String>,
@@ -73,7 +77,16 @@ async fn main() {
             (Some(url), Some(token)) => (url, token),
             _ => web_server().await?,
         };
-        session::run(&base, &token, &cli.slot, cli.view).await
+        session::run(
+            &base,
+            &token,
+            &cli.slot,
+            session::Mode {
+                view: cli.view,
+                fit: cli.fit,
+            },
+        )
+        .await
     }
     .await;
     // Exit here rather than return: a read of stdin may still be pending on tokio's

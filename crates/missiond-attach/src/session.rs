@@ -54,8 +54,25 @@ fn show(bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// How to attach.
+#[derive(Debug, Clone, Copy)]
+pub struct Mode {
+    /// Watch only.
+    pub view: bool,
+    /// Keep the slot's terminal the size of ours.
+    pub fit: bool,
+}
+
+/// The frame that resizes the slot to our terminal, when it is one.
+fn fit_frame() -> Option<Message> {
+    let (cols, rows) = tty::size(0)?;
+    let frame = serde_json::json!({"type": "resize", "cols": cols, "rows": rows});
+    Some(Message::Text(frame.to_string().into()))
+}
+
 /// Attach to `slot` on the server at `base`; returns why it ended.
-pub async fn run(base: &str, token: &str, slot: &str, view: bool) -> Result<String> {
+pub async fn run(base: &str, token: &str, slot: &str, mode: Mode) -> Result<String> {
+    let view = mode.view;
     let url = format!(
         "{}/pty/{slot}?mode={}",
         base.trim_end_matches('/'),
@@ -86,7 +103,8 @@ pub async fn run(base: &str, token: &str, slot: &str, view: bool) -> Result<Stri
     }
     let (cols, rows) = (hello["cols"].as_u64(), hello["rows"].as_u64());
     let mut notes = Vec::new();
-    if let (Some((my_cols, my_rows)), Some(c), Some(r)) = (tty::size(0), cols, rows)
+    if let (false, Some((my_cols, my_rows)), Some(c), Some(r)) =
+        (mode.fit, tty::size(0), cols, rows)
         && (u64::from(my_cols) < c || u64::from(my_rows) < r)
     {
         notes.push(format!(
@@ -95,6 +113,13 @@ pub async fn run(base: &str, token: &str, slot: &str, view: bool) -> Result<Stri
     }
 
     let _screen = Screen::take()?;
+    let mut resized = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::window_change())
+        .context("watching for terminal resizes")?;
+    if mode.fit
+        && let Some(frame) = fit_frame()
+    {
+        ws.send(frame).await.context("resizing the slot")?;
+    }
     let mut stdin = tokio::io::stdin();
     let mut keys = [0u8; 4096];
     let mut stdin_open = true;
@@ -116,6 +141,11 @@ pub async fn run(base: &str, token: &str, slot: &str, view: bool) -> Result<Stri
                 Some(Ok(_)) => {}
                 Some(Err(e)) => break format!("connection lost: {e}"),
             },
+            _ = resized.recv(), if mode.fit => {
+                if let Some(frame) = fit_frame() {
+                    ws.send(frame).await.context("resizing the slot")?;
+                }
+            }
             read = stdin.read(&mut keys), if stdin_open => match read {
                 Ok(0) | Err(_) => stdin_open = false,
                 Ok(n) => {

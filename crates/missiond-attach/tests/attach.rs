@@ -53,7 +53,7 @@ impl Daemon {
         std::fs::write(
             home.join("slots.yaml"),
             format!(
-                "slots:\n  - id: sh\n    cwd: {}\n    command: bash\n    args: [\"--norc\", \"--noprofile\"]\n    env: {{PS1: \"sh$ \"}}\n    autostart: true\n",
+                "slots:\n  - id: sh\n    cwd: {}\n    command: bash\n    args: [\"--norc\", \"--noprofile\"]\n    env: {{PS1: \"sh$ \"}}\n    cols: 80\n    rows: 24\n    autostart: true\n",
                 serde_json::json!(tmp.path().display().to_string())
             ),
         )
@@ -91,6 +91,7 @@ impl Drop for Daemon {
 /// `missiond-attach` running in a pseudo-terminal of its own, its output collected.
 struct Attached {
     child: Box<dyn portable_pty::Child + Send + Sync>,
+    master: Box<dyn portable_pty::MasterPty + Send>,
     keys: Box<dyn Write + Send>,
     output: mpsc::Receiver<Vec<u8>>,
     seen: Vec<u8>,
@@ -119,7 +120,6 @@ impl Attached {
         let keys = pty.master.take_writer().expect("writer");
         let (tx, output) = mpsc::channel();
         std::thread::spawn(move || {
-            let _master = pty.master;
             let mut buf = [0u8; 4096];
             while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
@@ -129,10 +129,23 @@ impl Attached {
         });
         Attached {
             child,
+            master: pty.master,
             keys,
             output,
             seen: Vec::new(),
         }
+    }
+
+    /// Resize the terminal missiond-attach runs in (it gets SIGWINCH).
+    fn resize(&self, cols: u16, rows: u16) {
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("resize");
     }
 
     fn type_keys(&mut self, keys: &[u8]) {
@@ -214,6 +227,32 @@ fn typing_reaches_the_slot_and_ctrl_bracket_detaches() {
         "{:?}",
         String::from_utf8_lossy(&last.seen)
     );
+}
+
+#[test]
+fn fit_keeps_the_slot_the_size_of_the_terminal() {
+    let daemon = Daemon::start();
+    // The slot is 80x24; the terminal missiond-attach runs in is 120x40.
+    let mut attached = Attached::start(&daemon.home, &["sh", "--fit"]);
+    attached.wait_for("sh$");
+    attached.type_keys(b"stty size\r");
+    attached.wait_for("40 120");
+    attached.resize(100, 30);
+    // The resize reaches the slot through SIGWINCH; ask until the shell sees it.
+    let deadline = Instant::now() + LIMIT;
+    loop {
+        attached.type_keys(b"stty size\r");
+        std::thread::sleep(Duration::from_millis(300));
+        while let Ok(bytes) = attached.output.try_recv() {
+            attached.seen.extend(bytes);
+        }
+        if String::from_utf8_lossy(&attached.seen).contains("30 100") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the slot never became 100x30");
+    }
+    attached.type_keys(&[0x1d]);
+    assert_eq!(attached.wait_exit(), 0);
 }
 
 #[test]

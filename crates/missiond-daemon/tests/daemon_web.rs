@@ -150,6 +150,28 @@ async fn attach_repaints_streams_and_types_into_a_slot() {
     let complaint = next_json(&mut ws).await;
     assert_eq!(complaint["type"], "error", "{complaint}");
 
+    // A viewer may resize the terminal: the shell and the daemon's screen follow.
+    let resize = |cols: u32, rows: u32| {
+        Message::Text(
+            json!({"type": "resize", "cols": cols, "rows": rows})
+                .to_string()
+                .into(),
+        )
+    };
+    ws.send(resize(100, 30)).await.expect("send");
+    ws.send(Message::Binary(b"stty size\r".to_vec().into()))
+        .await
+        .expect("send");
+    output_until(&mut ws, "30 100").await;
+    let screen = ok(&client, "mission_pty_screen", json!({"slotId": "sh"})).await;
+    assert_eq!(
+        (screen["cols"].as_u64(), screen["rows"].as_u64()),
+        (Some(100), Some(30))
+    );
+    ws.send(resize(5000, 30)).await.expect("send");
+    let too_big = next_json(&mut ws).await;
+    assert_eq!(too_big["type"], "error", "{too_big}");
+
     // A view-only viewer sees the output but cannot type.
     let (mut viewer, _) = connect_async(web.url("/pty/sh?mode=view"))
         .await

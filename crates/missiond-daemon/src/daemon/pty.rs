@@ -29,8 +29,8 @@ pub type ExitCode = Option<i32>;
 
 /// A running child on a PTY. Dropping it closes the master (the child gets SIGHUP).
 pub struct PtyProcess {
-    /// Held, not used: dropping the master closes the terminal.
-    _master: Box<dyn MasterPty + Send>,
+    /// The terminal's master side: resized here; dropping it closes the terminal.
+    master: Box<dyn MasterPty + Send>,
     writer: std_mpsc::Sender<Vec<u8>>,
     pid: Option<u32>,
 }
@@ -134,7 +134,7 @@ pub fn spawn(spec: &PtySpec) -> Result<(PtyProcess, PtyStreams)> {
 
     Ok((
         PtyProcess {
-            _master: pair.master,
+            master: pair.master,
             writer: write_tx,
             pid,
         },
@@ -149,6 +149,18 @@ impl PtyProcess {
     /// The child's process id (also its process-group id).
     pub fn pid(&self) -> Option<u32> {
         self.pid
+    }
+
+    /// Change the terminal's size (the child gets SIGWINCH).
+    pub fn resize(&self, cols: u16, rows: u16) -> Result<()> {
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .context("resizing the PTY")
     }
 
     /// Queue bytes for the child's input. Errors only when the writer thread is gone.

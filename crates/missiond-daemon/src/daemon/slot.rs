@@ -24,6 +24,11 @@ use super::turn::Turn;
 /// remembers of earlier starts on this machine.
 pub const FULLSCREEN_ENV: &str = "CLAUDE_CODE_NO_FLICKER";
 
+/// Sizes a viewer may give a slot's terminal.
+pub const RESIZE_COLS: std::ops::RangeInclusive<u16> = 20..=500;
+/// See [`RESIZE_COLS`].
+pub const RESIZE_ROWS: std::ops::RangeInclusive<u16> = 5..=200;
+
 /// Output chunks an attached viewer may fall behind before it must repaint.
 const OUTPUT_BACKLOG: usize = 4096;
 /// Variables an orchestrating Claude Code sets for its own children; a slot's Claude Code
@@ -348,6 +353,34 @@ impl Slot {
             run.pty
                 .write(bytes)
                 .map_err(|e| RpcError::internal(format!("slot `{}`: {e:#}", self.spec.id)))
+        })
+    }
+
+    /// Resize the live terminal (the emulator, the PTY and its log follow). Claude Code
+    /// redraws for the new size; the next start uses the configured size again.
+    pub fn resize(&self, cols: u16, rows: u16) -> Result<(), RpcError> {
+        if !(RESIZE_COLS.contains(&cols) && RESIZE_ROWS.contains(&rows)) {
+            return Err(RpcError::invalid_params(
+                "cols",
+                format!(
+                    "{cols}x{rows} is outside {}..={} columns by {}..={} rows",
+                    RESIZE_COLS.start(),
+                    RESIZE_COLS.end(),
+                    RESIZE_ROWS.start(),
+                    RESIZE_ROWS.end()
+                ),
+            ));
+        }
+        self.with_live(|run| {
+            run.pty
+                .resize(cols, rows)
+                .map_err(|e| RpcError::internal(format!("slot `{}`: {e:#}", self.spec.id)))?;
+            let t = run.now();
+            run.term.resize(t, cols, rows);
+            if let Some(log) = run.log.as_mut() {
+                let _ = log.append(&semantic_terminal::recording::Entry::Resize { t, cols, rows });
+            }
+            Ok(())
         })
     }
 

@@ -9,8 +9,9 @@
 //! 6. when the process ends, `{"type": "exited", "code"}`, then the socket closes.
 //!
 //! Client to server: binary frames (or text frames `{"type": "input", "data": "..."}`)
-//! are typed into the terminal, unless the URL says `?mode=view`. Anything else is
-//! answered with `{"type": "error", "message"}` and ignored.
+//! are typed into the terminal, and `{"type": "resize", "cols", "rows"}` resizes it,
+//! unless the URL says `?mode=view`. Anything else is answered with
+//! `{"type": "error", "message"}` and ignored.
 
 use std::sync::Arc;
 
@@ -196,30 +197,48 @@ async fn attach(mut socket: WebSocket, slot: Arc<Slot>, read_only: bool) {
     let _ = socket.send(Message::Close(None)).await;
 }
 
+/// What a viewer's frame asks for.
+enum Request {
+    Type(Vec<u8>),
+    Resize { cols: u16, rows: u16 },
+}
+
+fn parse_request(message: Message) -> Result<Option<Request>, &'static str> {
+    const TEXT_FRAMES: &str = "text frames must be {\"type\": \"input\", \"data\": \"...\"} \
+                               or {\"type\": \"resize\", \"cols\": C, \"rows\": R}";
+    let text = match message {
+        Message::Binary(bytes) => return Ok(Some(Request::Type(bytes.to_vec()))),
+        Message::Text(t) => t,
+        // Pings are answered by axum; close ends the loop through `recv`.
+        _ => return Ok(None),
+    };
+    let v: Value = serde_json::from_str(text.as_str()).map_err(|_| TEXT_FRAMES)?;
+    let size = |k: &str| v[k].as_u64().and_then(|n| u16::try_from(n).ok());
+    match (v["type"].as_str(), v["data"].as_str()) {
+        (Some("input"), Some(data)) => Ok(Some(Request::Type(data.as_bytes().to_vec()))),
+        (Some("resize"), _) => match (size("cols"), size("rows")) {
+            (Some(cols), Some(rows)) => Ok(Some(Request::Resize { cols, rows })),
+            _ => Err(TEXT_FRAMES),
+        },
+        _ => Err(TEXT_FRAMES),
+    }
+}
+
 /// Act on one frame from the viewer; returns a reply for it, if any.
 fn on_client_message(slot: &Slot, read_only: bool, message: Message) -> Option<Message> {
-    let bytes: Vec<u8> = match message {
-        Message::Binary(bytes) => bytes.to_vec(),
-        Message::Text(t) => match serde_json::from_str::<Value>(t.as_str()) {
-            Ok(v) if v["type"] == "input" && v["data"].is_string() => {
-                v["data"].as_str().unwrap_or_default().as_bytes().to_vec()
-            }
-            _ => {
-                return Some(error(
-                    "text frames must be {\"type\": \"input\", \"data\": \"...\"}",
-                ));
-            }
-        },
-        // Pings are answered by axum; close ends the loop through `recv`.
-        _ => return None,
+    let request = match parse_request(message) {
+        Ok(Some(request)) => request,
+        Ok(None) => return None,
+        Err(usage) => return Some(error(usage)),
     };
     if read_only {
         return Some(error("attached with mode=view: input is not accepted"));
     }
-    match slot.write(&bytes) {
-        Ok(()) => None,
-        Err(e) => Some(error(&e.message)),
-    }
+    let done = match request {
+        Request::Type(bytes) => slot.write(&bytes),
+        Request::Resize { cols, rows } => slot.resize(cols, rows),
+    };
+    done.err().map(|e| error(&e.message))
 }
 
 fn error(message: &str) -> Message {
