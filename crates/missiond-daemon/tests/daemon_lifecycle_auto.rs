@@ -28,6 +28,18 @@ rules:
         tool_use:
           name: mcp__mission__mission_agents
           input: {}
+      - text: "Keeping what I learnt."
+        tool_use:
+          name: mcp__mission__mission_kb_remember
+          input: { key: "count-method", content: "Count with the fingers of one hand.", source: "someone-else" }
+      - text: "Checking the base."
+        tool_use:
+          name: mcp__mission__mission_kb_search
+          input: { query: "fingers" }
+      - text: "Asking a person."
+        tool_use:
+          name: mcp__mission__mission_question_create
+          input: { question: "May I count past two?", slotId: "not-me" }
       - text: "Step one is done."
   - name: second turn reports
     match: { contains: "Continue towards the goal" }
@@ -90,19 +102,42 @@ async fn an_autonomous_run_ends_when_the_agent_reports_done() {
     assert_eq!(report["text"], "Counted to two.");
     assert_eq!(report["slotId"], "c1");
 
-    // The agent may report, and nothing else: mission_agents is not offered to it.
+    // The agent may use its own tools (the knowledge base, questions, reports), in its
+    // own name, and nothing that drives agents: mission_agents is not offered to it.
     let results: Vec<_> = w
         .server
         .requests()
         .iter()
         .flat_map(|r| r.tool_results.clone())
         .collect();
-    assert_eq!(results.len(), 2, "{results:?}");
+    assert_eq!(results.len(), 5, "{results:?}");
     assert!(
         results[0].is_error && results[0].content.contains("No such tool"),
         "mission_agents answered: {results:?}"
     );
-    assert!(!results[1].is_error, "mission_report failed: {results:?}");
+    for (i, what) in [
+        (1, "kb_remember"),
+        (2, "kb_search"),
+        (3, "question_create"),
+        (4, "report"),
+    ] {
+        assert!(!results[i].is_error, "{what} failed: {results:?}");
+    }
+    assert!(
+        results[2].content.contains("count-method"),
+        "search found nothing: {results:?}"
+    );
+    let fact = ok(&client, "mission_kb_get", json!({"key": "count-method"})).await;
+    assert_eq!(
+        fact["entry"]["source"], "c1",
+        "stored in another's name: {fact}"
+    );
+    let questions = ok(&client, "mission_question_list", json!({})).await;
+    assert_eq!(questions["questions"][0]["slotId"], "c1", "{questions}");
+    assert_eq!(
+        questions["questions"][0]["question"],
+        "May I count past two?"
+    );
     let stopped = ok(&client, "mission_autonomous_stop", json!({"slotId": "c1"})).await;
     assert_eq!(stopped["wasRunning"], false, "{stopped}");
     wait_status(&client, "c1", LONG, |s| s["state"] == "Idle").await;

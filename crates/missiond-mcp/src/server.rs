@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use missiond_core::catalogue::{
-    Agents, Health, PtyConfirm, PtyInterrupt, PtyKill, PtyScreen, PtySend, PtySpawn, PtyStatus,
-    Report, Slots, Tool as CatalogueTool,
+    Agents, Health, KbRemember, KbSearch, PtyConfirm, PtyInterrupt, PtyKill, PtyScreen, PtySend,
+    PtySpawn, PtyStatus, QuestionCreate, Report, Slots, Tool as CatalogueTool, agent_tool,
 };
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ErrorData,
@@ -27,12 +27,10 @@ pub struct MissionServer {
 }
 
 /// `MISSIOND_SLOT_ID`: set by missiond for the mission-mcp it gives a slot's Claude Code.
-/// The server then offers only the tools an agent may call ([`SLOT_TOOLS`]) and fills in
-/// the calling slot itself, so an agent can neither drive other agents nor speak for
-/// another slot.
+/// The server then offers only the tools an agent may call
+/// ([`missiond_core::catalogue::AGENT_TOOLS`]) and fills in the calling slot itself, so
+/// an agent can neither drive other agents nor speak for another slot.
 pub const SLOT_ENV: &str = "MISSIOND_SLOT_ID";
-/// The tools offered to an agent in a slot.
-pub const SLOT_TOOLS: &[&str] = &[Report::NAME];
 
 impl MissionServer {
     /// A server forwarding to `link`; in slot mode when `MISSIOND_SLOT_ID` is set.
@@ -46,7 +44,7 @@ impl MissionServer {
 
     /// Whether this server offers `name`.
     fn offers(&self, name: &str) -> bool {
-        self.slot.is_none() || SLOT_TOOLS.contains(&name)
+        self.slot.is_none() || agent_tool(name).is_some()
     }
 
     /// The tools this server lists.
@@ -84,9 +82,11 @@ impl MissionServer {
             ));
         };
         let mut args = request.arguments.unwrap_or_default();
-        if let Some(slot) = &self.slot {
-            // The reporting slot is who runs this server, whatever the agent wrote.
-            args.insert("slotId".to_string(), Value::String(slot.clone()));
+        if let Some(slot) = &self.slot
+            && let Some(field) = agent_tool(def.name).and_then(|t| t.caller_field)
+        {
+            // The caller is the slot that runs this server, whatever the agent wrote.
+            args.insert(field.to_string(), Value::String(slot.clone()));
         }
         let args = Value::Object(args);
         Ok(match self.link.call(def, args).await {
@@ -152,13 +152,19 @@ impl ServerHandler for MissionServer {
     }
 }
 
-/// What an agent in a slot is told about the one tool it gets.
+/// What an agent in a slot is told about the tools it gets.
 pub fn slot_instructions() -> String {
     format!(
         "You are an agent in a missiond slot. Use {report} to tell the orchestrator \
          something: kind done when the goal you were given is reached, progress for a \
-         step, question when you need a decision.",
+         step, question when you need a decision. Use {question} to leave a question \
+         for a person and go on with other work meanwhile. Before working something out \
+         (build commands, where things live, past decisions), try {search}; when you \
+         learn something the team will need again, keep it with {remember}.",
         report = Report::NAME,
+        question = QuestionCreate::NAME,
+        search = KbSearch::NAME,
+        remember = KbRemember::NAME,
     )
 }
 
@@ -205,11 +211,23 @@ mod tests {
     }
 
     #[test]
-    fn a_slot_server_offers_only_the_report() {
+    fn a_slot_server_offers_only_the_agent_tools() {
         let names = |s: &MissionServer| -> Vec<String> {
             s.tools().iter().map(|t| t.name.to_string()).collect()
         };
-        assert_eq!(names(&server(Some("c1"))), vec![Report::NAME.to_string()]);
+        let mut offered = names(&server(Some("c1")));
+        offered.sort();
+        let mut expected: Vec<String> = missiond_core::catalogue::AGENT_TOOLS
+            .iter()
+            .map(|t| t.name.to_string())
+            .collect();
+        expected.sort();
+        assert_eq!(offered, expected);
+        assert!(
+            !offered
+                .iter()
+                .any(|n| n == PtySend::NAME || n == Agents::NAME)
+        );
         let all = names(&server(None));
         assert_eq!(all.len(), tools::list().len());
         assert!(all.iter().any(|n| n == PtySpawn::NAME));

@@ -247,6 +247,47 @@ where
     })
 }
 
+/// A tool an agent inside a slot may call through its own `mission-mcp`, and the
+/// argument that names the caller (filled in from the slot, whatever the agent wrote,
+/// so no agent speaks for another).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AgentTool {
+    /// The tool.
+    pub name: &'static str,
+    /// The argument set to the calling slot's id, if the tool has one.
+    pub caller_field: Option<&'static str>,
+}
+
+/// What agents may call: report to the orchestrator, leave a question for a person,
+/// and read and add to the shared knowledge base. Nothing that drives other agents.
+pub const AGENT_TOOLS: &[AgentTool] = &[
+    AgentTool {
+        name: Report::NAME,
+        caller_field: Some("slotId"),
+    },
+    AgentTool {
+        name: QuestionCreate::NAME,
+        caller_field: Some("slotId"),
+    },
+    AgentTool {
+        name: KbSearch::NAME,
+        caller_field: None,
+    },
+    AgentTool {
+        name: KbGet::NAME,
+        caller_field: None,
+    },
+    AgentTool {
+        name: KbRemember::NAME,
+        caller_field: Some("source"),
+    },
+];
+
+/// The entry of [`AGENT_TOOLS`] for `name`.
+pub fn agent_tool(name: &str) -> Option<&'static AgentTool> {
+    AGENT_TOOLS.iter().find(|t| t.name == name)
+}
+
 /// A tool's result as the JSON it is sent as.
 pub fn encode<T: Serialize>(value: T) -> Result<Value, crate::ipc::RpcError> {
     serde_json::to_value(value)

@@ -450,3 +450,24 @@ fn every_screen_state_has_the_same_name_as_a_slot_state() {
         assert_eq!(SlotState::from(s).as_str(), s.as_str());
     }
 }
+
+#[test]
+fn agent_tools_exist_and_their_caller_field_is_an_argument() {
+    for tool in AGENT_TOOLS {
+        let def =
+            find(tool.name).unwrap_or_else(|| panic!("{} is not in the catalogue", tool.name));
+        if let Some(field) = tool.caller_field {
+            assert!(
+                def.input_schema["properties"].get(field).is_some(),
+                "{} has no {field} argument",
+                tool.name
+            );
+        }
+        assert!(
+            !tool.name.contains("pty"),
+            "agents must not drive slots: {}",
+            tool.name
+        );
+    }
+    assert!(agent_tool("mission_submit").is_none());
+}

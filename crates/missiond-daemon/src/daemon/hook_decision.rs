@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::hooks::HookEvent;
-use super::mcp_config::REPORT_TOOL;
+use super::mcp_config::is_agent_tool;
 use super::permissions::governs;
 use super::secrets::{scrub, scrub_value};
 use super::slot::Slot;
@@ -102,11 +102,12 @@ pub fn answer(slot: &Slot, event: &HookEvent) -> HookAnswer {
     };
     let home = slot_home(slot);
     let mut decision = decide(&policy, slot, role, tool, &input, event.field("cwd"), &home);
-    if tool == REPORT_TOOL && decision.outcome != Outcome::Deny {
-        // The slot's own line to the orchestrator (it ends autonomous runs, with nobody
-        // watching to answer a dialog); only an explicit deny rule stops it.
+    if is_agent_tool(tool) && decision.outcome != Outcome::Deny {
+        // The slot's own line to the orchestrator and the team's knowledge (a report
+        // ends an autonomous run, with nobody watching to answer a dialog); only an
+        // explicit deny rule stops it.
         decision.outcome = Outcome::Allow;
-        decision.reason = "allowed by missiond: its own reporting tool".into();
+        decision.reason = "allowed by missiond: one of the agent's own mission tools".into();
     }
     let governed = governs(&policy, slot_id, role);
     let rules = serde_json::to_value(&decision.rules).unwrap_or(Value::Null);

@@ -1,12 +1,14 @@
-//! The mission MCP server inside a slot's Claude Code, so its agent can call
-//! `mission_report` (the way an autonomous run ends).
+//! The mission MCP server inside a slot's Claude Code, so its agent can call the agent
+//! tools (`missiond_core::catalogue::AGENT_TOOLS`): `mission_report` (the way an
+//! autonomous run ends), `mission_question_create`, and the knowledge base's search,
+//! get and remember.
 //!
 //! The slot gets `--mcp-config <run>/<slot>-mcp.json` naming `mission-mcp` (the binary
 //! beside `missiond`, or `MISSIOND_MCP_BIN`) with `MISSIOND_SLOT_ID` in its environment.
-//! With that variable set, mission-mcp lists only `mission_report` and fills in the
-//! reporting slot itself: an agent must not spawn, prompt or kill other agents, nor read
-//! the orchestrator's inbox. `--allowedTools` lets the report through without a
-//! permission dialog (nobody may be watching an autonomous run).
+//! With that variable set, mission-mcp lists only those tools and fills in the calling
+//! slot itself: an agent must not spawn, prompt or kill other agents, nor read the
+//! orchestrator's inbox. `--allowedTools` lets them through without a permission dialog
+//! (nobody may be watching an autonomous run); a role's explicit deny rule still wins.
 
 use std::path::PathBuf;
 
@@ -20,8 +22,15 @@ use super::hooks::SLOT_ENV;
 pub const ENV_MCP_BIN: &str = "MISSIOND_MCP_BIN";
 /// The server's name in the slot's MCP configuration (tool names follow from it).
 pub const SERVER_NAME: &str = "mission";
-/// The one mission tool a slot's agent may call, as Claude Code names it.
-pub const REPORT_TOOL: &str = "mcp__mission__mission_report";
+/// How Claude Code names the mission server's tools: this prefix and the tool name.
+pub const TOOL_PREFIX: &str = "mcp__mission__";
+
+/// Whether `tool`, as Claude Code names it, is one of the agent tools of the slot's own
+/// mission server.
+pub fn is_agent_tool(tool: &str) -> bool {
+    tool.strip_prefix(TOOL_PREFIX)
+        .is_some_and(|name| missiond_core::catalogue::agent_tool(name).is_some())
+}
 
 /// The mission-mcp binary: `MISSIOND_MCP_BIN`, else `mission-mcp` beside `exe`.
 pub fn mission_mcp(exe: &std::path::Path) -> Option<PathBuf> {
@@ -70,7 +79,11 @@ pub fn claude_args(ctx: &Ctx, slot: &str) -> anyhow::Result<Vec<String>> {
         "--mcp-config".to_string(),
         path.to_string_lossy().into_owned(),
         "--allowedTools".to_string(),
-        REPORT_TOOL.to_string(),
+        missiond_core::catalogue::AGENT_TOOLS
+            .iter()
+            .map(|t| format!("{TOOL_PREFIX}{}", t.name))
+            .collect::<Vec<_>>()
+            .join(","),
     ])
 }
 
@@ -85,7 +98,10 @@ mod tests {
         assert_eq!(server["command"], "/opt/mission-mcp");
         assert_eq!(server["env"][SLOT_ENV], "c1");
         assert_eq!(server["env"]["MISSION_IPC_ENDPOINT"], "/h/s.sock");
-        assert!(REPORT_TOOL.ends_with("mission_report"));
-        assert!(REPORT_TOOL.contains(SERVER_NAME));
+        assert!(TOOL_PREFIX.contains(SERVER_NAME));
+        assert!(is_agent_tool("mcp__mission__mission_report"));
+        assert!(is_agent_tool("mcp__mission__mission_kb_search"));
+        assert!(!is_agent_tool("mcp__mission__mission_pty_send"));
+        assert!(!is_agent_tool("mcp__other__mission_report"));
     }
 }
