@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up and runs missiond's whole test suite on a fresh machine:
 #   1. installs the pinned third-party programs the end-to-end tests drive
-#      (the real Claude Code and the MCP TypeScript SDK, from e2e/package-lock.json);
+#      (the real Claude Code and the MCP TypeScript SDK, from e2e/package-lock.json;
+#      Debian's chromium and DejaVu fonts, when they are missing);
 #   2. checks formatting and lints;
 #   3. runs every test, with the real-Claude-Code tests required (not skipped).
 set -euo pipefail
@@ -12,6 +13,23 @@ step() { printf '\n==> %s\n' "$*"; }
 step "installing pinned e2e packages (npm ci in e2e/)"
 (cd e2e && npm ci --no-audit --no-fund --loglevel=error)
 e2e/node_modules/.bin/claude --version
+
+# Debian packages the tests drive: chromium (the board in a real browser) and DejaVu Sans
+# Mono (screenshots). Installed only when missing.
+missing=()
+command -v chromium >/dev/null 2>&1 || [ -n "${MISSIOND_CHROMIUM:-}" ] || missing+=(chromium)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ] || [ -n "${MISSIOND_FONT:-}" ] || missing+=(fonts-dejavu-core)
+if [ ${#missing[@]} -gt 0 ]; then
+  step "installing Debian packages: ${missing[*]}"
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  else
+    echo "missing ${missing[*]} and no root to install them: install them first" >&2
+    exit 1
+  fi
+fi
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
