@@ -1,6 +1,7 @@
 //! The client side of the command line: thin commands over the daemon's IPC, for people
 //! (`missiond status`, `send`, ...) and for Claude Code's hooks (`missiond hook`).
 
+mod board;
 mod hook;
 mod print;
 
@@ -74,6 +75,8 @@ pub enum ClientCommand {
         #[arg(long)]
         tail_bytes: Option<u64>,
     },
+    /// Print the URL of the board (a page for the browser), with the web token.
+    Board,
     /// List every mission_* tool the daemon serves (the same catalogue mission-mcp offers).
     Tools,
     /// Call any mission_* tool with JSON arguments and print its JSON result, e.g.
@@ -239,6 +242,7 @@ async fn run_client(command: ClientCommand) -> Result<i32> {
             let result = client.call(&tool, args).await.map_err(flat)?;
             println!("{}", serde_json::to_string_pretty(&result)?);
         }
+        ClientCommand::Board => println!("{}", board::url(&client, &paths).await?),
         ClientCommand::Tools => unreachable!("handled before connecting"),
         ClientCommand::Hook { .. } => unreachable!("handled before connecting"),
     }

@@ -105,8 +105,10 @@ async fn serve_until_signal(paths: Paths) -> Result<()> {
     let dispatch = super::dispatch::Dispatcher::boot(&supervisor, &endpoint_text);
     super::watchdog::start(&supervisor);
     super::conversation_ingest::start(&supervisor);
+    let handlers = Arc::new(Handlers::new(Arc::clone(&supervisor), dispatch));
     super::web::start(
         Arc::clone(&supervisor),
+        Arc::clone(&handlers),
         paths.ws_port,
         &paths.web_token_file(),
     )
@@ -117,7 +119,6 @@ async fn serve_until_signal(paths: Paths) -> Result<()> {
         }
     }
 
-    let handlers = Arc::new(Handlers::new(Arc::clone(&supervisor), dispatch));
     serve(
         listener,
         handlers,

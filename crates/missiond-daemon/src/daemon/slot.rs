@@ -89,6 +89,17 @@ pub struct Run {
 }
 
 impl Run {
+    /// The slot's state as reported to clients: the screen merged with hooks while the
+    /// process lives; `Stopped` after the daemon ended it, `Exited` after it ended alone.
+    pub fn slot_state(&self) -> missiond_core::catalogue::SlotState {
+        use missiond_core::catalogue::SlotState;
+        match (self.is_alive(), self.killed) {
+            (true, _) => SlotState::from(self.state()),
+            (false, true) => SlotState::Stopped,
+            (false, false) => SlotState::Exited,
+        }
+    }
+
     /// Seconds since the run began: the screen reader's clock.
     pub fn now(&self) -> f64 {
         self.origin.elapsed().as_secs_f64()

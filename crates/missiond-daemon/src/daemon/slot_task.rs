@@ -195,7 +195,7 @@ fn after_screen_change(slot: &Slot, run: &mut Run) {
 
 /// Tell the event bus when the slot's state (screen and hooks merged) changed.
 fn publish_state(slot: &Slot, run: &mut Run) {
-    let state = SlotState::from(run.state());
+    let state = run.slot_state();
     let previous = run.published_state.replace(state);
     if previous != Some(state) {
         slot.ctx.events.publish(DaemonEvent::SlotState {

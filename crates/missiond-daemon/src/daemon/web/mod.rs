@@ -4,6 +4,9 @@
 //! - `GET /pty/{slotId}`: attach to a slot's terminal (see [`attach`]).
 //! - `GET /tasks`: task events as they happen; `GET /events`: every daemon event.
 //! - `GET /health`: a small JSON status.
+//! - `POST /rpc`: call a catalogue tool (see [`rpc`]).
+//! - `GET /` (with `/board.js`, `/board.css`): the board page (see [`board`]), served
+//!   without the token (it holds none).
 //!
 //! It listens on loopback only, and refuses requests whose `Origin` is a web page other
 //! than this machine's: any page a browser opens could otherwise reach it. Loopback is
@@ -13,26 +16,30 @@
 //! WebSocket).
 
 mod attach;
+mod board;
 mod events;
+mod rpc;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde_json::json;
 
+use super::handlers::Handlers;
 use super::supervisor::Supervisor;
 
 /// Bind `127.0.0.1:port` (0: a free port) and serve until the daemon shuts down. A port
 /// that cannot be bound leaves the daemon running without this server; the reason is
-/// logged and reported by `mission_health`.
-pub async fn start(sup: Arc<Supervisor>, port: u16, token_file: &Path) {
+/// logged and reported by `mission_health`. `handlers` answers `POST /rpc`, as it
+/// answers the Unix socket.
+pub async fn start(sup: Arc<Supervisor>, handlers: Arc<Handlers>, port: u16, token_file: &Path) {
     if let Err(e) = write_token(token_file, &sup.ctx.web_token) {
         let why = format!(
             "WebSocket server not started: cannot write {}: {e}",
@@ -57,7 +64,7 @@ pub async fn start(sup: Arc<Supervisor>, port: u16, token_file: &Path) {
     let bound = listener.local_addr().unwrap_or(addr);
     let _ = sup.ctx.web_addr.set(bound);
     tracing::info!("WebSocket server on ws://{bound}");
-    let app = router(Arc::clone(&sup));
+    let app = router(Arc::clone(&sup), handlers);
     tokio::spawn(async move {
         let stop = async move {
             let mut rx = sup.ctx.subscribe_shutdown();
@@ -91,8 +98,17 @@ fn write_token(path: &Path, token: &str) -> std::io::Result<()> {
     file.write_all(token.as_bytes())
 }
 
-fn router(sup: Arc<Supervisor>) -> Router {
+fn router(sup: Arc<Supervisor>, handlers: Arc<Handlers>) -> Router {
     Router::new()
+        .route("/", get(board::page))
+        .route("/board.js", get(board::script))
+        .route("/board.css", get(board::styles))
+        .route(
+            "/rpc",
+            post(rpc::call)
+                .with_state(handlers)
+                .layer(DefaultBodyLimit::max(rpc::MAX_BODY)),
+        )
         .route("/health", get(health))
         .route("/pty/{slot_id}", get(attach::upgrade))
         .route("/tasks", get(events::tasks))
@@ -167,7 +183,9 @@ async fn holds_the_token(
     request: Request,
     next: Next,
 ) -> Response {
-    let open = request.uri().path() == "/health";
+    // The board's files hold no secret; its calls carry the token.
+    let path = request.uri().path();
+    let open = path == "/health" || board::OPEN_PATHS.contains(&path);
     if open || request_token(&request).is_some_and(|t| same_secret(t, &sup.ctx.web_token)) {
         next.run(request).await
     } else {

@@ -1,0 +1,88 @@
+//! `POST /rpc`: call a catalogue tool over HTTP, for the board page and scripts.
+//!
+//! Body: `{"method": "mission_status", "params": {...}}` (`params` may be left out).
+//! Answer: `{"result": ...}` or `{"error": {"code", "message", "data"}}`, both with HTTP
+//! 200, exactly as the Unix socket would answer; a body that is not such an object is a
+//! 400, one over [`MAX_BODY`] a 413. Only catalogue tools are served: the daemon's
+//! internal methods (the hook relay) stay on the Unix socket, which only this user's
+//! processes can open.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use missiond_core::catalogue;
+use missiond_core::ipc::{Handler, RpcError};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::daemon::handlers::Handlers;
+
+/// The largest request body accepted (the same bound as an IPC line's order of size).
+pub const MAX_BODY: usize = 1 << 20;
+
+/// What the body must hold.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Call {
+    method: String,
+    #[serde(default)]
+    params: Option<Value>,
+}
+
+/// Handle one call; `body` is already bounded by the route's `DefaultBodyLimit`.
+pub async fn call(
+    State(handlers): State<Arc<Handlers>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(rejection) => {
+            let status = rejection.status();
+            let why = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                format!("request body over {MAX_BODY} bytes")
+            } else {
+                rejection.body_text()
+            };
+            return refused(status, RpcError::invalid_request(why));
+        }
+    };
+    let call: Call = match serde_json::from_slice(&body) {
+        Ok(c) => c,
+        Err(e) => {
+            return refused(
+                StatusCode::BAD_REQUEST,
+                RpcError::parse_error(format!(
+                    "{e}; the body must be {{\"method\": \"mission_...\", \"params\": {{...}}}}"
+                )),
+            );
+        }
+    };
+    let params = call.params.unwrap_or_else(|| json!({}));
+    if !params.is_object() {
+        return refused(
+            StatusCode::BAD_REQUEST,
+            RpcError::invalid_request("`params` must be a JSON object"),
+        );
+    }
+    // Not a catalogue tool (internal methods included): as unknown as a typo.
+    if catalogue::find(&call.method).is_none() {
+        return answer(Err(RpcError::method_not_found(&call.method)));
+    }
+    answer(handlers.handle(&call.method, params).await)
+}
+
+fn answer(outcome: Result<Value, RpcError>) -> Response {
+    match outcome {
+        Ok(result) => Json(json!({ "result": result })).into_response(),
+        Err(error) => Json(json!({ "error": error })).into_response(),
+    }
+}
+
+fn refused(status: StatusCode, error: RpcError) -> Response {
+    (status, Json(json!({ "error": error }))).into_response()
+}
