@@ -41,3 +41,7 @@ step "cargo test"
 # Tests that drive the real Claude Code fail, rather than skip, when it is missing.
 export MISSIOND_E2E_REQUIRED=1
 cargo test --workspace --locked
+
+step "Node client (packages/client) against the real daemon"
+cargo build --locked -p missiond-daemon --bin missiond -p mock-anthropic --bin mock-anthropic
+(cd packages/client && npm ci --no-audit --no-fund --loglevel=error && npm test)
