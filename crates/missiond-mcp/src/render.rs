@@ -63,6 +63,27 @@ pub fn result_text(value: &Value) -> String {
     }
 }
 
+/// Takes an image out of a result shaped like `mission_pty_screenshot`'s (`mimeType`
+/// `image/...` and base64 `data`): returns (data, mime type) and leaves the result
+/// without `data`, so the picture is sent once, as image content, and
+/// `structuredContent` stays small.
+pub fn take_image(value: &mut Value) -> Option<(String, String)> {
+    let map = value.as_object_mut()?;
+    let mime = map
+        .get("mimeType")?
+        .as_str()
+        .filter(|m| m.starts_with("image/"))?
+        .to_string();
+    match map.remove("data") {
+        Some(Value::String(data)) => Some((data, mime)),
+        Some(other) => {
+            map.insert("data".to_string(), other);
+            None
+        }
+        None => None,
+    }
+}
+
 /// The text for an error the daemon returned: what failed, why, the code, and the data.
 pub fn rpc_error_text(tool: &str, error: &RpcError) -> String {
     let name = error.kind().map_or("error", ErrorCode::name);
@@ -118,6 +139,22 @@ fn cut(s: &str) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn an_image_result_gives_up_its_data_and_others_keep_theirs() {
+        let mut shot = json!({"mimeType": "image/png", "data": "iVBOR", "width": 8});
+        assert_eq!(
+            take_image(&mut shot),
+            Some(("iVBOR".to_string(), "image/png".to_string()))
+        );
+        assert_eq!(shot, json!({"mimeType": "image/png", "width": 8}));
+        let mut other = json!({"mimeType": "text/plain", "data": "x"});
+        assert_eq!(take_image(&mut other), None);
+        assert_eq!(other["data"], "x");
+        let mut odd = json!({"mimeType": "image/png", "data": 3});
+        assert_eq!(take_image(&mut odd), None);
+        assert_eq!(odd["data"], 3);
+    }
 
     #[test]
     fn long_text_comes_first_then_scalars_then_lists() {

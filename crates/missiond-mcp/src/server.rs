@@ -90,9 +90,13 @@ impl MissionServer {
         }
         let args = Value::Object(args);
         Ok(match self.link.call(def, args).await {
-            Ok(value) => {
-                let mut result =
-                    CallToolResult::success(vec![ContentBlock::text(render::result_text(&value))]);
+            Ok(mut value) => {
+                let image = render::take_image(&mut value);
+                let mut content = vec![ContentBlock::text(render::result_text(&value))];
+                if let Some((data, mime_type)) = image {
+                    content.push(ContentBlock::image(data, mime_type));
+                }
+                let mut result = CallToolResult::success(content);
                 result.structured_content = Some(value);
                 result
             }

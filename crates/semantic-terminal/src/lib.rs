@@ -38,6 +38,7 @@
 //! block, tool calls) is parsed again only when its rows changed. An idle terminal does
 //! nothing.
 
+mod cells;
 mod classify;
 mod debounce;
 mod dialog;
@@ -57,6 +58,7 @@ mod tool_output;
 mod tools;
 mod trim;
 
+pub use cells::{CellView, DEFAULT_BG, DEFAULT_FG, Rgb, ScreenCells, palette};
 pub use event::{
     ConfirmInfo, ConfirmOption, DialogKind, OptionMeaning, SessionEvent, State, Status, TimedEvent,
     Title, ToolOutput,

@@ -542,4 +542,11 @@ impl SemanticTerminal {
     pub fn size(&self) -> (u16, u16) {
         self.emu.size()
     }
+
+    /// The visible screen as cells with resolved colours and attributes, for renderers
+    /// (see [`crate::ScreenCells`]). Costs one repaint of the screen into a scratch grid.
+    pub fn cells(&self) -> crate::ScreenCells {
+        let (cols, rows) = self.emu.size();
+        crate::cells::from_painting(&self.emu.paint(), cols, rows, self.cursor())
+    }
 }

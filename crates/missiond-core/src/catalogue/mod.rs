@@ -202,6 +202,7 @@ static CATALOGUE: LazyLock<Vec<ToolDef>> = LazyLock::new(|| {
         ToolDef::of::<PtyStatus>(),
         ToolDef::of::<PtyHistory>(),
         ToolDef::of::<PtyLogs>(),
+        ToolDef::of::<PtyScreenshot>(),
         ToolDef::of::<Slots>(),
         ToolDef::of::<Agents>(),
         ToolDef::of::<Health>(),

@@ -416,3 +416,63 @@ impl Tool for PtyLogs {
     type Params = PtyLogsParams;
     type Output = PtyLogsResult;
 }
+
+/// `mission_pty_screenshot`.
+pub struct PtyScreenshot;
+
+/// The default and accepted range of `mission_pty_screenshot`'s `scale`.
+pub const SCREENSHOT_SCALE_DEFAULT: f64 = 1.0;
+/// Smallest `scale` accepted.
+pub const SCREENSHOT_SCALE_MIN: f64 = 0.5;
+/// Largest `scale` accepted.
+pub const SCREENSHOT_SCALE_MAX: f64 = 4.0;
+
+/// Arguments of `mission_pty_screenshot`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PtyScreenshotParams {
+    /// The slot's id.
+    pub slot_id: String,
+    /// Image scale: 1 draws 14-pixel text (about 1080x680 pixels for 120x40), 2 doubles
+    /// it (default 1, from 0.5 to 4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.5, max = 4.0))]
+    pub scale: Option<f64>,
+}
+
+/// Result of `mission_pty_screenshot`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PtyScreenshotResult {
+    /// The slot.
+    pub slot_id: String,
+    /// The state read from the screen.
+    pub state: SlotState,
+    /// Always `image/png`.
+    pub mime_type: String,
+    /// Image width in pixels.
+    pub width: u32,
+    /// Image height in pixels.
+    pub height: u32,
+    /// Terminal width in columns.
+    pub cols: u16,
+    /// Terminal height in rows.
+    pub rows: u16,
+    /// The PNG, base64. Over MCP it is sent as image content instead, and left out here.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub data: String,
+}
+
+impl Tool for PtyScreenshot {
+    const NAME: &'static str = "mission_pty_screenshot";
+    const TITLE: &'static str = "Picture a slot's screen";
+    const DESCRIPTION: &'static str = "Return a PNG image of a running slot's terminal \
+        as a person would see it: colours, highlighted selections, dialogs, diffs, with \
+        the state read from the screen. Use it when layout or colour matters (which \
+        option is highlighted, what a diff marks red); for the words alone \
+        mission_pty_screen is cheaper. `scale` enlarges the image (default 1). Changes \
+        nothing.";
+    const ANNOTATIONS: Annotations = Annotations::QUERY;
+    type Params = PtyScreenshotParams;
+    type Output = PtyScreenshotResult;
+}

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::*;
 
-const EXPECTED_TOOLS: [&str; 54] = [
+const EXPECTED_TOOLS: [&str; 55] = [
     "mission_pty_spawn",
     "mission_pty_send",
     "mission_pty_screen",
@@ -14,6 +14,7 @@ const EXPECTED_TOOLS: [&str; 54] = [
     "mission_pty_status",
     "mission_pty_history",
     "mission_pty_logs",
+    "mission_pty_screenshot",
     "mission_slots",
     "mission_agents",
     "mission_health",
@@ -167,6 +168,7 @@ fn annotations_mark_queries_read_only_and_kill_destructive() {
         "mission_pty_status",
         "mission_pty_history",
         "mission_pty_logs",
+        "mission_pty_screenshot",
         "mission_slots",
         "mission_agents",
         "mission_health",

@@ -45,6 +45,11 @@ impl Handlers {
                 let p = cat::PtyScreen::params(params)?;
                 encode(pty_tools::screen(sup.get(&p.slot_id)?, &p)?)
             }
+            cat::PtyScreenshot::NAME => {
+                let p = cat::PtyScreenshot::params(params)?;
+                let slot = sup.get(&p.slot_id)?.clone();
+                encode(pty_tools::screenshot(&slot, &p).await?)
+            }
             cat::PtyConfirm::NAME => {
                 let p = cat::PtyConfirm::params(params)?;
                 let slot = sup.get(&p.slot_id)?.clone();

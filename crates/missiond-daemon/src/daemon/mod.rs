@@ -34,6 +34,7 @@ pub mod pty_tools;
 pub mod question_ipc;
 pub mod records;
 pub mod run;
+pub mod screenshot;
 pub mod secrets;
 pub mod slot;
 pub mod slot_config;

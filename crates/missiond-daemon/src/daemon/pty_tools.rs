@@ -17,8 +17,12 @@ pub fn rfc3339(at: SystemTime) -> String {
     missiond_core::time::rfc3339_ms(missiond_core::time::system_time_ms(at))
 }
 
+use super::screenshot;
 use super::slot::Slot;
 use super::supervisor::KILL_GRACE;
+
+// Declared here rather than in daemon/mod.rs: the screenshot's font loading, used only
+// by `screenshot` below.
 use super::{log_text, pty_log, slot_turns};
 
 /// How long `mission_pty_spawn` waits for Claude Code to become ready.
@@ -37,17 +41,10 @@ pub fn slot_state(slot: &Slot) -> (SlotState, Option<SystemTime>) {
     let inner = slot.lock();
     match inner.run.as_ref() {
         None => (SlotState::Stopped, None),
-        Some(run) if !run.is_alive() => {
-            let state = if run.killed {
-                SlotState::Stopped
-            } else {
-                SlotState::Exited
-            };
-            (state, run.exited_at)
-        }
+        Some(run) if !run.is_alive() => (run.slot_state(), run.exited_at),
         Some(run) => {
             let since = run.started_at + Duration::from_secs_f64(run.term.state_since().max(0.0));
-            (SlotState::from(run.state()), Some(since))
+            (run.slot_state(), Some(since))
         }
     }
 }
@@ -181,6 +178,53 @@ pub fn screen(slot: &Slot, p: &PtyScreenParams) -> Result<PtyScreenResult, RpcEr
                 col: cursor.col,
             }),
         })
+    })
+}
+
+/// `mission_pty_screenshot`: the screen's cells are taken under the slot's lock, then
+/// drawn on a blocking thread (a few milliseconds; fonts load on the first call).
+pub async fn screenshot(
+    slot: &Slot,
+    p: &cat::PtyScreenshotParams,
+) -> Result<cat::PtyScreenshotResult, RpcError> {
+    use base64::Engine as _;
+    let scale = p.scale.unwrap_or(cat::SCREENSHOT_SCALE_DEFAULT);
+    if !(cat::SCREENSHOT_SCALE_MIN..=cat::SCREENSHOT_SCALE_MAX).contains(&scale) {
+        return Err(RpcError::invalid_params(
+            "scale",
+            format!(
+                "{scale} is outside {}..={}",
+                cat::SCREENSHOT_SCALE_MIN,
+                cat::SCREENSHOT_SCALE_MAX
+            ),
+        ));
+    }
+    let (cells, state) =
+        slot.with_live(|run| Ok((run.term.cells(), SlotState::from(run.state()))))?;
+    let (cols, rows) = (cells.cols, cells.rows);
+    let (png, cell) = tokio::task::spawn_blocking(move || {
+        let renderer = screenshot::renderer()?;
+        let render_err = |e: term_render::RenderError| match e {
+            term_render::RenderError::TooLarge { .. } => RpcError::invalid_params("scale", e),
+            other => RpcError::internal(other),
+        };
+        let cell = renderer.cell_size(scale as f32).map_err(render_err)?;
+        let png = renderer
+            .render_png(&cells, scale as f32)
+            .map_err(render_err)?;
+        Ok::<_, RpcError>((png, cell))
+    })
+    .await
+    .map_err(|e| RpcError::internal(format!("screenshot task failed: {e}")))??;
+    Ok(cat::PtyScreenshotResult {
+        slot_id: slot.spec.id.clone(),
+        state,
+        mime_type: "image/png".to_string(),
+        width: cols as u32 * cell.width,
+        height: rows as u32 * cell.height,
+        cols,
+        rows,
+        data: base64::engine::general_purpose::STANDARD.encode(png),
     })
 }
 
