@@ -5,12 +5,11 @@
 //! a scratch grid, so this module needs no access to the live terminal's internals; the
 //! painting carries every colour and attribute shown here.
 
-use alacritty_terminal::event::VoidListener;
 use alacritty_terminal::grid::Dimensions;
 use alacritty_terminal::index::{Column, Line};
+use alacritty_terminal::term::Term;
 use alacritty_terminal::term::cell::{Cell, Flags};
-use alacritty_terminal::term::{Config as TermConfig, Term};
-use alacritty_terminal::vte::ansi::{Color, NamedColor, Processor, StdSyncHandler};
+use alacritty_terminal::vte::ansi::{Color, NamedColor};
 
 use crate::Cursor;
 
@@ -89,47 +88,20 @@ impl ScreenCells {
     }
 }
 
-struct Size {
-    cols: usize,
-    rows: usize,
-}
-
-impl Dimensions for Size {
-    fn total_lines(&self) -> usize {
-        self.rows
-    }
-    fn screen_lines(&self) -> usize {
-        self.rows
-    }
-    fn columns(&self) -> usize {
-        self.cols
-    }
-}
-
-/// The cells of a `cols` x `rows` screen that `painted` (from `paint.rs`) repaints.
-pub(crate) fn from_painting(painted: &str, cols: u16, rows: u16, cursor: Cursor) -> ScreenCells {
-    let size = Size {
-        cols: cols as usize,
-        rows: rows as usize,
-    };
-    let config = TermConfig {
-        scrolling_history: 0,
-        ..TermConfig::default()
-    };
-    let mut term = Term::new(config, &size, VoidListener);
-    let mut processor: Processor<StdSyncHandler> = Processor::new();
-    processor.advance(&mut term, painted.as_bytes());
+/// The cells of `term`'s visible screen.
+pub(crate) fn from_term<T>(term: &Term<T>, cursor: Cursor) -> ScreenCells {
     let grid = term.grid();
-    let mut cells = Vec::with_capacity(size.cols * size.rows);
-    for row in 0..grid.screen_lines() {
+    let (rows, cols) = (grid.screen_lines(), grid.columns());
+    let mut cells = Vec::with_capacity(cols * rows);
+    for row in 0..rows {
         let line = &grid[Line(row as i32)];
-        for col in 0..grid.columns() {
+        for col in 0..cols {
             cells.push(view(&line[Column(col)]));
         }
     }
     ScreenCells {
-        cols,
-        rows,
+        cols: cols as u16,
+        rows: rows as u16,
         cursor,
         cells,
     }

@@ -349,6 +349,11 @@ impl Emulator {
         crate::paint::paint(&self.term, self.cursor())
     }
 
+    /// The visible screen as cells with resolved colours.
+    pub fn cells(&self, cursor: crate::Cursor) -> crate::ScreenCells {
+        crate::cells::from_term(&self.term, cursor)
+    }
+
     fn line_text(&self, line: Line) -> String {
         let mut text = String::new();
         row_text(&self.term.grid()[line][..], &mut text);

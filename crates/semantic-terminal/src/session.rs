@@ -544,9 +544,8 @@ impl SemanticTerminal {
     }
 
     /// The visible screen as cells with resolved colours and attributes, for renderers
-    /// (see [`crate::ScreenCells`]). Costs one repaint of the screen into a scratch grid.
+    /// (see [`crate::ScreenCells`]).
     pub fn cells(&self) -> crate::ScreenCells {
-        let (cols, rows) = self.emu.size();
-        crate::cells::from_painting(&self.emu.paint(), cols, rows, self.cursor())
+        self.emu.cells(self.cursor())
     }
 }
