@@ -7,10 +7,9 @@
 
 mod session;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Parser;
-use missiond_core::catalogue::{Health, HealthResult, Tool};
-use missiond_core::ipc::IpcClient;
+use missiond_core::ipc::{IpcClient, web_access};
 use missiond_core::paths::Paths;
 
 /// Attach your terminal to a running missiond slot.
@@ -38,8 +37,7 @@ struct Cli {
     token: Option<String>,
 }
 
-/// Where the daemon's WebSocket server listens (from its health report) and the token
-/// it asks for (from `$MISSIOND_HOME/web-token`).
+/// Where the daemon's WebSocket server listens and the token it asks for.
 async fn web_server() -> Result<(String, String)> {
     let paths = Paths::from_env().context("reading the environment")?;
     let client = IpcClient::connect(&paths.ipc_endpoint)
@@ -50,23 +48,8 @@ async fn web_server() -> Result<(String, String)> {
                 paths.ipc_endpoint
             )
         })?;
-    let health: HealthResult = serde_json::from_value(
-        client
-            .call(Health::NAME, serde_json::json!({}))
-            .await
-            .context("asking the daemon for its health")?,
-    )
-    .context("reading the daemon's health report")?;
-    let token_file = paths.web_token_file();
-    let token = std::fs::read_to_string(&token_file)
-        .with_context(|| format!("reading the daemon's token {}", token_file.display()))?;
-    match health.web_url {
-        Some(url) => Ok((url, token.trim().to_string())),
-        None => bail!(
-            "the daemon runs without its WebSocket server: {}",
-            health.warnings.join("; ")
-        ),
-    }
+    let access = web_access(&client, &paths).await?;
+    Ok((access.ws_url, access.token))
 }
 
 #[tokio::main(flavor = "current_thread")]

@@ -4,13 +4,13 @@
 //! MISSIOND_E2E_REQUIRED=1). Bad arguments get named errors and the daemon stays up.
 
 mod daemon_support;
+mod lifecycle_support;
 
 use std::time::Duration;
 
 use base64::Engine as _;
 use daemon_support::{Daemon, err_code, ok, wait_screen};
-use mock_anthropic::offline::{ClaudeHome, claude_env, claude_for_test};
-use mock_anthropic::{Scenario, Server};
+use lifecycle_support::one_slot_world;
 use serde_json::{Value, json};
 
 const UNKNOWN_SLOT: i32 = -32001;
@@ -172,25 +172,14 @@ rules:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_real_claude_codes_idle_screen_pictures_as_a_non_blank_png() {
-    let Some(claude) = claude_for_test("the_real_claude_codes_idle_screen_pictures") else {
+    let Some(w) = one_slot_world(
+        "the_real_claude_codes_idle_screen_pictures",
+        SCENARIO,
+        "    cols: 120\n    rows: 40\n",
+    ) else {
         return;
     };
-    let tmp = tempfile::tempdir().unwrap();
-    let proj = tmp.path().join("proj");
-    std::fs::create_dir_all(&proj).unwrap();
-    let server = Server::start(Scenario::from_yaml(SCENARIO).expect("scenario")).expect("mock");
-    let home = ClaudeHome::create(tmp.path().join("claude-home"), &[&proj]).expect("claude home");
-    let env: String = claude_env(home.path(), server.base_url())
-        .into_iter()
-        .map(|(k, v)| format!("      {k}: {}\n", json!(v)))
-        .collect();
-    let yaml = format!(
-        "slots:\n  - id: c1\n    cwd: {}\n    command: {}\n    cols: 120\n    rows: 40\n    env:\n{env}",
-        json!(proj.display().to_string()),
-        json!(claude.display().to_string()),
-    );
-    let daemon = Daemon::start(&tmp.path().join("missiond-home"), Some(&yaml));
-    let client = daemon.client().await;
+    let client = w.daemon.client().await;
     let spawned = ok(&client, "mission_pty_spawn", json!({"slotId": "c1"})).await;
     assert_eq!(spawned["state"], "Idle", "{spawned}");
     let shot = ok(&client, "mission_pty_screenshot", json!({"slotId": "c1"})).await;
@@ -207,5 +196,4 @@ async fn the_real_claude_codes_idle_screen_pictures_as_a_non_blank_png() {
     assert!(inked > 2000, "only {inked} non-background pixels");
     let colours: std::collections::HashSet<[u8; 3]> = png.pixels().collect();
     assert!(colours.len() > 10, "{} colours", colours.len());
-    drop(server);
 }

@@ -6,8 +6,10 @@ pub mod codec;
 pub mod protocol;
 pub mod server;
 pub mod transport;
+pub mod web;
 
 pub use client::{ClientError, IpcClient};
 pub use protocol::{ErrorCode, Id, Request, Response, RpcError};
 pub use server::{Handler, ServerConfig, serve, serve_connection};
 pub use transport::{Endpoint, IpcStream, Listener, TransportError};
+pub use web::{WebAccess, WebAccessError, web_access};
