@@ -299,6 +299,18 @@ async fn unknown_slots_and_other_sites_are_refused() {
     assert_eq!(event["slotId"], "sh", "{event}");
     assert_eq!(event["previous"], "Stopped", "{event}");
 
+    // Ended on request, the slot is Stopped (as mission_agents says), not Exited.
+    ok(&client, "mission_pty_kill", json!({"slotId": "sh"})).await;
+    let last = loop {
+        let event = next_json(&mut ws).await;
+        if event["state"] == "Stopped" || event["state"] == "Exited" {
+            break event;
+        }
+    };
+    assert_eq!(last["state"], "Stopped", "{last}");
+    let agents = ok(&client, "mission_agents", json!({})).await;
+    assert_eq!(agents["agents"][0]["state"], "Stopped", "{agents}");
+
     let health = ok(&client, "mission_health", json!({})).await;
     assert_eq!(health["ok"], true, "{health}");
 }

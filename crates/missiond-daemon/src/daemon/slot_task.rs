@@ -130,13 +130,14 @@ fn on_exit(slot: &Slot, code: Option<i32>) -> Option<ExitPlan> {
         {
             slot.publish_output(rest.into());
         }
-        publish_state(slot, run);
         if let Some(log) = run.log.as_mut() {
             let _ = log.append(&Entry::Exit { t, code });
         }
         run.log = None;
         run.exit = Some(code);
         run.exited_at = Some(SystemTime::now());
+        // After the exit is recorded: Stopped or Exited depends on it.
+        publish_state(slot, run);
         if let Some(turn) = run.turn.as_mut().filter(|t| t.is_open()) {
             turn.finish_from_transcript(State::Exited);
             slot.ctx.records.turn_finished(turn);
