@@ -21,6 +21,7 @@ export const ErrorCode = {
   StorageError: -32009,
   ShuttingDown: -32010,
   InvalidChoice: -32011,
+  NotAllowed: -32012,
 } as const;
 
 /** One of the known codes, or a newer one this client does not know by name. */

@@ -23,6 +23,32 @@ pub enum PermissionMode {
     Plan,
 }
 
+/// How a slot's processes are kept from the daemon's files and from other slots (see the
+/// daemon's `sandbox` module).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum Isolation {
+    /// A bubblewrap sandbox when this machine allows one; otherwise the slot runs without
+    /// and `mission_health` says so.
+    #[default]
+    Auto,
+    /// A bubblewrap sandbox, or the slot does not start.
+    Sandbox,
+    /// No sandbox, chosen explicitly (`mission_health` warns about it).
+    None,
+}
+
+impl Isolation {
+    /// As written in slots.yaml.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Isolation::Auto => "auto",
+            Isolation::Sandbox => "sandbox",
+            Isolation::None => "none",
+        }
+    }
+}
+
 impl PermissionMode {
     /// The value passed to `--permission-mode`.
     pub fn as_str(self) -> &'static str {
@@ -88,6 +114,8 @@ pub struct SlotConfig {
     /// Restart, stuck and context settings: the slot's `lifecycle:` over its role's
     /// section in `roles:` over the defaults.
     pub lifecycle: LifecycleSettings,
+    /// Whether its processes run in a sandbox (default `auto`).
+    pub isolation: Isolation,
 }
 
 impl SlotConfig {
@@ -221,6 +249,7 @@ impl SlotsConfig {
                 autostart: slot.autostart,
                 trusted: slot.trusted,
                 lifecycle,
+                isolation: slot.isolation,
                 id,
             });
         }
@@ -409,6 +438,8 @@ struct RawSlot {
     trusted: bool,
     #[serde(default)]
     lifecycle: Option<RawLifecycle>,
+    #[serde(default)]
+    isolation: Isolation,
 }
 
 fn default_command() -> String {

@@ -70,11 +70,14 @@ pub enum ErrorCode {
     /// The request is understood but the answer it asks for is not possible
     /// (for example, a dialog option number that is not on screen).
     InvalidChoice,
+    /// The caller may not call this method: an agent inside a slot asking for an
+    /// orchestrator's tool, or a connection that did not prove who it is.
+    NotAllowed,
 }
 
 impl ErrorCode {
     /// Every code, for documentation and tests.
-    pub const ALL: [ErrorCode; 16] = [
+    pub const ALL: [ErrorCode; 17] = [
         ErrorCode::ParseError,
         ErrorCode::InvalidRequest,
         ErrorCode::MethodNotFound,
@@ -91,6 +94,7 @@ impl ErrorCode {
         ErrorCode::StorageError,
         ErrorCode::ShuttingDown,
         ErrorCode::InvalidChoice,
+        ErrorCode::NotAllowed,
     ];
 
     /// The number sent on the wire.
@@ -112,6 +116,7 @@ impl ErrorCode {
             ErrorCode::StorageError => -32009,
             ErrorCode::ShuttingDown => -32010,
             ErrorCode::InvalidChoice => -32011,
+            ErrorCode::NotAllowed => -32012,
         }
     }
 
@@ -139,6 +144,7 @@ impl ErrorCode {
             ErrorCode::StorageError => "storage_error",
             ErrorCode::ShuttingDown => "shutting_down",
             ErrorCode::InvalidChoice => "invalid_choice",
+            ErrorCode::NotAllowed => "not_allowed",
         }
     }
 }
@@ -188,6 +194,15 @@ impl RpcError {
             ErrorCode::InvalidRequest,
             format!("invalid request: {detail}"),
         )
+    }
+
+    /// -32012: the caller may not call `method`.
+    pub fn not_allowed(method: &str, why: impl std::fmt::Display) -> Self {
+        RpcError::new(
+            ErrorCode::NotAllowed,
+            format!("{method} is not allowed here: {why}"),
+        )
+        .with_data(json!({ "method": method }))
     }
 
     /// -32601, with `{"method": ...}`.
