@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
-use daemon_support::{Daemon, err_code, ok, process_exists, wait_screen};
+use daemon_support::{Daemon, err_code, host_pid, ok, process_exists, wait_screen};
 use serde_json::{Value, json};
 
 const UNKNOWN_SLOT: i32 = -32001;
@@ -53,14 +53,21 @@ async fn type_line(client: &missiond_core::ipc::IpcClient, line: &str) {
 }
 
 /// The pid the bash slot printed after `marker` (e.g. `bg=1234`).
-async fn pid_shown_after(client: &missiond_core::ipc::IpcClient, marker: &str) -> i64 {
+/// The pid the slot printed after `marker`, as the host knows it (`slot_pid`: the slot's
+/// program; see `host_pid`).
+async fn pid_shown_after(
+    client: &missiond_core::ipc::IpcClient,
+    slot_pid: i64,
+    marker: &str,
+) -> i64 {
     let screen = wait_screen(client, "sh", marker, Duration::from_secs(10)).await;
-    screen
+    let shown = screen
         .split(marker)
         .nth(1)
         .and_then(|s| s.split_whitespace().next())
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no pid after {marker} on screen:\n{screen}"))
+        .unwrap_or_else(|| panic!("no pid after {marker} on screen:\n{screen}"));
+    host_pid(slot_pid, shown)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -121,7 +128,7 @@ async fn bash_slot_spawn_type_screen_logs_and_kill_with_its_process_group() {
     // A background child in the slot's process group must die with the slot.
     // Quoted so the typed command line does not itself read `bg=`.
     type_line(&client, r#"sleep 1000 & echo "b""g=$!""#).await;
-    let bg = pid_shown_after(&client, "bg=").await;
+    let bg = pid_shown_after(&client, pid, "bg=").await;
     assert!(process_exists(bg));
     // Claude Code starts tool commands in sessions of their own (setsid), out of the
     // slot's process group: those must die with the slot too.
@@ -130,7 +137,7 @@ async fn bash_slot_spawn_type_screen_logs_and_kill_with_its_process_group() {
         r#"setsid sh -c 'echo "s""id=$$"; exec sleep 1001' &"#,
     )
     .await;
-    let own_session = pid_shown_after(&client, "sid=").await;
+    let own_session = pid_shown_after(&client, pid, "sid=").await;
     assert!(process_exists(own_session));
 
     err_code(

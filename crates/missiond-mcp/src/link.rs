@@ -76,6 +76,9 @@ pub enum LinkError {
 pub struct DaemonLink {
     paths: Paths,
     start_timeout: Duration,
+    /// Whether a daemon may be started when none answers (not inside a slot, whose
+    /// daemon is the one that started it).
+    may_start: bool,
     client: Mutex<Option<IpcClient>>,
 }
 
@@ -85,8 +88,17 @@ impl DaemonLink {
         DaemonLink {
             paths,
             start_timeout: launch::start_timeout_from_env(),
+            may_start: true,
             client: Mutex::new(None),
         }
+    }
+
+    /// The same link, never starting a daemon: connection failures are reported as they
+    /// are. For the server inside a slot, whose endpoint belongs to the daemon that
+    /// started the slot.
+    pub fn without_start(mut self) -> DaemonLink {
+        self.may_start = false;
+        self
     }
 
     /// An open connection: the current one, a new one, or one to a daemon started now.
@@ -99,7 +111,7 @@ impl DaemonLink {
         let endpoint = &self.paths.ipc_endpoint;
         let client = match IpcClient::connect(endpoint).await {
             Ok(client) => client,
-            Err(ClientError::Connect(e)) if nobody_listening(&e) => {
+            Err(ClientError::Connect(e)) if self.may_start && nobody_listening(&e) => {
                 tracing::info!(%endpoint, "no daemon answers; starting one");
                 let start = || async {
                     let bin = launch::binary_from_env()?;

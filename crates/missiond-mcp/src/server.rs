@@ -28,14 +28,22 @@ pub struct MissionServer {
 
 /// `MISSIOND_SLOT_ID`: set by missiond for the mission-mcp it gives a slot's Claude Code.
 /// The server then offers only the tools an agent may call
-/// ([`missiond_core::catalogue::AGENT_TOOLS`]) and fills in the calling slot itself, so
-/// an agent can neither drive other agents nor speak for another slot.
+/// ([`missiond_core::catalogue::AGENT_TOOLS`]), fills in the calling slot, and never
+/// starts a daemon. This is convenience, not protection: the daemon decides who calls
+/// from the endpoint reached (the slot's own socket serves only these tools, as that
+/// slot), since an agent controls its environment.
 pub const SLOT_ENV: &str = "MISSIOND_SLOT_ID";
 
 impl MissionServer {
     /// A server forwarding to `link`; in slot mode when `MISSIOND_SLOT_ID` is set.
     pub fn new(link: DaemonLink) -> MissionServer {
         let slot = std::env::var(SLOT_ENV).ok().filter(|s| !s.is_empty());
+        // Inside a slot the daemon that started it is the only one to talk to.
+        let link = if slot.is_some() {
+            link.without_start()
+        } else {
+            link
+        };
         MissionServer {
             link: Arc::new(link),
             slot,

@@ -78,6 +78,10 @@ pub struct AgentInfo {
     pub pid: Option<u32>,
     /// The Claude Code session id, once known.
     pub session_id: Option<String>,
+    /// Whether its processes run in the slot's sandbox (see `isolation` in slots.yaml),
+    /// while it runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sandboxed: Option<bool>,
 }
 
 /// Result of `mission_agents`.
@@ -133,6 +137,11 @@ pub struct HealthResult {
     /// is logged as a screen reader bug).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parser_disagreements: Option<u64>,
+    /// How slots are kept from the daemon: `bubblewrap (PATH)` when slots can run in a
+    /// sandbox here, else why not (slots with `isolation: auto` then run without one,
+    /// which the warnings repeat).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sandbox: Option<String>,
 }
 
 impl Tool for Health {

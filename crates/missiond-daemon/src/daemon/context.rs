@@ -40,6 +40,13 @@ pub struct Ctx {
     pub web_token: String,
     /// Why the WebSocket/HTTP server is not running, when it could not start.
     pub web_error: std::sync::OnceLock<String>,
+    /// Whether slots can run in a bubblewrap sandbox here (probed once at start).
+    pub sandbox: super::sandbox::Support,
+    /// The daemon's files (database, rules, slots file, main socket): slots must not
+    /// reach them, wherever they are.
+    pub daemon_files: Vec<PathBuf>,
+    /// Slots whose own endpoint could not be made, with the reason (they cannot start).
+    pub endpoint_errors: std::sync::Mutex<std::collections::HashMap<String, String>>,
     shutting_down: AtomicBool,
     shutdown: tokio::sync::watch::Sender<bool>,
 }
@@ -69,6 +76,9 @@ impl Ctx {
             events: EventBus::default(),
             web_addr: std::sync::OnceLock::new(),
             web_error: std::sync::OnceLock::new(),
+            sandbox: super::sandbox::Support::Unavailable("not probed".into()),
+            daemon_files: Vec::new(),
+            endpoint_errors: Default::default(),
             web_token: format!(
                 "{}{}",
                 uuid::Uuid::new_v4().simple(),
@@ -93,5 +103,16 @@ impl Ctx {
     /// Wakes when shutdown begins.
     pub fn subscribe_shutdown(&self) -> tokio::sync::watch::Receiver<bool> {
         self.shutdown.subscribe()
+    }
+}
+
+impl Ctx {
+    /// Why `slot` has no endpoint of its own, when it has none.
+    pub fn endpoint_error(&self, slot: &str) -> Option<String> {
+        self.endpoint_errors
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(slot)
+            .cloned()
     }
 }

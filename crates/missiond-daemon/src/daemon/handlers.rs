@@ -12,8 +12,10 @@ use serde_json::Value;
 
 use super::dispatch::Dispatcher;
 use super::hooks::{HOOK_METHOD, HookEvent};
+use super::sandbox::Support;
 use super::supervisor::Supervisor;
 use super::{hook_decision, lifecycle, permission_tools, pty_tools, slot_turns};
+use missiond_core::config::slots::Isolation;
 
 /// The daemon's IPC handler.
 pub struct Handlers {
@@ -160,8 +162,9 @@ impl Handlers {
                     role: slot.spec.config.role.clone(),
                     state,
                     since: since.map(pty_tools::rfc3339),
-                    pid: run.filter(|r| r.is_alive()).and_then(|r| r.pty.pid()),
+                    pid: run.filter(|r| r.is_alive()).and_then(|r| r.pid()),
                     session_id: run.and_then(|r| r.session_id.clone()),
+                    sandboxed: run.filter(|r| r.is_alive()).map(|r| r.sandboxed),
                 }
             })
             .collect();
@@ -188,6 +191,7 @@ impl Handlers {
         if let Some(e) = ctx.web_error.get() {
             warnings.push(e.clone());
         }
+        warnings.extend(self.isolation_warnings());
         HealthResult {
             ok: warnings.is_empty(),
             version: env!("CARGO_PKG_VERSION").to_string(),
@@ -206,7 +210,65 @@ impl Handlers {
                     .filter_map(|s| s.lock().run.as_ref().map(|r| r.merge.disagreements()))
                     .sum(),
             ),
+            sandbox: Some(match &ctx.sandbox {
+                Support::Available(bwrap) => format!("bubblewrap ({})", bwrap.display()),
+                Support::Unavailable(why) => format!("unavailable: {why}"),
+            }),
         }
+    }
+
+    /// What health must say about slots whose processes are not kept from the daemon.
+    fn isolation_warnings(&self) -> Vec<String> {
+        let ctx = &self.sup.ctx;
+        let mut warnings = Vec::new();
+        let slots: Vec<_> = self.sup.slots().collect();
+        let unboxed: Vec<&str> = slots
+            .iter()
+            .filter(|s| s.spec.config.isolation == Isolation::None)
+            .map(|s| s.spec.id.as_str())
+            .collect();
+        if !unboxed.is_empty() {
+            warnings.push(format!(
+                "slots without a sandbox (isolation: none): {}; their processes can reach \
+                 the daemon's socket, rules and database and act as any slot",
+                unboxed.join(", ")
+            ));
+        }
+        if let Support::Unavailable(why) = &ctx.sandbox {
+            let auto: Vec<&str> = slots
+                .iter()
+                .filter(|s| s.spec.config.isolation == Isolation::Auto)
+                .map(|s| s.spec.id.as_str())
+                .collect();
+            if !auto.is_empty() {
+                warnings.push(format!(
+                    "slots run without a sandbox because {why}: {}; their processes can \
+                     reach the daemon's socket, rules and database",
+                    auto.join(", ")
+                ));
+            }
+        }
+        for id in slots.iter().map(|s| s.spec.id.as_str()) {
+            if let Some(why) = ctx.endpoint_error(id) {
+                warnings.push(format!(
+                    "slot `{id}` cannot start: no endpoint of its own: {why}"
+                ));
+            }
+        }
+        if ctx.sandbox.bwrap().is_some() {
+            let outside = ctx
+                .daemon_files
+                .iter()
+                .filter(|f| !f.starts_with(&ctx.home));
+            for file in outside.filter(|f| f.exists()) {
+                warnings.push(format!(
+                    "{} lies outside MISSIOND_HOME: slots are kept from it only while it \
+                     exists, not from the folder that holds it",
+                    file.display()
+                ));
+            }
+        }
+        warnings
     }
 }
 

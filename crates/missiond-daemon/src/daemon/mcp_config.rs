@@ -3,11 +3,12 @@
 //! autonomous run ends), `mission_question_create`, and the knowledge base's search,
 //! get and remember.
 //!
-//! The slot gets `--mcp-config <run>/<slot>-mcp.json` naming `mission-mcp` (the binary
-//! beside `missiond`, or `MISSIOND_MCP_BIN`) with `MISSIOND_SLOT_ID` in its environment.
-//! With that variable set, mission-mcp lists only those tools and fills in the calling
-//! slot itself: an agent must not spawn, prompt or kill other agents, nor read the
-//! orchestrator's inbox. `--allowedTools` lets them through without a permission dialog
+//! The slot gets `--mcp-config <run>/<slot>/mcp.json` naming `mission-mcp` (the binary
+//! beside `missiond`, or `MISSIOND_MCP_BIN`) with `MISSIOND_SLOT_ID` in its environment
+//! and the slot's own endpoint (see `agent_endpoint`) as `MISSION_IPC_ENDPOINT`. The
+//! variable only makes mission-mcp list the agent tools; what the agent may do is decided
+//! by the daemon, from the endpoint reached: an agent must not spawn, prompt or kill
+//! other agents, nor read the orchestrator's inbox. `--allowedTools` lets them through without a permission dialog
 //! (nobody may be watching an autonomous run); a role's explicit deny rule still wins.
 
 use std::path::PathBuf;
@@ -32,7 +33,9 @@ pub fn is_agent_tool(tool: &str) -> bool {
         .is_some_and(|name| missiond_core::catalogue::agent_tool(name).is_some())
 }
 
-/// The mission-mcp binary: `MISSIOND_MCP_BIN`, else `mission-mcp` beside `exe`.
+/// The mission-mcp binary: `MISSIOND_MCP_BIN`, else `mission-mcp` beside `exe`, else
+/// the first on `PATH` (`cargo install` puts both binaries there, `cargo run` only one
+/// beside the other).
 pub fn mission_mcp(exe: &std::path::Path) -> Option<PathBuf> {
     if let Some(path) = std::env::var_os(ENV_MCP_BIN).filter(|p| !p.is_empty()) {
         return Some(PathBuf::from(path));
@@ -40,6 +43,13 @@ pub fn mission_mcp(exe: &std::path::Path) -> Option<PathBuf> {
     exe.parent()
         .map(|dir| dir.join("mission-mcp"))
         .filter(|p| p.is_file())
+        .or_else(|| {
+            std::env::var_os("PATH").and_then(|paths| {
+                std::env::split_paths(&paths)
+                    .map(|dir| dir.join("mission-mcp"))
+                    .find(|p| p.is_file())
+            })
+        })
 }
 
 /// The configuration naming mission-mcp for `slot`.
@@ -61,7 +71,7 @@ pub fn config_json(mcp: &std::path::Path, slot: &str, endpoint: &str) -> serde_j
 
 /// Claude Code arguments giving `slot` the mission server (none when mission-mcp is not
 /// installed: the slot then cannot report, which only autonomous runs need).
-pub fn claude_args(ctx: &Ctx, slot: &str) -> anyhow::Result<Vec<String>> {
+pub fn claude_args(ctx: &Ctx, slot: &str, endpoint: &str) -> anyhow::Result<Vec<String>> {
     let Some(mcp) = mission_mcp(&ctx.exe) else {
         tracing::debug!(
             slot,
@@ -69,10 +79,10 @@ pub fn claude_args(ctx: &Ctx, slot: &str) -> anyhow::Result<Vec<String>> {
         );
         return Ok(Vec::new());
     };
-    std::fs::create_dir_all(&ctx.run_dir)
-        .with_context(|| format!("creating {}", ctx.run_dir.display()))?;
-    let path = ctx.run_dir.join(format!("{slot}-mcp.json"));
-    let config = config_json(&mcp, slot, &ctx.endpoint);
+    let dir = super::agent_endpoint::slot_dir(&ctx.run_dir, slot);
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join("mcp.json");
+    let config = config_json(&mcp, slot, endpoint);
     std::fs::write(&path, serde_json::to_vec_pretty(&config)?)
         .with_context(|| format!("writing {}", path.display()))?;
     Ok(vec![

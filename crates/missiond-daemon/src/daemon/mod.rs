@@ -9,7 +9,10 @@
 //! stuck and context-starved slots back; `autonomy` runs goals turn after turn;
 //! `secrets` resolves `${secret:...}` at spawn and scrubs them from what the daemon
 //! writes; `mcp_config` gives each slot the mission server for `mission_report`.
+//! `agent_endpoint` is each slot's own socket (agent tools and its hooks, as that slot)
+//! and `sandbox` the bubblewrap sandbox that leaves a slot nothing else of the daemon.
 
+pub mod agent_endpoint;
 pub mod agent_tools;
 pub mod autonomy;
 pub mod board_ipc;
@@ -34,6 +37,7 @@ pub mod pty_tools;
 pub mod question_ipc;
 pub mod records;
 pub mod run;
+pub mod sandbox;
 pub mod screenshot;
 pub mod secrets;
 pub mod slot;

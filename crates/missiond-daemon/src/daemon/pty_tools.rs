@@ -114,7 +114,7 @@ pub async fn spawn(slot: &Arc<Slot>) -> Result<PtySpawnResult, RpcError> {
     Ok(PtySpawnResult {
         slot_id: slot.spec.id.clone(),
         state,
-        pid: run.and_then(|r| r.pty.pid()),
+        pid: run.and_then(|r| r.pid()),
         session_id: run.and_then(|r| r.session_id.clone()),
         already_running: !started,
         dialog: run.and_then(|r| r.term.confirm()).cloned(),
@@ -317,7 +317,7 @@ pub fn status(slot: &Slot) -> PtyStatusResult {
         since: rfc3339(since.unwrap_or(slot.ctx.started_at)),
         status_bar: live.and_then(|r| r.term.status()).cloned(),
         dialog: live.and_then(|r| r.term.confirm()).cloned(),
-        pid: live.and_then(|r| r.pty.pid()),
+        pid: live.and_then(|r| r.pid()),
         session_id: run.and_then(|r| r.session_id.clone()),
         cwd: slot.spec.config.cwd.display().to_string(),
         role: slot.spec.config.role.clone(),

@@ -84,6 +84,11 @@ async fn serve_until_signal(paths: Paths) -> Result<()> {
     );
     ctx.config_error = loaded.error.clone();
     ctx.secrets = loaded.secrets.clone();
+    ctx.sandbox = super::sandbox::Support::probe();
+    if let super::sandbox::Support::Unavailable(why) = &ctx.sandbox {
+        tracing::warn!("slots cannot be sandboxed here: {why}");
+    }
+    ctx.daemon_files = daemon_files(&paths);
     let ctx = Arc::new(ctx);
     let supervisor = Arc::new(Supervisor::new(Arc::clone(&ctx), loaded.specs));
 
@@ -106,6 +111,8 @@ async fn serve_until_signal(paths: Paths) -> Result<()> {
     super::watchdog::start(&supervisor);
     super::conversation_ingest::start(&supervisor);
     let handlers = Arc::new(Handlers::new(Arc::clone(&supervisor), dispatch));
+    let slot_ids: Vec<String> = supervisor.slots().map(|s| s.spec.id.clone()).collect();
+    super::agent_endpoint::start_all(&supervisor.ctx, &slot_ids, &handlers).await;
     super::web::start(
         Arc::clone(&supervisor),
         Arc::clone(&handlers),
@@ -130,6 +137,22 @@ async fn serve_until_signal(paths: Paths) -> Result<()> {
     supervisor.shutdown().await;
     eprintln!("missiond: stopped");
     Ok(())
+}
+
+/// Every file of the daemon's that a slot must not reach, wherever it lives: the store
+/// (with SQLite's journal files), the rules, the slots file and the main socket.
+fn daemon_files(paths: &Paths) -> Vec<std::path::PathBuf> {
+    let db = paths.db_path.to_string_lossy().into_owned();
+    let mut files = vec![
+        paths.db_path.clone(),
+        format!("{db}-wal").into(),
+        format!("{db}-shm").into(),
+        format!("{db}-journal").into(),
+        paths.permissions_config.clone(),
+        paths.slots_config.clone(),
+    ];
+    files.extend(paths.ipc_endpoint.path().map(Path::to_path_buf));
+    files
 }
 
 /// Resolves on SIGTERM or SIGINT.

@@ -39,6 +39,19 @@ const INHERITED_CLAUDE_ENV: &[&str] = &[
     "CLAUDE_CODE_SSE_PORT",
 ];
 
+/// Variables of the daemon's environment that grant more than a slot may have.
+const DAEMON_ONLY_ENV: &[&str] = &["MISSION_IPC_TOKEN"];
+
+/// How one run of a slot is started.
+struct Launch {
+    /// What the PTY runs (bubblewrap, when sandboxed).
+    pty: PtySpec,
+    /// The slot's own command line, as logged and shown.
+    command: Vec<String>,
+    /// The program runs in the slot's sandbox.
+    sandboxed: bool,
+}
+
 /// A configured slot, as the runtime sees it.
 #[derive(Debug, Clone)]
 pub struct SlotSpec {
@@ -86,6 +99,10 @@ pub struct Run {
     pub viewer_scrub: Option<missiond_core::secrets::RedactingStream>,
     /// The state last published on the event bus.
     pub published_state: Option<missiond_core::catalogue::SlotState>,
+    /// The program runs inside the slot's bubblewrap sandbox.
+    pub sandboxed: bool,
+    /// The sandboxed program's own host pid, once found (see [`Run::pid`]).
+    pub program_pid: std::sync::OnceLock<u32>,
 }
 
 impl Run {
@@ -110,6 +127,23 @@ impl Run {
     /// reading is `term.state()`.
     pub fn state(&self) -> State {
         self.merge.reported(self.term.state(), self.now())
+    }
+
+    /// The slot program's process id, as the host sees it: the program itself, also
+    /// when it runs in a sandbox (where the PTY's child is bubblewrap). Signals for the
+    /// whole slot go to the PTY's process group instead (`pty.signal_group`).
+    pub fn pid(&self) -> Option<u32> {
+        let outer = self.pty.pid()?;
+        if !self.sandboxed {
+            return Some(outer);
+        }
+        if let Some(pid) = self.program_pid.get() {
+            return Some(*pid);
+        }
+        match super::sandbox::program_pid(outer) {
+            Some(pid) => Some(*self.program_pid.get_or_init(|| pid)),
+            None => Some(outer),
+        }
     }
 
     /// Whether the process is still alive.
@@ -212,16 +246,18 @@ impl Slot {
         };
         let session_id = self.spec.claude.then(|| uuid::Uuid::new_v4().to_string());
         let run_id = uuid::Uuid::new_v4().to_string();
-        let mut pty_spec = self
-            .pty_spec(session_id.as_deref(), &env)
+        let Launch {
+            pty: mut pty_spec,
+            command,
+            sandboxed,
+        } = self
+            .launch(session_id.as_deref(), &env)
             .map_err(|e| spawn_failed(format!("{e:#}")))?;
         pty_spec
             .env
             .push((super::orphans::RUN_ENV.to_string(), run_id.clone()));
         let (process, streams) =
             pty::spawn(&pty_spec).map_err(|e| spawn_failed(format!("{e:#}")))?;
-        let mut command = vec![pty_spec.program.clone()];
-        command.extend(pty_spec.args.iter().cloned());
         let log = match PtyLog::create(
             &self.ctx.logs_dir,
             &self.spec.id,
@@ -248,7 +284,7 @@ impl Slot {
             pid,
             &self.spec.config.cwd,
         );
-        tracing::info!(slot = %self.spec.id, pid, session = ?session_id, "slot started");
+        tracing::info!(slot = %self.spec.id, pid, session = ?session_id, sandboxed, "slot started");
         inner.run = Some(Run {
             pty: process,
             term: SemanticTerminal::new(
@@ -276,6 +312,8 @@ impl Slot {
                 (!redactor.is_empty()).then(|| redactor.stream())
             },
             published_state: None,
+            sandboxed,
+            program_pid: std::sync::OnceLock::new(),
         });
         inner.sending = false;
         drop(inner);
@@ -286,11 +324,7 @@ impl Slot {
     }
 
     /// The command line, environment and hook settings for one run.
-    fn pty_spec(
-        &self,
-        session_id: Option<&str>,
-        resolved: &ResolvedEnv,
-    ) -> anyhow::Result<PtySpec> {
+    fn launch(&self, session_id: Option<&str>, resolved: &ResolvedEnv) -> anyhow::Result<Launch> {
         let config = &self.spec.config;
         let mut args = config.args.clone();
         let mut env = vec![
@@ -306,26 +340,36 @@ impl Slot {
         }
         let vars = resolved.exposed();
         env.extend(vars.map(|(k, v)| (k.to_string(), v.to_string())));
+        if let Some(why) = self.ctx.endpoint_error(&self.spec.id) {
+            anyhow::bail!("it has no endpoint of its own: {why}");
+        }
+        // The slot's processes reach the daemon through their own endpoint only.
+        let endpoint = super::agent_endpoint::endpoint(&self.ctx.run_dir, &self.spec.id);
+        let endpoint = endpoint.to_string();
+        let slot_dir = super::agent_endpoint::slot_dir(&self.ctx.run_dir, &self.spec.id);
         env.push((hooks::SLOT_ENV.to_string(), self.spec.id.clone()));
         env.push((
-            "MISSION_IPC_ENDPOINT".to_string(),
-            self.ctx.endpoint.clone(),
+            missiond_core::paths::ENV_IPC_ENDPOINT.to_string(),
+            endpoint.clone(),
         ));
+        let mut mcp_bin = None;
         if let Some(session_id) = session_id {
-            std::fs::create_dir_all(&self.ctx.run_dir)?;
-            let settings_path = self
-                .ctx
-                .run_dir
-                .join(format!("{}-settings.json", self.spec.id));
+            std::fs::create_dir_all(&slot_dir)?;
+            let settings_path = slot_dir.join("settings.json");
             let target = hooks::HookTarget {
                 slot: &self.spec.id,
                 role: &config.role,
-                endpoint: &self.ctx.endpoint,
+                endpoint: &endpoint,
                 permissions: self.ctx.permissions.path(),
             };
             let settings = hooks::settings_json(&self.ctx.exe, &target);
             std::fs::write(&settings_path, serde_json::to_vec_pretty(&settings)?)?;
-            args.extend(super::mcp_config::claude_args(&self.ctx, &self.spec.id)?);
+            args.extend(super::mcp_config::claude_args(
+                &self.ctx,
+                &self.spec.id,
+                &endpoint,
+            )?);
+            mcp_bin = super::mcp_config::mission_mcp(&self.ctx.exe);
             args.extend([
                 "--session-id".to_string(),
                 session_id.to_string(),
@@ -335,15 +379,69 @@ impl Slot {
                 settings_path.to_string_lossy().into_owned(),
             ]);
         }
-        Ok(PtySpec {
-            program: config.command.clone(),
-            args,
-            cwd: config.cwd.clone(),
-            env,
-            env_remove: INHERITED_CLAUDE_ENV.iter().map(|s| s.to_string()).collect(),
-            cols: config.cols,
-            rows: config.rows,
+        let mut env_remove: Vec<String> =
+            INHERITED_CLAUDE_ENV.iter().map(|s| s.to_string()).collect();
+        env_remove.extend(DAEMON_ONLY_ENV.iter().map(|s| s.to_string()));
+        let mut program = config.command.clone();
+        let mut command = vec![program.clone()];
+        command.extend(args.iter().cloned());
+        let sandboxed = match super::sandbox::decide(config.isolation, &self.ctx.sandbox) {
+            Err(why) => anyhow::bail!("{why}"),
+            Ok(None) => false,
+            Ok(Some(bwrap)) => {
+                let plan = self.sandbox_plan(&slot_dir, mcp_bin.as_deref(), &env)?;
+                args = plan.bwrap_args(&program, &args);
+                program = bwrap.to_string_lossy().into_owned();
+                true
+            }
+        };
+        Ok(Launch {
+            pty: PtySpec {
+                program,
+                args,
+                cwd: config.cwd.clone(),
+                env,
+                env_remove,
+                cols: config.cols,
+                rows: config.rows,
+            },
+            command,
+            sandboxed,
         })
+    }
+
+    /// What this slot's sandbox hides and shows (see `sandbox`).
+    fn sandbox_plan(
+        &self,
+        slot_dir: &std::path::Path,
+        mcp_bin: Option<&std::path::Path>,
+        env: &[(String, String)],
+    ) -> anyhow::Result<super::sandbox::Plan> {
+        let ctx = &self.ctx;
+        let mut plan = super::sandbox::Plan {
+            home: ctx.home.clone(),
+            ..Default::default()
+        };
+        plan.place_cwd(&self.spec.config.cwd, &[&ctx.run_dir, &ctx.logs_dir])?;
+        plan.show_read_only(slot_dir);
+        plan.show_read_only(ctx.permissions.path());
+        plan.show_read_only(&ctx.exe);
+        if let Some(mcp) = mcp_bin {
+            plan.show_read_only(mcp);
+        }
+        // A HOME or Claude Code config folder kept in the daemon's home stays usable.
+        for (key, value) in env {
+            if matches!(key.as_str(), "HOME" | "CLAUDE_CONFIG_DIR") {
+                plan.show_writable(std::path::Path::new(value));
+            }
+        }
+        if let Some(home) = std::env::var_os("HOME") {
+            plan.show_writable(std::path::Path::new(&home));
+        }
+        for file in &ctx.daemon_files {
+            plan.hide_file(file);
+        }
+        Ok(plan)
     }
 
     /// Run `f` on the live process, or fail with "not running".

@@ -199,3 +199,35 @@ pub fn process_exists(pid: i64) -> bool {
     // SAFETY: signal 0 only checks for existence.
     unsafe { libc::kill(pid as i32, 0) == 0 }
 }
+
+/// The host pid of the process that a slot sees as `ns_pid`: slots run in a PID namespace
+/// of their own (the sandbox), so a pid a slot prints is not the host's. `slot_pid` is any
+/// host pid in the same sandbox (the slot's program, as `mission_pty_spawn` reports it).
+/// Without a sandbox the two namespaces are the same and `ns_pid` is returned.
+pub fn host_pid(slot_pid: i64, ns_pid: i64) -> i64 {
+    let ns = |pid: &str| std::fs::read_link(format!("/proc/{pid}/ns/pid")).ok();
+    let slot_ns = ns(&slot_pid.to_string()).expect("the slot's process is gone");
+    if ns("self").as_ref() == Some(&slot_ns) {
+        return ns_pid;
+    }
+    for entry in std::fs::read_dir("/proc").expect("reading /proc").flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.bytes().all(|b| b.is_ascii_digit()) || ns(&name).as_ref() != Some(&slot_ns) {
+            continue;
+        }
+        let status = std::fs::read_to_string(format!("/proc/{name}/status")).unwrap_or_default();
+        let nspids: Vec<i64> = status
+            .lines()
+            .find_map(|l| l.strip_prefix("NSpid:"))
+            .map(|l| {
+                l.split_whitespace()
+                    .filter_map(|p| p.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if nspids.last() == Some(&ns_pid) {
+            return nspids[0];
+        }
+    }
+    panic!("no process {ns_pid} in the sandbox of {slot_pid}")
+}
