@@ -277,7 +277,7 @@ fn is_socket(path: &Path) -> bool {
 
 /// What a slot asked for, against what the machine has: the bubblewrap binary to use, or
 /// none (running unisolated), or an error when the slot requires a sandbox.
-pub fn decide<'a>(isolation: Isolation, support: &'a Support) -> Result<Option<&'a Path>, String> {
+pub fn decide(isolation: Isolation, support: &Support) -> Result<Option<&Path>, String> {
     match (isolation, support) {
         (Isolation::None, _) => Ok(None),
         (_, Support::Available(bwrap)) => Ok(Some(bwrap)),
