@@ -63,6 +63,14 @@ impl Daemon {
     }
 
     /// What the daemon wrote to stderr so far.
+    /// The daemon's process id.
+    pub fn pid(&self) -> u32 {
+        self.child
+            .as_ref()
+            .map(Child::id)
+            .expect("the daemon was stopped")
+    }
+
     pub fn stderr_text(&self) -> String {
         std::fs::read_to_string(&self.stderr).unwrap_or_default()
     }
