@@ -14,9 +14,11 @@ step "installing pinned e2e packages (npm ci in e2e/)"
 (cd e2e && npm ci --no-audit --no-fund --loglevel=error)
 e2e/node_modules/.bin/claude --version
 
-# Debian packages the tests drive: chromium (the board in a real browser) and DejaVu Sans
-# Mono (screenshots). Installed only when missing.
+# Debian packages the tests drive: bubblewrap (slot sandboxes), chromium (the board in a
+# real browser) and DejaVu Sans Mono (screenshots). Installed only when missing.
 missing=()
+# bubblewrap: slots run in its sandbox, and the containment tests require it.
+command -v bwrap >/dev/null 2>&1 || [ -n "${MISSIOND_BWRAP:-}" ] || missing+=(bubblewrap)
 command -v chromium >/dev/null 2>&1 || [ -n "${MISSIOND_CHROMIUM:-}" ] || missing+=(chromium)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ] || [ -n "${MISSIOND_FONT:-}" ] || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -gt 0 ]; then
