@@ -89,6 +89,9 @@ pub async fn spawn(slot: &Arc<Slot>) -> Result<PtySpawnResult, RpcError> {
         })
         .await;
     }
+    if started {
+        wait_for_program_pid(slot).await;
+    }
     let (state, _) = slot_state(slot);
     let inner = slot.lock();
     let run = inner.run.as_ref();
@@ -119,6 +122,23 @@ pub async fn spawn(slot: &Arc<Slot>) -> Result<PtySpawnResult, RpcError> {
         already_running: !started,
         dialog: run.and_then(|r| r.term.confirm()).cloned(),
     })
+}
+
+/// Gives a sandboxed program a moment to appear, so the pid reported is the program's
+/// own (not bubblewrap's) from the first answer on.
+async fn wait_for_program_pid(slot: &Slot) {
+    for _ in 0..100 {
+        let found = match slot.lock().run.as_ref() {
+            Some(run) if run.sandboxed && run.is_alive() => {
+                run.pid().is_some() && run.program_pid.get().is_some()
+            }
+            _ => true,
+        };
+        if found {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
 }
 
 /// `mission_pty_send`.

@@ -253,12 +253,30 @@ impl Plan {
     }
 }
 
+/// The host pid of the sandbox's init (pid 1 inside), which bubblewrap `outer` starts.
+/// When it exits, the kernel ends every process of the sandbox.
+pub fn init_pid(outer: u32) -> Option<u32> {
+    children(outer).into_iter().next()
+}
+
 /// The host pid of the program running in the sandbox that bubblewrap `outer` started:
 /// bubblewrap's process runs the namespace's init, which runs the program. `None` until
 /// both exist (a few milliseconds after start) or once they are gone.
 pub fn program_pid(outer: u32) -> Option<u32> {
-    let init = children(outer).into_iter().next()?;
-    children(init).into_iter().next()
+    children(init_pid(outer)?).into_iter().next()
+}
+
+/// Whether `pid` has ended (gone, or a zombie nobody reaped yet).
+pub fn has_ended(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the command name, which is in parentheses and may hold any
+        // character: read after the last `)`.
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .is_none_or(|state| state == "Z" || state == "X"),
+        Err(_) => true,
+    }
 }
 
 /// The children of `pid`'s main thread, as the kernel lists them.

@@ -503,29 +503,69 @@ impl Slot {
     pub async fn kill(&self, grace: Duration) -> Result<Option<i32>, RpcError> {
         // The run being ended: another may replace it meanwhile (a restart, the task
         // dispatcher starting the slot on demand), and must not get this kill's SIGKILL.
-        let origin = self.with_live(|run| {
+        let (origin, sandbox_init) = self.with_live(|run| {
             run.killed = true;
+            // Found before the signals: bubblewrap's own process dies on SIGTERM at once,
+            // while the program in its sandbox may take a moment to follow.
+            let init = run
+                .sandboxed
+                .then(|| run.pty.pid().and_then(super::sandbox::init_pid))
+                .flatten();
             run.pty.signal_group(libc::SIGTERM);
             // Claude Code asks before quitting on a single signal; HUP ends it at once.
             run.pty.signal_group(libc::SIGHUP);
-            Ok(run.origin)
+            Ok((run.origin, init))
         })?;
-        if let Some(code) = self.wait_exit(origin, grace).await {
-            return Ok(code);
-        }
-        self.with_live(|run| {
-            if run.origin == origin {
-                run.pty.signal_group(libc::SIGKILL);
+        let code = match self.wait_exit(origin, grace).await {
+            Some(code) => code,
+            None => {
+                self.with_live(|run| {
+                    if run.origin == origin {
+                        run.pty.signal_group(libc::SIGKILL);
+                    }
+                    Ok(())
+                })
+                .ok();
+                self.wait_exit(origin, grace).await.ok_or_else(|| {
+                    RpcError::internal(format!(
+                        "slot `{}` did not exit after SIGKILL",
+                        self.spec.id
+                    ))
+                })?
             }
-            Ok(())
-        })
-        .ok();
-        self.wait_exit(origin, grace).await.ok_or_else(|| {
-            RpcError::internal(format!(
-                "slot `{}` did not exit after SIGKILL",
-                self.spec.id
-            ))
-        })
+        };
+        if let Some(init) = sandbox_init {
+            self.end_sandbox(init, grace).await;
+        }
+        Ok(code)
+    }
+
+    /// Waits for a sandbox's init to end (and with it every process inside), ending it
+    /// with SIGKILL after `grace`: a slot is stopped only once nothing of it runs.
+    async fn end_sandbox(&self, init: u32, grace: Duration) {
+        let gone = |limit: Duration| async move {
+            let deadline = tokio::time::Instant::now() + limit;
+            while !super::sandbox::has_ended(init) {
+                if tokio::time::Instant::now() >= deadline {
+                    return false;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            true
+        };
+        if gone(grace).await {
+            return;
+        }
+        if let Ok(pid) = i32::try_from(init) {
+            // SAFETY: kill(2) only sends a signal. SIGKILL from outside reaches a
+            // namespace's init, and the kernel then ends the whole namespace.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+            }
+        }
+        if !gone(grace).await {
+            tracing::warn!(slot = %self.spec.id, init, "the slot's sandbox outlived SIGKILL");
+        }
     }
 
     /// Wait up to `limit` for the run that began at `origin` to exit; its exit code when

@@ -203,9 +203,17 @@ pub async fn wait_status(
 }
 
 /// Whether a process with this pid exists.
+/// Whether `pid` runs: it exists and is not a zombie (slots in a sandbox end as orphans
+/// of the machine's init, which may take a while to reap them).
 pub fn process_exists(pid: i64) -> bool {
     // SAFETY: signal 0 only checks for existence.
-    unsafe { libc::kill(pid as i32, 0) == 0 }
+    let exists = unsafe { libc::kill(pid as i32, 0) == 0 };
+    exists
+        && std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+            stat.rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().next())
+                .is_some_and(|state| state != "Z" && state != "X")
+        })
 }
 
 /// The host pid of the process that a slot sees as `ns_pid`: slots run in a PID namespace
