@@ -478,3 +478,67 @@ async fn the_command_line_drives_the_daemon() {
     let (ok_, out, _) = cli(&["kill", "sh"]);
     assert!(ok_ && out.contains("sh: stopped"), "{out}");
 }
+
+/// A daemon installed without mission-mcp (the README's first command builds only
+/// `missiond`) says so in its health, instead of starting Claude Code slots silently
+/// without their agent tools.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_mission_mcp_is_a_health_warning() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_missiond"), bin.join("missiond")).unwrap();
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::write(
+        home.join("slots.yaml"),
+        format!("slots:\n  - id: c1\n    cwd: {}\n", tmp.path().display()),
+    )
+    .unwrap();
+    let health = |path: &str, mcp_bin: Option<&std::path::Path>| {
+        let mut cmd = std::process::Command::new(bin.join("missiond"));
+        cmd.env("MISSIOND_HOME", &home)
+            .env("MISSION_WS_PORT", "0")
+            .env("PATH", path)
+            .env_remove("MISSION_IPC_ENDPOINT")
+            .env_remove("MISSIOND_MCP_BIN")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        if let Some(mcp) = mcp_bin {
+            cmd.env("MISSIOND_MCP_BIN", mcp);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let socket = home.join("missiond.sock");
+        let out = (0..200)
+            .find_map(|_| {
+                std::thread::sleep(Duration::from_millis(50));
+                let out = std::process::Command::new(bin.join("missiond"))
+                    .args(["call", "mission_health"])
+                    .env("MISSIOND_HOME", &home)
+                    .env_remove("MISSION_IPC_ENDPOINT")
+                    .output()
+                    .ok()?;
+                (socket.exists() && out.status.success())
+                    .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+            })
+            .expect("the daemon answered");
+        // SAFETY: kill(2) only sends a signal.
+        unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+        child.wait().unwrap();
+        out
+    };
+    let without = health("/usr/bin:/bin", None);
+    assert!(
+        without.contains("mission-mcp is neither beside"),
+        "{without}"
+    );
+    // Found on PATH (as `cargo install` leaves it), or named by MISSIOND_MCP_BIN.
+    let on_path = tmp.path().join("path-bin");
+    std::fs::create_dir_all(&on_path).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_missiond"), on_path.join("mission-mcp")).unwrap();
+    let path = format!("{}:/usr/bin:/bin", on_path.display());
+    let with = health(&path, None);
+    assert!(!with.contains("mission-mcp is neither beside"), "{with}");
+    let named = health("/usr/bin:/bin", Some(&on_path.join("mission-mcp")));
+    assert!(!named.contains("mission-mcp is neither beside"), "{named}");
+}

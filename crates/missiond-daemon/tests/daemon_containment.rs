@@ -230,10 +230,13 @@ async fn a_hostile_agent_cannot_leave_its_slot() {
     // The orchestrator prompts the victim while the attacker forges its Stop hook.
     daemon_support::wait_screen(&client, "victim", "victim$", Duration::from_secs(20)).await;
     std::fs::write(work.join("victim-busy"), b"").unwrap();
-    let sent = ok(
+    // A shell has no turns: the send can only time out, unless a Stop hook (the attacker's,
+    // if it were taken for the victim's) ends the turn with its text.
+    let sent = daemon_support::err_code(
         &client,
         "mission_pty_send",
-        json!({"slotId": "victim", "message": "sleep 5; echo REAL-$((40+2))", "timeoutMs": 30000}),
+        json!({"slotId": "victim", "message": "sleep 5; echo REAL-$((40+2))", "timeoutMs": 9000}),
+        -32005,
     )
     .await;
     assert!(

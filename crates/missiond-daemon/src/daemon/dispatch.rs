@@ -98,7 +98,7 @@ impl Dispatcher {
     /// The daemon's start-up step: end slot processes a killed daemon left (see
     /// [`super::orphans`]), account for its tasks, start dispatching.
     pub fn boot(sup: &Arc<Supervisor>, endpoint: &str) -> Arc<Dispatcher> {
-        let reaped = super::orphans::reap(endpoint);
+        let reaped = super::orphans::reap(endpoint, &sup.ctx.run_dir);
         if !reaped.is_empty() {
             eprintln!(
                 "missiond: ended {} slot process(es) left by a previous daemon",

@@ -192,6 +192,17 @@ impl Handlers {
             warnings.push(e.clone());
         }
         warnings.extend(self.isolation_warnings());
+        if self.sup.slots().any(|s| s.spec.claude)
+            && super::mcp_config::mission_mcp(&ctx.exe).is_none()
+        {
+            warnings.push(format!(
+                "mission-mcp is neither beside {} nor on PATH: Claude Code slots start \
+                 without their agent tools (mission_report, mission_question_create, \
+                 mission_kb_*); build it (cargo build --release -p missiond-mcp) or set {}",
+                ctx.exe.display(),
+                super::mcp_config::ENV_MCP_BIN
+            ));
+        }
         HealthResult {
             ok: warnings.is_empty(),
             version: env!("CARGO_PKG_VERSION").to_string(),

@@ -73,9 +73,10 @@ pub fn config_json(mcp: &std::path::Path, slot: &str, endpoint: &str) -> serde_j
 /// installed: the slot then cannot report, which only autonomous runs need).
 pub fn claude_args(ctx: &Ctx, slot: &str, endpoint: &str) -> anyhow::Result<Vec<String>> {
     let Some(mcp) = mission_mcp(&ctx.exe) else {
-        tracing::debug!(
+        tracing::warn!(
             slot,
-            "no mission-mcp beside missiond: the slot cannot report"
+            "mission-mcp is neither beside missiond nor on PATH: the slot starts without \
+             its agent tools (mission_health says so too)"
         );
         return Ok(Vec::new());
     };

@@ -1,6 +1,8 @@
 //! Slot processes a previous daemon left behind (it was SIGKILLed, or crashed): found at
-//! start-up by the environment every slot process gets (its slot id and this daemon's
-//! IPC endpoint, so only this home's slots match), and ended with their process group.
+//! start-up by the environment every slot process gets (its slot id and its endpoint,
+//! which lies in this home's `run/` folder, so only this home's slots match), and ended
+//! with their process group. A sandboxed slot ends whole: SIGKILL reaches its sandbox's
+//! init, and the kernel ends everything inside.
 //! Left running, they would keep working on tasks the queue has already requeued and
 //! send hook events for slots that no longer know them.
 
@@ -16,9 +18,10 @@ pub struct Orphan {
     pub slot: String,
 }
 
-/// Processes whose environment names a slot and `endpoint` (Linux `/proc`; elsewhere
-/// none are found).
-pub fn find(endpoint: &str) -> Vec<Orphan> {
+/// Processes whose environment names a slot and either `endpoint` (as daemons before
+/// per-slot endpoints gave them) or a slot endpoint under `run_dir` (Linux `/proc`;
+/// elsewhere none are found).
+pub fn find(endpoint: &str, run_dir: &Path) -> Vec<Orphan> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
@@ -26,6 +29,7 @@ pub fn find(endpoint: &str) -> Vec<Orphan> {
     // SAFETY: getpgid(0) only reads this process's group.
     let my_group = unsafe { libc::getpgid(0) };
     let endpoint_var = format!("MISSION_IPC_ENDPOINT={endpoint}");
+    let slot_endpoint_prefix = format!("MISSION_IPC_ENDPOINT=unix://{}/", run_dir.display());
     let mut found = Vec::new();
     for entry in entries.flatten() {
         let Some(pid) = entry
@@ -38,7 +42,7 @@ pub fn find(endpoint: &str) -> Vec<Orphan> {
         if pid == me {
             continue;
         }
-        let Some(slot) = slot_of(&entry.path(), &endpoint_var) else {
+        let Some(slot) = slot_of(&entry.path(), &endpoint_var, &slot_endpoint_prefix) else {
             continue;
         };
         // SAFETY: getpgid on a pid only reads its group (-1 if it is gone).
@@ -50,14 +54,15 @@ pub fn find(endpoint: &str) -> Vec<Orphan> {
     found
 }
 
-/// The slot id in a process's environment, when it also names `endpoint_var`.
-fn slot_of(proc_dir: &Path, endpoint_var: &str) -> Option<String> {
+/// The slot id in a process's environment, when it also names `endpoint_var` or an
+/// endpoint starting with `slot_endpoint_prefix`.
+fn slot_of(proc_dir: &Path, endpoint_var: &str, slot_endpoint_prefix: &str) -> Option<String> {
     let environ = std::fs::read(proc_dir.join("environ")).ok()?;
     let mut slot = None;
     let mut ours = false;
     for var in environ.split(|b| *b == 0) {
         let var = String::from_utf8_lossy(var);
-        if var == endpoint_var {
+        if var == endpoint_var || var.starts_with(slot_endpoint_prefix) {
             ours = true;
         } else if let Some(id) = var.strip_prefix(SLOT_ENV).and_then(|v| v.strip_prefix('=')) {
             slot = Some(id.to_string());
@@ -110,8 +115,8 @@ pub fn end_run_leftovers(run_id: &str) -> Vec<i32> {
 }
 
 /// End every orphan's process group with SIGKILL; returns what was found.
-pub fn reap(endpoint: &str) -> Vec<Orphan> {
-    let orphans = find(endpoint);
+pub fn reap(endpoint: &str, run_dir: &Path) -> Vec<Orphan> {
+    let orphans = find(endpoint, run_dir);
     let mut groups: Vec<i32> = orphans.iter().map(|o| o.pgid).collect();
     groups.sort_unstable();
     groups.dedup();
@@ -145,16 +150,30 @@ mod tests {
     #[test]
     fn only_processes_of_this_daemon_with_a_slot_are_orphans() {
         let ours = "MISSION_IPC_ENDPOINT=unix:///h/missiond.sock";
+        let run = "MISSION_IPC_ENDPOINT=unix:///h/run/";
         let both = proc_dir(&["PATH=/bin", "MISSIOND_SLOT_ID=a1", ours]);
-        assert_eq!(slot_of(both.path(), ours), Some("a1".to_string()));
+        assert_eq!(slot_of(both.path(), ours, run), Some("a1".to_string()));
+        let own_endpoint = proc_dir(&[
+            "MISSIOND_SLOT_ID=a1",
+            "MISSION_IPC_ENDPOINT=unix:///h/run/a1/agent.sock",
+        ]);
+        assert_eq!(
+            slot_of(own_endpoint.path(), ours, run),
+            Some("a1".to_string())
+        );
         let other_home = proc_dir(&[
             "MISSIOND_SLOT_ID=a1",
             "MISSION_IPC_ENDPOINT=unix:///other/missiond.sock",
         ]);
-        assert_eq!(slot_of(other_home.path(), ours), None);
+        assert_eq!(slot_of(other_home.path(), ours, run), None);
+        let other_run = proc_dir(&[
+            "MISSIOND_SLOT_ID=a1",
+            "MISSION_IPC_ENDPOINT=unix:///other/run/a1/agent.sock",
+        ]);
+        assert_eq!(slot_of(other_run.path(), ours, run), None);
         let no_slot = proc_dir(&[ours, "MISSIOND_SLOT_ID_X=a1"]);
-        assert_eq!(slot_of(no_slot.path(), ours), None);
+        assert_eq!(slot_of(no_slot.path(), ours, run), None);
         let gone = tempfile::tempdir().unwrap();
-        assert_eq!(slot_of(gone.path(), ours), None);
+        assert_eq!(slot_of(gone.path(), ours, run), None);
     }
 }
