@@ -15,7 +15,16 @@
 //! 3. The call is allowed only when every part is allowed; otherwise it asks, citing the
 //!    first part that did not pass.
 //!
-//! A command line that cannot be analysed at all (unbalanced quotes, here-documents: see
+//! The parts of a Bash call are its simple commands (judged by the slot's `Bash` rules)
+//! and the files its redirections read or write: `echo x > /etc/passwd` is the command
+//! `echo x` and a `Write` of `/etc/passwd`, judged by `Write` rules (deny and confirm
+//! rules for `Edit` too) exactly as a `Write` call would be; `cat < f` holds a `Read` of
+//! `f`. So a deny on the file denies the command, and a file no rule allows makes it ask.
+//! A redirection whose target is only known when the command runs (`> "$X"`, `> $(cmd)`,
+//! a relative target after a `cd`) always asks, after the deny rules had their look.
+//!
+//! A command line that cannot be analysed at all (unbalanced quotes, a here-document body
+//! running `$(…)`: see
 //! [`super::shell`]) or a path that cannot be resolved is never allowed: it asks (after
 //! the deny rules had their look at its raw text). An *opaque* piece (one that expands a
 //! variable or substitution, `curl … | sh` …) asks when the slot or its role has any deny
@@ -232,12 +241,15 @@ impl Policy {
         for (set, src) in [(slot, slot_src()), (role, role_src())] {
             for i in 0..subject.units() {
                 if let Some(m) = first_match(&set.deny, req.tool, &subject, i, &src) {
+                    let what = match subject.is_access(i) {
+                        true => subject.describe_unit(i),
+                        false => format!("`{}`", m.matched),
+                    };
                     let reason = format!(
-                        "denied by missiond: {} rule `{}` of {} forbids `{}`",
+                        "denied by missiond: {} rule `{}` of {} forbids {what}",
                         m.list.as_str(),
                         m.pattern,
                         describe(&m.source),
-                        m.matched
                     );
                     return decision(Outcome::Deny, vec![m], reason);
                 }
@@ -260,6 +272,9 @@ impl Policy {
         });
         let mut used: Vec<MatchedRule> = Vec::new();
         for i in 0..subject.units() {
+            if let Some(why) = subject.unknowable(i) {
+                return decision(Outcome::Ask, Vec::new(), why);
+            }
             if let Some(why) = subject.opaque(i)
                 && (guarded || subject.is_unreadable())
             {
@@ -299,11 +314,12 @@ impl Policy {
                     return decision(Outcome::Ask, vec![m], reason);
                 }
                 None => {
-                    let what = match &subject {
-                        Subject::Command(a) => a.pieces[i].text.clone(),
-                        other => other.display(),
+                    let what = subject.describe_unit(i);
+                    let what = match subject.is_access(i) {
+                        true => what,
+                        false => format!("`{what}`"),
                     };
-                    return decision(Outcome::Ask, Vec::new(), format!("no rule allows `{what}`"));
+                    return decision(Outcome::Ask, Vec::new(), format!("no rule allows {what}"));
                 }
             }
         }
@@ -355,19 +371,22 @@ fn first_match(
     i: usize,
     source: &RuleSource,
 ) -> Option<MatchedRule> {
-    rules.iter().filter(|r| r.matches_tool(tool)).find_map(|r| {
-        let matched = if r.strict() {
-            subject.match_strict(r, i)
-        } else {
-            subject.match_loose(r, i)
-        }?;
-        Some(MatchedRule {
-            source: source.clone(),
-            list: r.kind(),
-            pattern: r.text().to_string(),
-            matched,
+    rules
+        .iter()
+        .filter(|r| subject.rule_applies(r, tool, i))
+        .find_map(|r| {
+            let matched = if r.strict() {
+                subject.match_strict(r, i)
+            } else {
+                subject.match_loose(r, i)
+            }?;
+            Some(MatchedRule {
+                source: source.clone(),
+                list: r.kind(),
+                pattern: r.text().to_string(),
+                matched,
+            })
         })
-    })
 }
 
 fn describe(source: &RuleSource) -> String {

@@ -176,7 +176,14 @@ fn what_cannot_be_read_is_an_error() {
         ("echo \"oops", ShellError::Unterminated("\"")),
         ("echo $(oops", ShellError::Unbalanced('(')),
         ("echo oops)", ShellError::Unbalanced(')')),
-        ("cat <<EOF\nrm -rf /\nEOF", ShellError::Heredoc),
+        (
+            "cat <<EOF\nrm -rf /",
+            ShellError::Unterminated("here-document"),
+        ),
+        (
+            "cat <<EOF\n$(rm -rf /)\nEOF",
+            ShellError::Unsupported("a command substitution in a here-document"),
+        ),
         (
             "echo ${x:-$(rm -rf /)}",
             ShellError::Unsupported("a substitution inside ${…}"),
