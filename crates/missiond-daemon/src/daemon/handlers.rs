@@ -188,6 +188,13 @@ impl Handlers {
         if let Some(e) = ctx.web_error.get() {
             warnings.push(e.clone());
         }
+        warnings.extend(self.sup.slots().filter_map(|s| {
+            s.lock()
+                .run
+                .as_ref()
+                .and_then(|r| r.log.as_ref())
+                .and_then(|l| l.problem())
+        }));
         HealthResult {
             ok: warnings.is_empty(),
             version: env!("CARGO_PKG_VERSION").to_string(),
