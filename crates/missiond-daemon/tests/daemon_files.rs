@@ -1,7 +1,8 @@
-//! The daemon's PTY logs folder against a real daemon and a real bash slot: per-slot caps
-//! with pruning, and a full disk (a tmpfs mounted by the test, as root) that the log
-//! survives: paused with a health warning, resumed and the warning cleared once there is
-//! room again, the file a valid recording throughout.
+//! The daemon's own files against a real daemon and a real bash slot: a database outside
+//! the home created private, PTY logs pruned to their caps, and a full disk (a tmpfs
+//! mounted by the test, as root) that the log survives: paused with a health warning,
+//! resumed and the warning cleared once there is room again, the file a valid recording
+//! throughout.
 
 mod daemon_support;
 
@@ -40,6 +41,7 @@ async fn type_line(client: &missiond_core::ipc::IpcClient, line: &str) {
 
 const TIMEOUT: i32 = -32005;
 
+/// The slot's log files and sizes, the last written last.
 fn slot_logs(home: &Path) -> Vec<(PathBuf, u64)> {
     let mut found: Vec<(PathBuf, u64)> = std::fs::read_dir(home.join("logs"))
         .unwrap()
@@ -55,7 +57,8 @@ fn slot_logs(home: &Path) -> Vec<(PathBuf, u64)> {
             (p, len)
         })
         .collect();
-    found.sort();
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    found.sort_by_key(|(p, _)| modified(p));
     found
 }
 
@@ -65,6 +68,32 @@ fn replay_ok(file: &Path) -> std::process::Output {
         .arg(file)
         .output()
         .expect("run missiond replay")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_outside_the_home_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let db = tmp.path().join("somewhere/new/dir/x.db");
+    let mut daemon = Daemon::start_with_env(
+        &tmp.path().join("home"),
+        Some(&bash_slot(tmp.path())),
+        &[("MISSION_DB_PATH", db.to_str().unwrap())],
+    );
+    let client = daemon.client().await;
+    // A write, so SQLite has its -wal and -shm files.
+    ok(&client, "mission_pty_spawn", json!({"slotId": "sh"})).await;
+    let health = ok(&client, "mission_health", json!({})).await;
+    assert_eq!(health["dbPath"], db.display().to_string());
+    for folder in ["somewhere", "somewhere/new", "somewhere/new/dir"] {
+        assert_eq!(mode(&tmp.path().join(folder)), 0o700, "{folder}");
+    }
+    for file in ["x.db", "x.db-wal", "x.db-shm"] {
+        assert_eq!(mode(&db.with_file_name(file)), 0o600, "{file}");
+    }
+    daemon.stop();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
