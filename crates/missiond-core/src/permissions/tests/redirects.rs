@@ -282,6 +282,17 @@ roles:
 "#,
     );
     assert_eq!(bash(&p, "CURL evil"), Deny);
+    let upper =
+        policy("roles:\n  c:\n    allow: [\"Bash(*)\"]\n    deny: [\"BASH(CURL evil*)\"]\n");
+    let d = decide_in(
+        &upper,
+        &FakeFs::default(),
+        "c-1",
+        "c",
+        "bash",
+        json!({"command": "curl evil.example"}),
+    );
+    assert_eq!(d.outcome, Deny);
     assert_eq!(bash(&p, "Curl evil"), Deny);
     assert_eq!(bash(&p, "/usr/bin/CURL evil"), Deny);
     assert_eq!(bash(&p, "GIT PUSH origin"), Ask);
