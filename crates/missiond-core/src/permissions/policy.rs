@@ -30,6 +30,9 @@
 //! variable or substitution, `curl … | sh` …) asks when the slot or its role has any deny
 //! or confirm rule for the tool, since it could be hiding exactly what they name; with no
 //! such rule there is nothing to hide from, and allow rules apply to its text as usual.
+//! A piece that runs commands no rule sees (`bash -c "$X"`, `curl … | sh`, `$PROG`) could
+//! also write files through redirections: it asks as well when the slot or its role has
+//! a deny or confirm rule for `Read`, `Write` or `Edit`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -39,7 +42,7 @@ use serde_json::Value;
 
 use super::path::FileSystem;
 use super::pattern::{ListKind, Rule};
-use super::subject::Subject;
+use super::subject::{Subject, canonical_tool};
 
 /// One role's or one slot's three lists (serialised as lists of pattern strings).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -270,13 +273,24 @@ impl Policy {
                 .chain(&set.confirm)
                 .any(|r| r.matches_tool(req.tool))
         });
+        // A piece running commands no rule sees could also hide a redirection: it asks
+        // when file rules could be dodged that way.
+        let files_guarded = canonical_tool(req.tool) == "Bash"
+            && [slot, role].iter().any(|set| {
+                set.deny
+                    .iter()
+                    .chain(&set.confirm)
+                    .any(|r| ["Read", "Write", "Edit"].iter().any(|t| r.matches_tool(t)))
+            });
         let mut used: Vec<MatchedRule> = Vec::new();
         for i in 0..subject.units() {
             if let Some(why) = subject.unknowable(i) {
                 return decision(Outcome::Ask, Vec::new(), why);
             }
             if let Some(why) = subject.opaque(i)
-                && (guarded || subject.is_unreadable())
+                && (guarded
+                    || subject.is_unreadable()
+                    || (files_guarded && subject.hides_commands(i)))
             {
                 return decision(Outcome::Ask, Vec::new(), why);
             }

@@ -213,6 +213,14 @@ impl Subject {
         }
     }
 
+    /// Whether unit `i` runs commands no rule sees (which could redirect anywhere).
+    pub(crate) fn hides_commands(&self, i: usize) -> bool {
+        match self {
+            Subject::Command(a, _) => a.pieces.get(i).is_some_and(|p| p.hides_commands),
+            _ => false,
+        }
+    }
+
     /// Whether the call could not be analysed at all (never allowed).
     pub(crate) fn is_unreadable(&self) -> bool {
         matches!(self, Subject::Unreadable { .. })

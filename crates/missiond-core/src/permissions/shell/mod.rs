@@ -96,6 +96,9 @@ pub struct Piece {
     pub forms: Vec<String>,
     /// Depends on values unknown here (see the module doc).
     pub opaque: bool,
+    /// Runs commands no rule sees (a program name from an expansion, a shell reading
+    /// stdin, `xargs`): they could hold redirections too.
+    pub hides_commands: bool,
 }
 
 /// A command line cut into pieces.
@@ -211,6 +214,7 @@ fn piece(raw: RawCommand, depth: usize, out: &mut Analysis) -> Result<(), ShellE
         redirects: raw.redirects.iter().map(redirect::classify).collect(),
         forms: forms.into_iter().collect(),
         opaque,
+        hides_commands: hidden_program || hidden,
     });
     for sub in subs {
         piece(sub, depth + 1, out)?;
