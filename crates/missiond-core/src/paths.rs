@@ -26,6 +26,10 @@ pub const ENV_IPC_ENDPOINT: &str = "MISSION_IPC_ENDPOINT";
 pub const ENV_WS_PORT: &str = "MISSION_WS_PORT";
 /// `MISSION_LOG_LEVEL`: a tracing filter (default `warn`).
 pub const ENV_LOG_LEVEL: &str = "MISSION_LOG_LEVEL";
+/// `MISSION_LOG_MAX_SLOT_BYTES`: what one slot's PTY logs may take together.
+pub const ENV_LOG_MAX_SLOT_BYTES: &str = "MISSION_LOG_MAX_SLOT_BYTES";
+/// `MISSION_LOG_MAX_TOTAL_BYTES`: what the whole logs folder may take.
+pub const ENV_LOG_MAX_TOTAL_BYTES: &str = "MISSION_LOG_MAX_TOTAL_BYTES";
 
 /// Default WebSocket port.
 pub const DEFAULT_WS_PORT: u16 = 9120;
@@ -33,6 +37,15 @@ pub const DEFAULT_WS_PORT: u16 = 9120;
 pub const DEFAULT_IPC_TCP_PORT: u16 = 9121;
 /// Default log filter.
 pub const DEFAULT_LOG_LEVEL: &str = "warn";
+/// Default cap on one slot's PTY logs: 256 MiB keeps days of an ordinary agent's output
+/// (a busy Claude Code session writes a few MiB an hour) for `replay` and
+/// `mission_pty_logs`, while a runaway command printing without end costs a bounded slice
+/// of the disk.
+pub const DEFAULT_LOG_MAX_SLOT_BYTES: u64 = 256 * 1024 * 1024;
+/// Default cap on the whole logs folder: 2 GiB, room for eight slots at their own cap
+/// (the usual fleet), and a hard ceiling when many more come and go (logs of slots no
+/// longer configured are pruned too).
+pub const DEFAULT_LOG_MAX_TOTAL_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 
 /// A problem with the environment, naming the variable.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +82,10 @@ pub struct Paths {
     pub ws_port: u16,
     /// The tracing filter (`warn`, `info`, `missiond=debug` ...).
     pub log_level: String,
+    /// Cap on one slot's PTY logs, in bytes (0: none).
+    pub log_max_slot_bytes: u64,
+    /// Cap on the whole logs folder, in bytes (0: none).
+    pub log_max_total_bytes: u64,
     /// Log files (`$MISSIOND_HOME/logs`).
     pub logs_dir: PathBuf,
     /// The one-daemon lock file (`$MISSIOND_HOME/missiond.lock`).
@@ -150,11 +167,25 @@ impl Paths {
                 })?,
             None => DEFAULT_WS_PORT,
         };
+        let bytes_var = |var: &'static str, default: u64| -> Result<u64, PathsError> {
+            vars.get(var).map_or(Ok(default), |text| {
+                parse_bytes(text).ok_or_else(|| PathsError::Invalid {
+                    var,
+                    value: text.clone(),
+                    reason: "expected a size in bytes, optionally with K, M or G (0: no cap)"
+                        .into(),
+                })
+            })
+        };
+        let log_max_slot_bytes = bytes_var(ENV_LOG_MAX_SLOT_BYTES, DEFAULT_LOG_MAX_SLOT_BYTES)?;
+        let log_max_total_bytes = bytes_var(ENV_LOG_MAX_TOTAL_BYTES, DEFAULT_LOG_MAX_TOTAL_BYTES)?;
         let log_level = vars
             .get(ENV_LOG_LEVEL)
             .map(|s| s.trim().to_string())
             .unwrap_or_else(|| DEFAULT_LOG_LEVEL.to_string());
         Ok(Paths {
+            log_max_slot_bytes,
+            log_max_total_bytes,
             logs_dir: home.join("logs"),
             lock_path: home.join("missiond.lock"),
             home,
@@ -176,6 +207,28 @@ impl Paths {
         builder.create(&self.home)?;
         builder.create(&self.logs_dir)
     }
+}
+
+/// `1048576`, `512K`, `64M`, `2G` (binary units, case ignored, an optional `B` or `iB`
+/// after the letter); `None` for anything else or an overflow.
+pub fn parse_bytes(text: &str) -> Option<u64> {
+    let t = text.trim().to_ascii_uppercase();
+    let t = t
+        .strip_suffix("IB")
+        .or_else(|| t.strip_suffix('B'))
+        .unwrap_or(&t);
+    let (digits, unit) = match t.char_indices().last()? {
+        (i, 'K') => (&t[..i], 1u64 << 10),
+        (i, 'M') => (&t[..i], 1 << 20),
+        (i, 'G') => (&t[..i], 1 << 30),
+        (i, 'T') => (&t[..i], 1 << 40),
+        _ => (t, 1),
+    };
+    let digits = digits.trim();
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse::<u64>().ok()?.checked_mul(unit)
 }
 
 /// The platform's default endpoint for a home folder.

@@ -4,7 +4,6 @@ use std::io::Write;
 
 use anyhow::{Context, Result};
 use semantic_terminal::Config;
-use semantic_terminal::recording::Recording;
 use semantic_terminal::replay::{DEFAULT_SIZE, Replayer};
 
 use crate::cli::ReplayArgs;
@@ -22,8 +21,15 @@ pub fn run(args: ReplayArgs) -> Result<i32> {
             return Ok(EXIT_BAD_FILE);
         }
     };
-    let recording = match Recording::parse(&text) {
-        Ok(recording) => recording,
+    let recording = match crate::daemon::pty_log::parse_recording(&text) {
+        Ok((recording, cut)) => {
+            if let Some(line) = cut {
+                eprintln!(
+                    "missiond replay: {shown}: line {line} is cut short (the log stopped while writing it): skipped"
+                );
+            }
+            recording
+        }
         Err(e) => {
             eprintln!("missiond replay: {shown}: {e}");
             return Ok(EXIT_BAD_FILE);

@@ -40,7 +40,7 @@ fn scenario() -> String {
 
 const POLICY: &str = r#"roles:
   coder:
-    allow: ["Bash(echo *)"]
+    allow: ["Bash(echo *)", "Write(*.txt)"]
     confirm: ["Bash(touch *)"]
     deny: ["Bash(rm *)"]
 "#;

@@ -122,6 +122,26 @@ fn bad_files_name_the_line_and_exit_2() {
 }
 
 #[test]
+fn a_last_line_cut_short_is_skipped_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = [
+        r#"{"version": 1, "cols": 30, "rows": 5, "command": ["demo"]}"#.to_owned(),
+        output(0.5, "kept line"),
+    ];
+    // A writer stopped mid-line: no newline after the cut.
+    let text = format!("{}\n{{\"t\": 0.9, \"b64\": \"aGVs", lines.join("\n"));
+    let file = write(dir.path(), "cut.jsonl", &text);
+    let out = replay(&[file.to_str().unwrap(), "--screen-at", "5"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("kept line"), "{}", stdout(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cut.jsonl") && err.contains("line 3") && err.contains("skipped"),
+        "{err}"
+    );
+}
+
+#[test]
 fn replays_a_recording_made_by_record() {
     let dir = tempfile::tempdir().unwrap();
     let rec = dir.path().join("r.jsonl");

@@ -187,6 +187,8 @@ export interface PtyLogsResult {
   text: string;
   totalBytes: number;
   truncated: boolean;
+  /** The last line's number when it was cut short (the log stopped mid-write) and skipped. */
+  skippedLine?: number;
 }
 
 /** Claude Code's `--permission-mode`. */

@@ -403,6 +403,10 @@ pub struct PtyLogsResult {
     pub truncated: bool,
     /// The log's full size in bytes.
     pub total_bytes: u64,
+    /// The number of the log's last line when it was cut short (the log stopped while
+    /// writing it, e.g. on a full disk) and so skipped; absent when the log is whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped_line: Option<u64>,
 }
 
 impl Tool for PtyLogs {

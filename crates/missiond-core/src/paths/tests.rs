@@ -19,6 +19,8 @@ fn defaults_hang_off_the_home_folder() {
     assert_eq!(p.lock_path, home.join("missiond.lock"));
     assert_eq!(p.ws_port, 9120);
     assert_eq!(p.log_level, "warn");
+    assert_eq!(p.log_max_slot_bytes, 256 << 20);
+    assert_eq!(p.log_max_total_bytes, 2 << 30);
     if cfg!(unix) {
         assert_eq!(p.ipc_endpoint, Endpoint::Unix(home.join("missiond.sock")));
     }
@@ -35,6 +37,8 @@ fn each_variable_overrides_its_default() {
         ("MISSION_IPC_ENDPOINT", "tcp://127.0.0.1:7000"),
         ("MISSION_WS_PORT", "9999"),
         ("MISSION_LOG_LEVEL", "debug"),
+        ("MISSION_LOG_MAX_SLOT_BYTES", "64M"),
+        ("MISSION_LOG_MAX_TOTAL_BYTES", "1000000"),
     ]))
     .expect("paths");
     assert_eq!(p.home, PathBuf::from("/home/ann/m"));
@@ -48,6 +52,28 @@ fn each_variable_overrides_its_default() {
     assert_eq!(p.ws_port, 9999);
     assert_eq!(p.log_level, "debug");
     assert_eq!(p.logs_dir, PathBuf::from("/home/ann/m/logs"));
+    assert_eq!(p.log_max_slot_bytes, 64 * 1024 * 1024);
+    assert_eq!(p.log_max_total_bytes, 1_000_000);
+}
+
+#[test]
+fn sizes_read_with_binary_units() {
+    for (text, want) in [
+        ("0", Some(0)),
+        ("4096", Some(4096)),
+        ("512K", Some(512 << 10)),
+        ("512kb", Some(512 << 10)),
+        (" 2 GiB ", Some(2 << 30)),
+        ("1T", Some(1 << 40)),
+        ("1.5G", None),
+        ("-1", None),
+        ("M", None),
+        ("ten", None),
+        ("99999999999999999999", None),
+        ("17179869184G", None),
+    ] {
+        assert_eq!(parse_bytes(text), want, "{text}");
+    }
 }
 
 #[test]
@@ -62,6 +88,8 @@ fn bad_values_name_the_variable() {
         ("MISSION_WS_PORT", "70000"),
         ("MISSION_IPC_ENDPOINT", "tcp://8.8.8.8:1"),
         ("MISSION_DB_PATH", "relative/x.db"),
+        ("MISSION_LOG_MAX_SLOT_BYTES", "lots"),
+        ("MISSION_LOG_MAX_TOTAL_BYTES", "1.5G"),
     ];
     for (var, value) in cases {
         let err = Paths::from_vars(vars(&[("HOME", "/h"), (var, value)])).expect_err(var);

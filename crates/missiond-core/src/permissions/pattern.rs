@@ -6,7 +6,9 @@
 //!
 //! - Bash commands and other text use `*` (any run of characters, `/` included) and `?`;
 //!   there is no escape. Whitespace runs in the pattern count as one space, like in the
-//!   command.
+//!   command. **Allow** rules match case-sensitively (`Bash(git *)` does not allow
+//!   `GIT push`); **deny** and **confirm** rules ignore case (`Bash(curl *)` denies
+//!   `CURL evil`: on a case-insensitive filesystem that runs curl).
 //! - File paths use globset syntax (`*`, `**`, `?`, `[…]`, `{a,b}`, `\` escapes; so write
 //!   `\[id\].tsx` for a literal bracket). A pattern starting with `/` or `~/` is absolute;
 //!   any other is relative to the slot's working folder (a leading `./` is dropped) and only
@@ -151,10 +153,16 @@ impl Rule {
                         Err(e) if names_path_tool => return Err(e),
                         Err(_) => None,
                     };
-                    Arg::Glob {
-                        text: WildMatch::new(&super::shell::normalise(a)),
-                        path,
-                    }
+                    let a = super::shell::normalise(a);
+                    // Deny and confirm rules ignore case (`CURL` runs curl on a
+                    // case-insensitive filesystem, and must not dodge `Bash(curl *)`);
+                    // allow rules do not, like paths.
+                    let text = if kind.strict() {
+                        WildMatch::new(&a)
+                    } else {
+                        WildMatch::new_case_insensitive(&a)
+                    };
+                    Arg::Glob { text, path }
                 }
             },
         };

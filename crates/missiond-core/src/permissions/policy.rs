@@ -15,12 +15,24 @@
 //! 3. The call is allowed only when every part is allowed; otherwise it asks, citing the
 //!    first part that did not pass.
 //!
-//! A command line that cannot be analysed at all (unbalanced quotes, here-documents: see
+//! The parts of a Bash call are its simple commands (judged by the slot's `Bash` rules)
+//! and the files its redirections read or write: `echo x > /etc/passwd` is the command
+//! `echo x` and a `Write` of `/etc/passwd`, judged by `Write` rules (deny and confirm
+//! rules for `Edit` too) exactly as a `Write` call would be; `cat < f` holds a `Read` of
+//! `f`. So a deny on the file denies the command, and a file no rule allows makes it ask.
+//! A redirection whose target is only known when the command runs (`> "$X"`, `> $(cmd)`,
+//! a relative target after a `cd`) always asks, after the deny rules had their look.
+//!
+//! A command line that cannot be analysed at all (unbalanced quotes, a here-document body
+//! running `$(…)`: see
 //! [`super::shell`]) or a path that cannot be resolved is never allowed: it asks (after
 //! the deny rules had their look at its raw text). An *opaque* piece (one that expands a
 //! variable or substitution, `curl … | sh` …) asks when the slot or its role has any deny
 //! or confirm rule for the tool, since it could be hiding exactly what they name; with no
 //! such rule there is nothing to hide from, and allow rules apply to its text as usual.
+//! A piece that runs commands no rule sees (`bash -c "$X"`, `curl … | sh`, `$PROG`) could
+//! also write files through redirections: it asks as well when the slot or its role has
+//! a deny or confirm rule for `Read`, `Write` or `Edit`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -30,7 +42,7 @@ use serde_json::Value;
 
 use super::path::FileSystem;
 use super::pattern::{ListKind, Rule};
-use super::subject::Subject;
+use super::subject::{Subject, canonical_tool};
 
 /// One role's or one slot's three lists (serialised as lists of pattern strings).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -232,12 +244,15 @@ impl Policy {
         for (set, src) in [(slot, slot_src()), (role, role_src())] {
             for i in 0..subject.units() {
                 if let Some(m) = first_match(&set.deny, req.tool, &subject, i, &src) {
+                    let what = match subject.is_access(i) {
+                        true => subject.describe_unit(i),
+                        false => format!("`{}`", m.matched),
+                    };
                     let reason = format!(
-                        "denied by missiond: {} rule `{}` of {} forbids `{}`",
+                        "denied by missiond: {} rule `{}` of {} forbids {what}",
                         m.list.as_str(),
                         m.pattern,
                         describe(&m.source),
-                        m.matched
                     );
                     return decision(Outcome::Deny, vec![m], reason);
                 }
@@ -258,10 +273,24 @@ impl Policy {
                 .chain(&set.confirm)
                 .any(|r| r.matches_tool(req.tool))
         });
+        // A piece running commands no rule sees could also hide a redirection: it asks
+        // when file rules could be dodged that way.
+        let files_guarded = canonical_tool(req.tool) == "Bash"
+            && [slot, role].iter().any(|set| {
+                set.deny
+                    .iter()
+                    .chain(&set.confirm)
+                    .any(|r| ["Read", "Write", "Edit"].iter().any(|t| r.matches_tool(t)))
+            });
         let mut used: Vec<MatchedRule> = Vec::new();
         for i in 0..subject.units() {
+            if let Some(why) = subject.unknowable(i) {
+                return decision(Outcome::Ask, Vec::new(), why);
+            }
             if let Some(why) = subject.opaque(i)
-                && (guarded || subject.is_unreadable())
+                && (guarded
+                    || subject.is_unreadable()
+                    || (files_guarded && subject.hides_commands(i)))
             {
                 return decision(Outcome::Ask, Vec::new(), why);
             }
@@ -299,11 +328,12 @@ impl Policy {
                     return decision(Outcome::Ask, vec![m], reason);
                 }
                 None => {
-                    let what = match &subject {
-                        Subject::Command(a) => a.pieces[i].text.clone(),
-                        other => other.display(),
+                    let what = subject.describe_unit(i);
+                    let what = match subject.is_access(i) {
+                        true => what,
+                        false => format!("`{what}`"),
                     };
-                    return decision(Outcome::Ask, Vec::new(), format!("no rule allows `{what}`"));
+                    return decision(Outcome::Ask, Vec::new(), format!("no rule allows {what}"));
                 }
             }
         }
@@ -355,19 +385,22 @@ fn first_match(
     i: usize,
     source: &RuleSource,
 ) -> Option<MatchedRule> {
-    rules.iter().filter(|r| r.matches_tool(tool)).find_map(|r| {
-        let matched = if r.strict() {
-            subject.match_strict(r, i)
-        } else {
-            subject.match_loose(r, i)
-        }?;
-        Some(MatchedRule {
-            source: source.clone(),
-            list: r.kind(),
-            pattern: r.text().to_string(),
-            matched,
+    rules
+        .iter()
+        .filter(|r| subject.rule_applies(r, tool, i))
+        .find_map(|r| {
+            let matched = if r.strict() {
+                subject.match_strict(r, i)
+            } else {
+                subject.match_loose(r, i)
+            }?;
+            Some(MatchedRule {
+                source: source.clone(),
+                list: r.kind(),
+                pattern: r.text().to_string(),
+                matched,
+            })
         })
-    })
 }
 
 fn describe(source: &RuleSource) -> String {

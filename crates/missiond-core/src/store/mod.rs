@@ -99,17 +99,41 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// Creates `path` as an empty file readable by its owner only, unless it exists.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 impl Store {
     /// Opens (creating if needed) the database at `path` and migrates it to the latest
     /// schema. Fails clearly on a corrupt file, an unwritable place, or a database
     /// written by a newer missiond.
+    ///
+    /// The database holds prompts, answers and permission decisions: folders it has to
+    /// create are made private (0700 on Unix) and a new database file is created 0600
+    /// (SQLite gives its `-wal` and `-shm` files the same mode), wherever
+    /// `MISSION_DB_PATH` points. Existing folders and files keep their modes.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let folder_err = |source| StoreError::Folder {
+            path: path.to_path_buf(),
+            source,
+        };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder {
-                path: path.to_path_buf(),
-                source,
-            })?;
+            let mut builder = std::fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+            builder.create(dir).map_err(folder_err)?;
         }
+        create_private(path).map_err(folder_err)?;
         let open_err = |source| StoreError::Open {
             path: path.to_path_buf(),
             source,

@@ -250,3 +250,42 @@ fn a_database_from_a_newer_missiond_is_refused() {
     assert!(matches!(err, StoreError::Migrate { .. }), "{err}");
     assert!(err.to_string().contains("schema"), "{err}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_database_outside_the_home_is_created_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| {
+        std::fs::metadata(p)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = dir.path().join("somewhere/new/dir/x.db");
+    let store = Store::open(&path).expect("open");
+    store
+        .insert_session(&session("coder-1", 1_000))
+        .expect("a write, so the WAL exists");
+    for folder in ["somewhere", "somewhere/new", "somewhere/new/dir"] {
+        assert_eq!(mode(&dir.path().join(folder)), 0o700, "{folder}");
+    }
+    // The existing folder above is left alone.
+    assert_eq!(mode(dir.path()), 0o755);
+    for file in ["x.db", "x.db-wal", "x.db-shm"] {
+        assert_eq!(mode(&path.with_file_name(file)), 0o600, "{file}");
+    }
+    drop(store);
+    // Reopening keeps the data and the modes.
+    let store = Store::open(&path).expect("reopen");
+    assert_eq!(
+        store
+            .sessions_for_slot("coder-1", 10)
+            .expect("sessions")
+            .len(),
+        1
+    );
+    assert_eq!(mode(&path), 0o600);
+}

@@ -15,6 +15,8 @@ pub struct Ctx {
     pub home: PathBuf,
     /// Where PTY logs go (`MISSIOND_HOME/logs`).
     pub logs_dir: PathBuf,
+    /// That folder's caps and the files live runs write.
+    pub logs: std::sync::Arc<super::log_folder::LogFolder>,
     /// Per-slot generated files (hook settings), `MISSIOND_HOME/run`.
     pub run_dir: PathBuf,
     /// The IPC endpoint as text, as hook commands must name it.
@@ -64,6 +66,10 @@ impl Ctx {
     ) -> Self {
         Ctx {
             home,
+            logs: std::sync::Arc::new(super::log_folder::LogFolder::new(
+                logs_dir.clone(),
+                super::log_folder::LogLimits::default(),
+            )),
             logs_dir,
             run_dir,
             endpoint,

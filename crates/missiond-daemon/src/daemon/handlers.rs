@@ -203,6 +203,13 @@ impl Handlers {
                 super::mcp_config::ENV_MCP_BIN
             ));
         }
+        warnings.extend(self.sup.slots().filter_map(|s| {
+            s.lock()
+                .run
+                .as_ref()
+                .and_then(|r| r.log.as_ref())
+                .and_then(|l| l.problem())
+        }));
         HealthResult {
             ok: warnings.is_empty(),
             version: env!("CARGO_PKG_VERSION").to_string(),

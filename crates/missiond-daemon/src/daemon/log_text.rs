@@ -3,21 +3,24 @@
 
 use semantic_terminal::recording::{Entry, Recording};
 
-/// The output bytes of a recording's text, in order. Unparsable logs yield what the
-/// parser could not refuse: nothing.
-pub fn output_bytes(log: &str) -> Vec<u8> {
-    let Ok(recording) = Recording::parse(log) else {
-        // A log cut mid-line (the daemon died while writing) still has good lines.
-        let good: String = log
-            .lines()
-            .filter(|l| Recording::parse(l).is_ok())
-            .map(|l| format!("{l}\n"))
-            .collect();
-        return Recording::parse(&good)
-            .map(|r| collect(&r))
-            .unwrap_or_default();
-    };
-    collect(&recording)
+/// The output bytes of a recording's text, in order, and the number of a last line cut
+/// short (skipped). A log that cannot be parsed yields the output of its good lines.
+pub fn output_bytes(log: &str) -> (Vec<u8>, Option<usize>) {
+    match super::pty_log::parse_recording(log) {
+        Ok((recording, cut)) => (collect(&recording), cut),
+        Err(_) => {
+            // Damaged in the middle: keep what still reads.
+            let good: String = log
+                .lines()
+                .filter(|l| Recording::parse(l).is_ok())
+                .map(|l| format!("{l}\n"))
+                .collect();
+            let bytes = Recording::parse(&good)
+                .map(|r| collect(&r))
+                .unwrap_or_default();
+            (bytes, None)
+        }
+    }
 }
 
 fn collect(recording: &Recording) -> Vec<u8> {
@@ -108,6 +111,8 @@ mod tests {
     #[test]
     fn decodes_output_of_a_log_even_when_cut_short() {
         let log = "{\"version\":1,\"cols\":80,\"rows\":24}\n{\"t\":0.1,\"b64\":\"aGk=\"}\n{\"t\":0.2,\"resize\":{\"cols\":90,\"rows\":20}}\n{\"t\":0.3,\"b64\":\"IHRoZXJl\"}\n{\"t\":0.4,\"b6";
-        assert_eq!(output_bytes(log), b"hi there".to_vec());
+        assert_eq!(output_bytes(log), (b"hi there".to_vec(), Some(5)));
+        let whole = &log[..log.rfind('\n').unwrap() + 1];
+        assert_eq!(output_bytes(whole), (b"hi there".to_vec(), None));
     }
 }

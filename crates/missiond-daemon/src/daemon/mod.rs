@@ -26,6 +26,7 @@ pub mod hook_decision;
 pub mod hooks;
 pub mod kb_ipc;
 pub mod lifecycle;
+pub mod log_folder;
 pub mod log_text;
 pub mod mcp_config;
 pub mod orphans;
@@ -49,6 +50,8 @@ pub mod supervisor;
 pub mod task_ipc;
 pub mod task_run;
 pub mod task_tools;
+#[cfg(test)]
+mod test_disk;
 pub mod transcript;
 pub mod turn;
 pub mod watchdog;

@@ -376,7 +376,8 @@ pub fn logs(slot: &Slot, p: &PtyLogsParams) -> Result<PtyLogsResult, RpcError> {
     };
     let raw = std::fs::read_to_string(&path)
         .map_err(|e| RpcError::internal(format!("reading {}: {e}", path.display())))?;
-    let text = log_text::strip_controls(&log_text::output_bytes(&raw));
+    let (bytes, skipped_line) = log_text::output_bytes(&raw);
+    let text = log_text::strip_controls(&bytes);
     let (tail, truncated) = log_text::tail(&text, max);
     Ok(PtyLogsResult {
         slot_id: slot.spec.id.clone(),
@@ -384,5 +385,6 @@ pub fn logs(slot: &Slot, p: &PtyLogsParams) -> Result<PtyLogsResult, RpcError> {
         text: tail.to_string(),
         truncated,
         total_bytes: raw.len() as u64,
+        skipped_line: skipped_line.map(|n| n as u64),
     })
 }

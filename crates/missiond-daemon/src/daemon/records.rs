@@ -1,6 +1,6 @@
 //! The daemon's records of slot runs and turns, in missiond-core's store. Failures are
-//! logged and kept for `mission_health`, never fatal: a full disk must not stop a slot
-//! from answering.
+//! logged and kept for `mission_health` until a write succeeds again, never fatal: a full
+//! disk must not stop a slot from answering.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -60,9 +60,17 @@ impl Records {
             .clone()
     }
 
+    /// Keeps the last failure for `mission_health`, and forgets it once a write succeeds
+    /// again (after a full disk, say), so the warning says how things are now.
     fn check<T>(&self, what: &str, result: Result<T, StoreError>) -> Option<T> {
         match result {
-            Ok(v) => Some(v),
+            Ok(v) => {
+                let mut last = self.last_error.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(old) = last.take() {
+                    tracing::warn!("store: writing again ({what}) after: {old}");
+                }
+                Some(v)
+            }
             Err(e) => {
                 tracing::warn!("store: {what}: {e}");
                 *self.last_error.lock().unwrap_or_else(|e| e.into_inner()) =
@@ -154,5 +162,50 @@ impl Records {
             .iter()
             .map(|row| row.summary())
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::daemon::test_disk::{SmallDisk, fill};
+
+    #[test]
+    fn a_full_disk_is_reported_until_writes_succeed_again() {
+        let Some(disk) = SmallDisk::mount(2048) else {
+            return;
+        };
+        let records = Records::open(&disk.path().join("db/mission.db")).expect("open");
+        let cwd = Path::new("/proj");
+        assert!(
+            records
+                .session_started("s1", "coder", None, None, cwd)
+                .is_some()
+        );
+        assert_eq!(records.last_error(), None);
+        let filler = fill(disk.path());
+        // SQLite may still find room in pages it holds: write until it fails.
+        let long = "x".repeat(64 * 1024);
+        let failed = (0..200).any(|_| {
+            records
+                .session_started("s1", "coder", None, None, Path::new(&long))
+                .is_none()
+        });
+        assert!(failed, "no write failed on a full disk");
+        let error = records
+            .last_error()
+            .expect("a warning while the disk is full");
+        assert!(error.contains("recording a slot start"), "{error}");
+        std::fs::remove_file(filler).unwrap();
+        assert!(
+            records
+                .session_started("s1", "coder", None, None, cwd)
+                .is_some()
+        );
+        assert_eq!(
+            records.last_error(),
+            None,
+            "the warning outlived the full disk"
+        );
     }
 }

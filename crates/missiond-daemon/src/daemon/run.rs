@@ -11,6 +11,7 @@ use missiond_core::paths::{DaemonLock, Paths};
 
 use super::context::Ctx;
 use super::handlers::Handlers;
+use super::log_folder::{LogFolder, LogLimits};
 use super::permissions::Permissions;
 use super::records::Records;
 use super::slot_config;
@@ -53,10 +54,7 @@ async fn serve_until_signal(paths: Paths) -> Result<()> {
     let run_dir = paths.home.join("run");
     private_dir(&logs_dir)?;
     private_dir(&run_dir)?;
-    if let Some(parent) = paths.db_path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("creating {}", parent.display()))?;
-    }
+    // The store creates the database's folders itself, private (0700).
     let records = Records::open(&paths.db_path)
         .with_context(|| format!("opening the store {}", paths.db_path.display()))?;
 
@@ -82,6 +80,11 @@ async fn serve_until_signal(paths: Paths) -> Result<()> {
                 .as_deref(),
         ),
     );
+    ctx.logs = Arc::new(LogFolder::new(
+        ctx.logs_dir.clone(),
+        LogLimits::new(paths.log_max_slot_bytes, paths.log_max_total_bytes),
+    ));
+    ctx.logs.prune_total();
     ctx.config_error = loaded.error.clone();
     ctx.secrets = loaded.secrets.clone();
     ctx.sandbox = super::sandbox::Support::probe();

@@ -15,7 +15,7 @@ use tokio::sync::{broadcast, watch};
 use super::context::Ctx;
 use super::hooks;
 use super::pty::{self, PtyProcess, PtySpec};
-use super::pty_log::{self, PtyLog};
+use super::pty_log::PtyLog;
 use super::state_merge::StateMerge;
 use super::transcript::{self, TranscriptCursor};
 use super::turn::Turn;
@@ -258,13 +258,12 @@ impl Slot {
             .push((super::orphans::RUN_ENV.to_string(), run_id.clone()));
         let (process, streams) =
             pty::spawn(&pty_spec).map_err(|e| spawn_failed(format!("{e:#}")))?;
-        let log = match PtyLog::create(
-            &self.ctx.logs_dir,
+        let log = match PtyLog::open(
+            &self.ctx.logs,
             &self.spec.id,
             command,
             self.spec.config.cols,
             self.spec.config.rows,
-            pty_log::DEFAULT_MAX_BYTES,
         ) {
             Ok(log) => Some(log.with_redactor(&super::secrets::redactor())),
             Err(e) => {

@@ -85,9 +85,9 @@ fn on_output(slot: &Slot, bytes: &[u8]) {
                 t,
                 bytes: bytes.to_vec(),
             };
+            // The log pauses and tries again by itself; `mission_health` shows it.
             if let Err(e) = log.append(&entry) {
-                tracing::warn!(slot = %slot.spec.id, "PTY log stopped: {e:#}");
-                run.log = None;
+                tracing::warn!(slot = %slot.spec.id, "PTY log paused: {e:#}");
             }
         }
         run.term.feed(t, bytes);

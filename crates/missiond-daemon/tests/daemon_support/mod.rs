@@ -22,6 +22,11 @@ impl Daemon {
     /// Start `missiond` with `home` as MISSIOND_HOME and `slots_yaml` (if any) written to
     /// `home/slots.yaml`; returns once it accepts connections.
     pub fn start(home: &Path, slots_yaml: Option<&str>) -> Daemon {
+        Daemon::start_with_env(home, slots_yaml, &[])
+    }
+
+    /// [`Daemon::start`] with extra environment variables.
+    pub fn start_with_env(home: &Path, slots_yaml: Option<&str>, env: &[(&str, &str)]) -> Daemon {
         std::fs::create_dir_all(home).expect("creating the home");
         if let Some(yaml) = slots_yaml {
             std::fs::write(home.join("slots.yaml"), yaml).expect("writing slots.yaml");
@@ -35,6 +40,7 @@ impl Daemon {
             // Tests run side by side: each daemon takes a free port.
             .env("MISSION_WS_PORT", "0")
             .env("MISSION_LOG_LEVEL", "info,missiond=debug")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&stderr).expect("stderr file"))

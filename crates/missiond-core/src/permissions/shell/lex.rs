@@ -4,8 +4,10 @@
 //! It is not a shell. It understands quotes (`'…'`, `"…"`, `$'…'`, backslashes, line
 //! continuations), the list and pipeline operators (`;` `&&` `||` `|` `|&` `&` newline),
 //! `(…)` subshells, `$(…)` / `` `…` `` / `<(…)` substitutions (whose commands are returned
-//! as commands of their own), redirections and comments. Here-documents, `${…}` holding a
-//! substitution, unbalanced quotes or parentheses are errors: the caller then asks.
+//! as commands of their own), redirections (kept with their target words, see [`Redirect`]),
+//! here-documents (their bodies skipped) and comments. `${…}` holding a substitution, a
+//! here-document whose body runs a command substitution, unbalanced quotes or parentheses
+//! are errors: the caller then asks.
 
 use super::ShellError;
 
@@ -68,15 +70,40 @@ impl Word {
     }
 }
 
+/// One redirection as written: `2>>log` is op `2>>`, target `log`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Redirect {
+    /// The operator with its leading fd number, if any (`>`, `2>>`, `&>`, `<>`, `>&`, `<<`).
+    pub op: String,
+    /// The target word (for `<<`, the here-document's delimiter).
+    pub target: Word,
+}
+
+impl Redirect {
+    /// `OPtarget`, the way it is shown in a command's text (`>/tmp/x`, `2>&1`).
+    pub(crate) fn render(&self) -> String {
+        format!("{}{}", self.op, self.target.text)
+    }
+}
+
 /// A simple command as written: its words and its redirections (`>file`, `2>&1`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct RawCommand {
     /// Words in order, redirections removed.
     pub words: Vec<Word>,
-    /// Redirections, normalised to `OPtarget` (`>/tmp/x`, `2>&1`).
-    pub redirects: Vec<String>,
+    /// Redirections in order.
+    pub redirects: Vec<Redirect>,
     /// A redirection target holds an expansion.
     pub dynamic_redirect: bool,
+}
+
+/// A here-document whose body has not been read yet (bodies start at the next newline).
+struct PendingHeredoc {
+    delimiter: String,
+    /// `<<-`: leading tabs are stripped from body lines and the delimiter line.
+    strip_tabs: bool,
+    /// A quoted delimiter: the body is literal (no expansion).
+    quoted: bool,
 }
 
 /// Cuts `src` into simple commands, those inside substitutions and subshells included.
@@ -106,6 +133,8 @@ struct Builder {
     cmd: RawCommand,
     word: Option<Word>,
     pending_redirect: Option<String>,
+    /// Here-documents opened on the current line, read at its newline.
+    heredocs: Vec<PendingHeredoc>,
 }
 
 impl Builder {
@@ -115,8 +144,17 @@ impl Builder {
         };
         match self.pending_redirect.take() {
             Some(op) => {
-                self.cmd.dynamic_redirect |= word.dynamic;
-                self.cmd.redirects.push(format!("{op}{}", word.text));
+                let core = op.trim_start_matches(|c: char| c.is_ascii_digit());
+                if core == "<<" || core == "<<-" {
+                    self.heredocs.push(PendingHeredoc {
+                        delimiter: word.text.clone(),
+                        strip_tabs: core == "<<-",
+                        quoted: word.first_quoted.is_some(),
+                    });
+                } else {
+                    self.cmd.dynamic_redirect |= word.dynamic;
+                }
+                self.cmd.redirects.push(Redirect { op, target: word });
             }
             None => self.cmd.words.push(word),
         }
@@ -171,7 +209,14 @@ impl Lexer {
                     }
                     b.pending_redirect = Some(op);
                 }
-                '\n' | ';' | '&' | '|' => {
+                '\n' => {
+                    self.pos += 1;
+                    b.finish_command(&mut self.out)?;
+                    for doc in std::mem::take(&mut b.heredocs) {
+                        self.heredoc_body(&doc)?;
+                    }
+                }
+                ';' | '&' | '|' => {
                     self.pos += 1;
                     b.finish_command(&mut self.out)?;
                 }
@@ -186,6 +231,9 @@ impl Lexer {
                     }
                     self.pos += 1;
                     b.finish_command(&mut self.out)?;
+                    if !b.heredocs.is_empty() {
+                        return Err(ShellError::Unterminated("here-document"));
+                    }
                     self.depth -= 1;
                     return Ok(());
                 }
@@ -206,15 +254,50 @@ impl Lexer {
             return Err(ShellError::Unbalanced('('));
         }
         b.finish_command(&mut self.out)?;
+        if !b.heredocs.is_empty() {
+            return Err(ShellError::Unterminated("here-document"));
+        }
         self.depth -= 1;
         Ok(())
+    }
+
+    /// Skips a here-document's body (the lines up to its delimiter). The body is data fed
+    /// to the command's stdin, not a command; but an unquoted delimiter lets `$(…)` and
+    /// backticks in it run commands, which are not analysed: that is an error (ask).
+    fn heredoc_body(&mut self, doc: &PendingHeredoc) -> Result<(), ShellError> {
+        loop {
+            if self.pos >= self.chars.len() {
+                return Err(ShellError::Unterminated("here-document"));
+            }
+            let start = self.pos;
+            while self.peek().is_some_and(|c| c != '\n') {
+                self.pos += 1;
+            }
+            let line = self.slice(start);
+            if self.peek() == Some('\n') {
+                self.pos += 1;
+            }
+            let line = if doc.strip_tabs {
+                line.trim_start_matches('\t')
+            } else {
+                line.as_str()
+            };
+            if line == doc.delimiter {
+                return Ok(());
+            }
+            if !doc.quoted && (line.contains("$(") || line.contains('`')) {
+                return Err(ShellError::Unsupported(
+                    "a command substitution in a here-document",
+                ));
+            }
+        }
     }
 
     /// At `<` or `>`: a redirection operator (with an fd number just before it) or a
     /// process substitution.
     fn redirect(&mut self, b: &mut Builder) -> Result<(), ShellError> {
         let first = self.chars[self.pos];
-        if self.peek_at(1) == Some('(') && b.pending_redirect.is_none() {
+        if self.peek_at(1) == Some('(') {
             let start = self.pos;
             self.pos += 2;
             self.list(true)?;
@@ -239,11 +322,12 @@ impl Lexer {
         self.pos += 1;
         match (first, self.peek()) {
             ('<', Some('<')) => {
-                if self.peek_at(1) != Some('<') {
-                    return Err(ShellError::Heredoc);
+                op.push('<');
+                self.pos += 1;
+                if matches!(self.peek(), Some('<' | '-')) {
+                    op.push(self.chars[self.pos]);
+                    self.pos += 1;
                 }
-                op.push_str("<<");
-                self.pos += 2;
             }
             (_, Some(n @ '&')) | ('>', Some(n @ ('>' | '|'))) | ('<', Some(n @ '>')) => {
                 op.push(n);

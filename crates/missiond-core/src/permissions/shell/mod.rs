@@ -23,12 +23,17 @@
 //!   where deny or confirm rules exist (see [`super::policy`]).
 //!
 //! Redirections stay in the text, at the end and without a space (`>out.txt`, `2>&1`), so
-//! a trailing `*` covers them: `Bash(git *)` allows `git log >notes.txt`, and
-//! `Bash(*>/etc/*)` can deny writing there.
+//! `Bash(*>/etc/*)` can deny writing there; `bare` is the same command without them. Each
+//! piece also lists its redirections as [`Redirection`]s: which file it reads or writes
+//! (see [`redirect`]), so the policy can judge `echo x > /etc/passwd` as the `Write` of
+//! `/etc/passwd` it is. Here-documents (`<<EOF`, `<<-EOF`) and here-strings (`<<<`) feed
+//! text to the command, not files: their bodies are skipped (a body that runs `$(…)` or
+//! backticks cannot be read with confidence).
 //!
 //! Quotes and escapes are removed the way bash does (`r''m`, `\rm`, `"rm"`, `$'\x72m'` all
 //! read `rm`). A line that cannot be read with confidence (unbalanced quotes or
-//! parentheses, here-documents, `case` patterns, `${…}` holding a substitution, nesting
+//! parentheses, an unterminated here-document or one whose body runs a command
+//! substitution, `case` patterns, `${…}` holding a substitution, nesting
 //! deeper than 12 levels, lines over 64 KiB) is a [`ShellError`]: the caller asks.
 //!
 //! Limits, honestly: this is pattern matching over shell text, not a sandbox. Programs
@@ -42,11 +47,13 @@
 
 mod forms;
 mod lex;
+pub mod redirect;
 mod strip;
 
 use serde::Serialize;
 
 use lex::{RawCommand, Word};
+pub use redirect::{Access, Redirection};
 
 /// Longer command lines are not analysed (they ask): bounds the work per decision.
 const MAX_COMMAND_BYTES: usize = 64 * 1024;
@@ -60,9 +67,6 @@ pub enum ShellError {
     /// A parenthesis is not matched.
     #[error("unbalanced `{0}`")]
     Unbalanced(char),
-    /// `<<` here-documents are not analysed.
-    #[error("here-documents are not analysed")]
-    Heredoc,
     /// Substitutions, subshells or re-parsed strings nest too deeply.
     #[error("nested too deeply")]
     TooDeep,
@@ -80,12 +84,21 @@ pub enum ShellError {
 /// One simple command found in a command line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Piece {
-    /// As written (quotes removed, whitespace normalised): what allow rules see.
+    /// As written (quotes removed, whitespace normalised, redirections at the end): what
+    /// allow rules see.
     pub text: String,
+    /// `text` without its redirections (allow rules see it too: the redirections are
+    /// judged on their own, as file accesses).
+    pub bare: String,
+    /// Its redirections, in order.
+    pub redirects: Vec<Redirection>,
     /// Every spelling deny and confirm rules are tried against (includes `text`).
     pub forms: Vec<String>,
     /// Depends on values unknown here (see the module doc).
     pub opaque: bool,
+    /// Runs commands no rule sees (a program name from an expansion, a shell reading
+    /// stdin, `xargs`): they could hold redirections too.
+    pub hides_commands: bool,
 }
 
 /// A command line cut into pieces.
@@ -95,6 +108,11 @@ pub struct Analysis {
     pub whole: String,
     /// Every simple command, in the order found (substitutions before their command).
     pub pieces: Vec<Piece>,
+    /// Some piece changes the shell's folder (`cd`, `pushd`, `popd`): a relative
+    /// redirection target may then land anywhere.
+    pub changes_dir: bool,
+    /// The literal folders given to `cd`/`pushd` (`~` for a bare `cd`), as written.
+    pub dirs: Vec<String>,
 }
 
 /// Analyses a Bash command line.
@@ -102,17 +120,19 @@ pub fn analyse(command: &str) -> Result<Analysis, ShellError> {
     if command.len() > MAX_COMMAND_BYTES {
         return Err(ShellError::Unsupported("a command over 64 KiB"));
     }
-    let mut pieces = Vec::new();
+    let mut analysis = Analysis {
+        whole: normalise(command),
+        pieces: Vec::new(),
+        changes_dir: false,
+        dirs: Vec::new(),
+    };
     for raw in lex::lex(command, 0)? {
-        piece(raw, 0, &mut pieces)?;
+        piece(raw, 0, &mut analysis)?;
     }
-    if pieces.is_empty() {
+    if analysis.pieces.is_empty() {
         return Err(ShellError::Empty);
     }
-    Ok(Analysis {
-        whole: normalise(command),
-        pieces,
-    })
+    Ok(analysis)
 }
 
 /// Collapses whitespace runs (newlines and tabs included) to single spaces.
@@ -120,7 +140,7 @@ pub(crate) fn normalise(text: &str) -> String {
     text.split_ascii_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn piece(raw: RawCommand, depth: usize, out: &mut Vec<Piece>) -> Result<(), ShellError> {
+fn piece(raw: RawCommand, depth: usize, out: &mut Analysis) -> Result<(), ShellError> {
     if depth > lex::MAX_DEPTH {
         return Err(ShellError::TooDeep);
     }
@@ -135,15 +155,37 @@ fn piece(raw: RawCommand, depth: usize, out: &mut Vec<Piece>) -> Result<(), Shel
         };
         views.push(next);
     }
-    let suffix = raw.redirects.join(" ");
+    let suffix = raw
+        .redirects
+        .iter()
+        .map(lex::Redirect::render)
+        .collect::<Vec<_>>()
+        .join(" ");
     let render = |s: String| normalise(&format!("{s} {suffix}"));
-    let text = render(texts(&words).join(" "));
-    let mut forms = std::collections::BTreeSet::from([text.clone()]);
+    let bare = normalise(&texts(&words).join(" "));
+    let text = render(bare.clone());
+    let mut forms = std::collections::BTreeSet::from([text.clone(), bare.clone()]);
+    forms.remove("");
     let mut subs: Vec<RawCommand> = Vec::new();
     let mut hidden = false;
     for view in &views {
         let t = texts(view);
-        forms.extend(forms::variants(&t).into_iter().map(&render));
+        for variant in forms::variants(&t) {
+            forms.insert(render(variant.clone()));
+            forms.insert(variant);
+        }
+        if let Some(program) = view.first()
+            && matches!(strip::basename(&program.text), "cd" | "pushd" | "popd")
+        {
+            out.changes_dir = true;
+            // `cd -P DIR`: options first; `cd` alone goes home; `cd -` is not known here.
+            let mut args = view[1..].iter().filter(|w| !w.text.starts_with('-'));
+            match args.next() {
+                None if program.text == "cd" && view.len() == 1 => out.dirs.push("~".into()),
+                Some(d) if !d.dynamic && !d.glob => out.dirs.push(d.text.clone()),
+                _ => {}
+            }
+        }
         match strip::shell_call(view) {
             strip::ShellCall::String(s) => subs.extend(lex::lex(&s.text, depth + 1)?),
             strip::ShellCall::Hidden => hidden = true,
@@ -166,10 +208,13 @@ fn piece(raw: RawCommand, depth: usize, out: &mut Vec<Piece>) -> Result<(), Shel
         || views.iter().flatten().any(|w| w.dynamic)
         || hidden_program
         || hidden;
-    out.push(Piece {
+    out.pieces.push(Piece {
         text,
+        bare,
+        redirects: raw.redirects.iter().map(redirect::classify).collect(),
         forms: forms.into_iter().collect(),
         opaque,
+        hides_commands: hidden_program || hidden,
     });
     for sub in subs {
         piece(sub, depth + 1, out)?;

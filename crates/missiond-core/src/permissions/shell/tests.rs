@@ -176,7 +176,14 @@ fn what_cannot_be_read_is_an_error() {
         ("echo \"oops", ShellError::Unterminated("\"")),
         ("echo $(oops", ShellError::Unbalanced('(')),
         ("echo oops)", ShellError::Unbalanced(')')),
-        ("cat <<EOF\nrm -rf /\nEOF", ShellError::Heredoc),
+        (
+            "cat <<EOF\nrm -rf /",
+            ShellError::Unterminated("here-document"),
+        ),
+        (
+            "cat <<EOF\n$(rm -rf /)\nEOF",
+            ShellError::Unsupported("a command substitution in a here-document"),
+        ),
         (
             "echo ${x:-$(rm -rf /)}",
             ShellError::Unsupported("a substitution inside ${…}"),
@@ -190,4 +197,91 @@ fn what_cannot_be_read_is_an_error() {
     assert!(analyse(&"ls;".repeat(30_000)).is_err());
     let deep = format!("{}x{}", "$(".repeat(40), ")".repeat(40));
     assert_eq!(analyse(&deep).map(|_| ()), Err(ShellError::TooDeep));
+}
+
+fn accesses(cmd: &str) -> Vec<(String, Access, bool)> {
+    analyse(cmd)
+        .unwrap_or_else(|e| panic!("{cmd}: {e}"))
+        .pieces
+        .into_iter()
+        .flat_map(|p| p.redirects)
+        .map(|r| (r.target, r.access, r.known))
+        .collect()
+}
+
+#[test]
+fn every_redirection_form_has_its_access() {
+    use Access::{None as Nothing, Read, ReadWrite, Write};
+    let f = |t: &str| t.to_string();
+    for (cmd, want) in [
+        ("echo x > f", vec![(f("f"), Write, true)]),
+        ("echo x >> f", vec![(f("f"), Write, true)]),
+        ("echo x 1> f", vec![(f("f"), Write, true)]),
+        ("echo x 2> f", vec![(f("f"), Write, true)]),
+        ("echo x 2>> f", vec![(f("f"), Write, true)]),
+        ("echo x &> f", vec![(f("f"), Write, true)]),
+        ("echo x &>> f", vec![(f("f"), Write, true)]),
+        ("echo x >| f", vec![(f("f"), Write, true)]),
+        ("echo x >& f", vec![(f("f"), Write, true)]),
+        ("cat < f", vec![(f("f"), Read, true)]),
+        ("cat 0< f", vec![(f("f"), Read, true)]),
+        ("cat <& f", vec![(f("f"), Read, true)]),
+        ("cat <> f", vec![(f("f"), ReadWrite, true)]),
+        ("cat 3<> f", vec![(f("f"), ReadWrite, true)]),
+        ("echo x 2>&1", vec![(f("1"), Nothing, true)]),
+        ("echo x >&2", vec![(f("2"), Nothing, true)]),
+        ("echo x >&-", vec![(f("-"), Nothing, true)]),
+        ("echo x 3>&1-", vec![(f("1-"), Nothing, true)]),
+        ("cat <&0", vec![(f("0"), Nothing, true)]),
+        ("echo x > /dev/null", vec![(f("/dev/null"), Nothing, true)]),
+        ("echo x > /dev/fd/7", vec![(f("/dev/fd/7"), Nothing, true)]),
+        ("cat <<< word", vec![(f("word"), Nothing, true)]),
+        ("cat <<EOF\nbody\nEOF", vec![(f("EOF"), Nothing, true)]),
+        ("cat <<-EOF\n\tbody\n\tEOF", vec![(f("EOF"), Nothing, true)]),
+        ("echo x > $F", vec![(f("$F"), Write, false)]),
+        ("echo x > \"$F\"", vec![(f("$F"), Write, false)]),
+        ("echo x > '$F'", vec![(f("$F"), Write, true)]),
+        ("echo x > *.txt", vec![(f("*.txt"), Write, false)]),
+        ("echo x > ~/f", vec![(f("~/f"), Write, true)]),
+        ("echo x > '~/f'", vec![(f("./~/f"), Write, true)]),
+        ("echo x > ~bob/f", vec![(f("~bob/f"), Write, false)]),
+        ("echo x > >(cat)", vec![(f(">(cat)"), Write, false)]),
+        (
+            "cat < in > out 2>&1",
+            vec![
+                (f("in"), Read, true),
+                (f("out"), Write, true),
+                (f("1"), Nothing, true),
+            ],
+        ),
+    ] {
+        assert_eq!(accesses(cmd), want, "{cmd}");
+    }
+}
+
+#[test]
+fn here_documents_are_skipped_and_the_line_goes_on() {
+    assert_eq!(
+        texts("cat <<EOF | grep x\nrm -rf /\nEOF\nls"),
+        ["cat <<EOF", "grep x", "ls"]
+    );
+    assert_eq!(
+        texts("cat <<'A' <<B\n$(x)\nA\nb\nB\necho done"),
+        ["cat <<A <<B", "echo done"]
+    );
+    // Whitespace in the text is collapsed, the body included.
+    assert_eq!(
+        texts("echo $(cat <<EOF\nhi\nEOF\n)"),
+        ["cat <<EOF", "echo $(cat <<EOF hi EOF )"]
+    );
+}
+
+#[test]
+fn cd_is_noticed_with_its_folder() {
+    let a = analyse("cd /etc && echo x > passwd").unwrap();
+    assert!(a.changes_dir);
+    assert_eq!(a.dirs, ["/etc"]);
+    let a = analyse("(cd; pushd -n /tmp; cd $D) ; ls").unwrap();
+    assert_eq!(a.dirs, ["~", "/tmp"]);
+    assert!(!analyse("echo cd > f").unwrap().changes_dir);
 }

@@ -4,6 +4,7 @@ mod attacks;
 mod config;
 mod precedence;
 mod props;
+mod redirects;
 
 use std::path::Path;
 
