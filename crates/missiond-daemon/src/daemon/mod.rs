@@ -45,6 +45,7 @@ pub mod supervisor;
 pub mod task_ipc;
 pub mod task_run;
 pub mod task_tools;
+pub mod tool_scrub;
 pub mod transcript;
 pub mod turn;
 pub mod watchdog;

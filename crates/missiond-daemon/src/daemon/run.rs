@@ -84,6 +84,7 @@ async fn serve_until_signal(paths: Paths) -> Result<()> {
     );
     ctx.config_error = loaded.error.clone();
     ctx.secrets = loaded.secrets.clone();
+    super::secrets::configure(&loaded.redact);
     let ctx = Arc::new(ctx);
     let supervisor = Arc::new(Supervisor::new(Arc::clone(&ctx), loaded.specs));
 
