@@ -345,4 +345,57 @@ mod tests {
             "{text}"
         );
     }
+
+    #[test]
+    fn screenshot_cells_and_the_repaint_show_the_marker_where_a_wrapped_secret_was() {
+        let secret = "cells-secret-abcdefghijklmnopqrstuvwxyz-0123";
+        register(&[SecretString::new(secret.into())]);
+        let mut term = semantic_terminal::SemanticTerminal::new(
+            30,
+            6,
+            semantic_terminal::Config::default(),
+        );
+        // Split by escapes, wrapped by the 30-column terminal, with text around it.
+        let split: String = secret.chars().map(|c| format!("{c}\x1b[0m")).collect();
+        term.feed(0.0, format!("id: {split} end\r\nnext").as_bytes());
+        let mut cells = term.cells();
+        scrub_cells(&mut cells);
+        let row = |r: u16| -> String {
+            (0..cells.cols)
+                .map(|c| cells.get(r, c).map_or(' ', |x| x.c))
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        };
+        // The marker, then blanks over the rest of the secret's cells; the rest stays.
+        assert_eq!(row(0), "id: [REDACTED]");
+        assert_eq!(row(1), format!("{} end", " ".repeat(secret.len() - 26)));
+        assert_eq!(row(2), "next");
+        // The repaint, replayed into a fresh terminal, shows the same.
+        let painted = paint(&term);
+        let mut viewer = semantic_terminal::SemanticTerminal::new(
+            30,
+            6,
+            semantic_terminal::Config::default(),
+        );
+        viewer.feed(0.0, painted.as_bytes());
+        let lines = viewer.screen_lines();
+        assert_eq!(lines[0], "id: [REDACTED]");
+        assert_eq!(lines[1], row(1));
+        assert_eq!(lines[2], "next");
+        // The screen tool's text.
+        let lines = scrub_lines(&term.screen_lines(), 30);
+        assert_eq!(&lines[..3], ["id: [REDACTED]", " end", "next"]);
+    }
+
+    #[test]
+    fn values_are_scrubbed_string_by_string() {
+        register(&[SecretString::new("value-secret-5566".into())]);
+        let v = serde_json::json!({"a": ["x value-secret-5566 y", 3], "value-secret-5566": null});
+        let clean = scrub_value(&v);
+        assert_eq!(
+            clean,
+            serde_json::json!({"a": ["x [REDACTED] y", 3], "[REDACTED]": null})
+        );
+    }
 }
