@@ -123,7 +123,10 @@ async fn a_secret_and_a_key_shape_reach_no_sink_in_clear() {
 
     // The screen tool: the redaction marker where each was printed.
     let screen_result = ok(&client, "mission_pty_screen", json!({"slotId": "sh"})).await;
-    let text = screen_result["screen"].as_str().expect("screen").to_string();
+    let text = screen_result["screen"]
+        .as_str()
+        .expect("screen")
+        .to_string();
     assert_clean("mission_pty_screen", &text);
     assert_clean("the screen waited on", &screen);
     let lines: Vec<&str> = text.lines().collect();
@@ -253,7 +256,10 @@ async fn a_secret_and_a_key_shape_reach_no_sink_in_clear() {
     ok(&client, "mission_pty_kill", json!({"slotId": "sh"})).await;
     let mut all = Vec::new();
     files(&daemon.home, &mut all);
-    assert!(all.iter().any(|(p, _)| p.to_string_lossy().contains("mission.db")));
+    assert!(
+        all.iter()
+            .any(|(p, _)| p.to_string_lossy().contains("mission.db"))
+    );
     for (path, bytes) in &all {
         let text = String::from_utf8_lossy(bytes);
         assert_clean(&path.display().to_string(), &shown(text.as_bytes()));

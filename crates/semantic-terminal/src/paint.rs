@@ -193,7 +193,8 @@ mod tests {
     fn a_mask_replaces_cells_and_keeps_the_rest() {
         let mut emu = Emulator::new(20, 3, 0);
         emu.feed(0.0, b"ab\x1b[31mcd\x1b[0mef\r\nxy");
-        let painted = emu.paint_masked(&|row, col| (row == 0 && (2..4).contains(&col)).then_some('*'));
+        let painted =
+            emu.paint_masked(&|row, col| (row == 0 && (2..4).contains(&col)).then_some('*'));
         let mut second = Emulator::new(20, 3, 0);
         second.feed(0.0, painted.as_bytes());
         assert_eq!(&second.screen_lines()[..2], ["ab**ef", "xy"]);

@@ -31,8 +31,8 @@ use std::time::Duration;
 
 pub use command::{PATH_PLACEHOLDER, split_command};
 pub use redact::{RedactingStream, Redactor, RedactorError};
-pub use shapes::{PatternConfig, RedactConfig, Shape, ShapeError};
 pub use secret_string::{REDACTED, SecretString};
+pub use shapes::{PatternConfig, RedactConfig, Shape, ShapeError};
 pub use template::{Part, TemplateError};
 
 /// Default for [`SecretsConfig::timeout`].

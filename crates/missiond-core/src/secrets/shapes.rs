@@ -96,7 +96,11 @@ impl Shape {
     pub(crate) fn find(&self, hay: &[u8], out: &mut Vec<std::ops::Range<usize>>) {
         let secret = self.regex.capture_names().any(|n| n == Some("secret"));
         for caps in self.regex.captures_iter(hay) {
-            let m = if secret { caps.name("secret") } else { caps.get(0) };
+            let m = if secret {
+                caps.name("secret")
+            } else {
+                caps.get(0)
+            };
             if let Some(m) = m.filter(|m| !m.is_empty()) {
                 out.push(m.range());
             }

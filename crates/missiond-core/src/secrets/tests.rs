@@ -298,16 +298,27 @@ fn key_shapes_are_redacted_and_ordinary_text_is_not() {
         (format!("id {AKIA} ok"), AKIA),
         (format!("{AKIA},{AWS_SECRET}"), AWS_SECRET),
         (format!("aws_secret_access_key = {AWS_SECRET}"), AWS_SECRET),
-        (format!("\"SecretAccessKey\": \"{AWS_SECRET}\","), AWS_SECRET),
+        (
+            format!("\"SecretAccessKey\": \"{AWS_SECRET}\","),
+            AWS_SECRET,
+        ),
         (format!("slack {SLACK} x"), SLACK),
-        (format!("before\n{key}\nafter"), "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ"),
+        (
+            format!("before\n{key}\nafter"),
+            "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ",
+        ),
     ] {
         let clean = r.redact_str(&text);
         assert!(!clean.contains(secret), "{text:?} -> {clean:?}");
         assert!(clean.contains(REDACTED), "{clean:?}");
     }
-    let kept = shaped(&[]).redact_str(&format!("before\n{key}\nafter")).into_owned();
-    assert!(kept.starts_with("before\n") && kept.ends_with("\nafter"), "{kept:?}");
+    let kept = shaped(&[])
+        .redact_str(&format!("before\n{key}\nafter"))
+        .into_owned();
+    assert!(
+        kept.starts_with("before\n") && kept.ends_with("\nafter"),
+        "{kept:?}"
+    );
     // Words that only look a little like keys stay.
     for text in [
         "task-list and risk-free disk-usage",
@@ -366,9 +377,16 @@ fn a_stream_catches_escape_split_secrets_and_shapes_across_chunks() {
         }
         let before_finish = out.len();
         out.extend(stream.finish());
-        assert_eq!(out.len(), before_finish, "nothing waits once the line is done");
+        assert_eq!(
+            out.len(),
+            before_finish,
+            "nothing waits once the line is done"
+        );
         let shown = visible_text(&String::from_utf8(out).expect("utf8"));
-        assert_eq!(shown, "a [REDACTED] b [REDACTED] c [REDACTED]\r\n$ ", "chunks of {size}");
+        assert_eq!(
+            shown, "a [REDACTED] b [REDACTED] c [REDACTED]\r\n$ ",
+            "chunks of {size}"
+        );
     }
 }
 
@@ -376,7 +394,10 @@ fn a_stream_catches_escape_split_secrets_and_shapes_across_chunks() {
 fn ordinary_output_is_not_held_back() {
     let r = shaped(&["s3cret-value-1"]);
     let mut stream = r.stream();
-    assert_eq!(stream.push(b"\x1b[1mhello world\x1b[0m"), b"\x1b[1mhello world\x1b[0m");
+    assert_eq!(
+        stream.push(b"\x1b[1mhello world\x1b[0m"),
+        b"\x1b[1mhello world\x1b[0m"
+    );
     assert_eq!(stream.push(b"task-list done"), b"task-list done");
     // The start of a known secret, or of a key, waits for the next chunk.
     assert_eq!(stream.push(b"x s3cr"), b"x ");
@@ -400,15 +421,30 @@ fn rendered_rows_are_joined_where_they_wrap() {
     let clean = rendered::redact_lines(&r, &lines, 20);
     assert_eq!(
         clean,
-        vec!["x = [REDACTED]", "", "│ k [REDACTED]", "│    │", "plain row"]
+        vec![
+            "x = [REDACTED]",
+            "",
+            "│ k [REDACTED]",
+            "│    │",
+            "plain row"
+        ]
     );
     // A long key in an 80-column box.
     let lines = vec![format!("│ {}", &ANT[..76]), format!("│ {} │", &ANT[76..])];
     let clean = rendered::redact_lines(&r, &lines, 80).join("\n");
-    assert!(!clean.contains(&ANT[76..]) && !clean.contains(&ANT[..20]), "{clean}");
+    assert!(
+        !clean.contains(&ANT[76..]) && !clean.contains(&ANT[..20]),
+        "{clean}"
+    );
     // Rows that end early are not joined: no over-reach into the next row.
-    let lines = vec!["short".to_string(), "wrapped-secret-0123456789abcdef".to_string()];
-    assert_eq!(rendered::redact_lines(&r, &lines, 80), vec!["short", "[REDACTED]"]);
+    let lines = vec![
+        "short".to_string(),
+        "wrapped-secret-0123456789abcdef".to_string(),
+    ];
+    assert_eq!(
+        rendered::redact_lines(&r, &lines, 80),
+        vec!["short", "[REDACTED]"]
+    );
     let block = format!("{}\n{}", &secret[..20], &secret[20..]);
     assert_eq!(rendered::redact_block(&r, &block), "[REDACTED]\n");
 }
@@ -437,7 +473,12 @@ fn redact_config_turns_shapes_off_and_adds_patterns() {
         disable: vec!["nope".into()],
         ..RedactConfig::default()
     };
-    assert!(bad.shapes().expect_err("unknown").message.contains("anthropic"));
+    assert!(
+        bad.shapes()
+            .expect_err("unknown")
+            .message
+            .contains("anthropic")
+    );
     let empty = RedactConfig {
         patterns: vec![PatternConfig {
             name: "e".into(),
@@ -446,5 +487,11 @@ fn redact_config_turns_shapes_off_and_adds_patterns() {
         }],
         ..RedactConfig::default()
     };
-    assert!(empty.shapes().expect_err("empty match").message.contains("empty"));
+    assert!(
+        empty
+            .shapes()
+            .expect_err("empty match")
+            .message
+            .contains("empty")
+    );
 }

@@ -31,9 +31,7 @@ static REGISTRY: std::sync::LazyLock<Registry> = std::sync::LazyLock::new(|| {
     // The built-in shapes are on from the start, before slots.yaml is read.
     let shapes = secrets::shapes::builtin();
     Registry {
-        redactor: RwLock::new(
-            Redactor::with_shapes(&[], shapes.clone()).unwrap_or_default(),
-        ),
+        redactor: RwLock::new(Redactor::with_shapes(&[], shapes.clone()).unwrap_or_default()),
         secrets: Mutex::new(Vec::new()),
         shapes: Mutex::new(shapes),
     }
@@ -350,11 +348,8 @@ mod tests {
     fn screenshot_cells_and_the_repaint_show_the_marker_where_a_wrapped_secret_was() {
         let secret = "cells-secret-abcdefghijklmnopqrstuvwxyz-0123";
         register(&[SecretString::new(secret.into())]);
-        let mut term = semantic_terminal::SemanticTerminal::new(
-            30,
-            6,
-            semantic_terminal::Config::default(),
-        );
+        let mut term =
+            semantic_terminal::SemanticTerminal::new(30, 6, semantic_terminal::Config::default());
         // Split by escapes, wrapped by the 30-column terminal, with text around it.
         let split: String = secret.chars().map(|c| format!("{c}\x1b[0m")).collect();
         term.feed(0.0, format!("id: {split} end\r\nnext").as_bytes());
@@ -373,11 +368,8 @@ mod tests {
         assert_eq!(row(2), "next");
         // The repaint, replayed into a fresh terminal, shows the same.
         let painted = paint(&term);
-        let mut viewer = semantic_terminal::SemanticTerminal::new(
-            30,
-            6,
-            semantic_terminal::Config::default(),
-        );
+        let mut viewer =
+            semantic_terminal::SemanticTerminal::new(30, 6, semantic_terminal::Config::default());
         viewer.feed(0.0, painted.as_bytes());
         let lines = viewer.screen_lines();
         assert_eq!(lines[0], "id: [REDACTED]");
