@@ -31,7 +31,7 @@ pub struct Redactor {
     /// `None` when there is no secret value to scrub.
     matcher: Option<AhoCorasick>,
     /// The literal forms looked for (for the prefix test of streams).
-    literals: Vec<Vec<u8>>,
+    literals: std::sync::Arc<Vec<Vec<u8>>>,
     /// Length in bytes of the longest literal.
     max_len: usize,
     /// Key shapes.
@@ -83,7 +83,7 @@ impl Redactor {
             .build(&patterns)?;
         Ok(Redactor {
             matcher: Some(matcher),
-            literals: patterns.into_iter().map(String::into_bytes).collect(),
+            literals: std::sync::Arc::new(patterns.into_iter().map(String::into_bytes).collect()),
             max_len,
             shapes,
         })

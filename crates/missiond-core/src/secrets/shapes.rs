@@ -156,8 +156,13 @@ fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
         .find(|&i| &hay[i..i + needle.len()] == needle)
 }
 
-/// The built-in shapes, by name.
+/// The built-in shapes, by name (compiled once; clones share the compiled regexes).
 pub fn builtin() -> Vec<Shape> {
+    static BUILTIN: std::sync::LazyLock<Vec<Shape>> = std::sync::LazyLock::new(compile_builtin);
+    BUILTIN.clone()
+}
+
+fn compile_builtin() -> Vec<Shape> {
     let b = |name: &str, regex: &str, anchors: &[&str]| {
         Shape::new(name, regex, anchors).expect("built-in shapes are valid")
     };

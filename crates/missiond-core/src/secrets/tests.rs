@@ -495,3 +495,40 @@ fn redact_config_turns_shapes_off_and_adds_patterns() {
             .contains("empty")
     );
 }
+
+proptest! {
+    /// A secret interleaved with escape sequences, cut into chunks anywhere, never shows
+    /// in what a terminal would display of the stream's output.
+    #[test]
+    fn escapes_and_chunking_never_let_a_secret_through(
+        secret in "[a-z0-9]{6,16}",
+        filler in "[a-z ]{0,6}",
+        escapes in prop::collection::vec(0usize..6, 16),
+        cuts in prop::collection::vec(0usize..400, 0..10),
+    ) {
+        const SEQ: [&str; 6] = ["", "\x1b[0m", "\x1b[1;31m", "\x1b[2C", "\x1b]0;t\x07", "\x07"];
+        let r = shaped(&[&secret]);
+        let mut text = filler.clone();
+        for (i, c) in secret.chars().enumerate() {
+            text.push(c);
+            text.push_str(SEQ[escapes[i % escapes.len()]]);
+        }
+        text.push_str(&filler);
+        let bytes = text.as_bytes();
+        let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % (bytes.len() + 1)).collect();
+        cuts.sort_unstable();
+        let mut stream = r.stream();
+        let mut out = Vec::new();
+        let mut start = 0;
+        for cut in cuts.into_iter().chain([bytes.len()]) {
+            out.extend(stream.push(&bytes[start..cut]));
+            start = cut;
+        }
+        out.extend(stream.finish());
+        let shown = String::from_utf8(visible::project(&out).text).expect("utf8");
+        prop_assert!(!shown.contains(secret.as_str()), "{:?} in {:?}", secret, shown);
+        prop_assert!(shown.contains(REDACTED), "{:?}", shown);
+        let whole = String::from_utf8(visible::project(&r.redact_bytes(bytes)).text).expect("utf8");
+        prop_assert!(!whole.contains(secret.as_str()), "{:?}", whole);
+    }
+}
