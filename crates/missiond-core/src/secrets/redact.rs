@@ -22,6 +22,9 @@ use super::shapes::Shape;
 use super::visible::{self, Visible};
 use super::{REDACTED, SecretString};
 
+/// Visible bytes a stream keeps of what it let out, to match key shapes across chunks.
+const CONTEXT: usize = 256;
+
 /// Most bytes a stream holds back; past it the held bytes go out (scrubbed as they are).
 const MAX_CARRY: usize = 64 * 1024;
 
@@ -153,12 +156,40 @@ impl Redactor {
         RedactingStream {
             redactor: self.clone(),
             carry: Vec::new(),
+            context: Vec::new(),
         }
     }
 
-    /// The first visible index from which `text` might still become a secret or a shape
-    /// (`text.len()` when nothing needs to wait).
-    fn hold_from(&self, text: &[u8]) -> usize {
+    /// The ranges of `text` to redact in a stream, where `context` is the visible text
+    /// let out just before it: shapes are matched across the two (a match that began in
+    /// the context is redacted from the start of `text`); secrets only in `text` (their
+    /// start is never let out, see [`Self::hold_from`]).
+    fn find_after(&self, context: &[u8], text: &[u8]) -> Vec<Range<usize>> {
+        let mut found: Vec<Range<usize>> = Vec::new();
+        if let Some(m) = &self.matcher {
+            found.extend(m.find_iter(text).map(|m| m.range()));
+        }
+        if !self.shapes.is_empty() {
+            let off = context.len();
+            let mut joined = context.to_vec();
+            joined.extend_from_slice(text);
+            let mut shaped = Vec::new();
+            for shape in self.shapes.iter() {
+                shape.find(&joined, &mut shaped);
+            }
+            found.extend(
+                shaped
+                    .into_iter()
+                    .filter(|r| r.end > off)
+                    .map(|r| r.start.max(off) - off..r.end - off),
+            );
+        }
+        merge(found)
+    }
+
+    /// The first index of `text` from which it might still become a secret or a shape
+    /// (`text.len()` when nothing needs to wait); `context` as in [`Self::find_after`].
+    fn hold_from(&self, context: &[u8], text: &[u8]) -> usize {
         let mut hold = text.len();
         if self.max_len > 1 {
             let from = text.len().saturating_sub(self.max_len - 1);
@@ -172,10 +203,13 @@ impl Redactor {
             }
         }
         if !self.shapes.is_empty() {
-            let lower = text.to_ascii_lowercase();
+            let off = context.len();
+            let mut joined = context.to_vec();
+            joined.extend_from_slice(text);
+            let lower = joined.to_ascii_lowercase();
             for shape in self.shapes.iter() {
-                if let Some(at) = shape.hold_from(text, &lower) {
-                    hold = hold.min(at);
+                if let Some(at) = shape.hold_from(&joined, &lower) {
+                    hold = hold.min(at.saturating_sub(off));
                 }
             }
         }
@@ -222,14 +256,19 @@ fn merge(mut found: Vec<Range<usize>>) -> Vec<Range<usize>> {
 /// or interleaved with escape sequences.
 ///
 /// Latency: only what may still become a secret is held back: a tail that is the start
-/// of a known secret, a key shape's prefix whose match is still growing, an unfinished
-/// escape sequence. Ordinary output passes at once. [`RedactingStream::finish`]
+/// of a known secret, a key shape whose match is still growing (from its prefix, such as
+/// `ghp_`, at the start of a word), an unfinished escape sequence. Ordinary output and
+/// typing pass at once. A key's public prefix cut off at a chunk's end (`gh`) goes out;
+/// the rest is redacted when it comes. [`RedactingStream::finish`]
 /// releases the rest at the end; releasing it earlier could let a secret's first bytes
 /// out.
 #[derive(Debug, Clone)]
 pub struct RedactingStream {
     redactor: Redactor,
     carry: Vec<u8>,
+    /// The last visible bytes let out (as they were, before redaction), so a key whose
+    /// first letters went out is still recognised when the rest comes.
+    context: Vec<u8>,
 }
 
 impl RedactingStream {
@@ -246,8 +285,8 @@ impl RedactingStream {
         let mut buf = std::mem::take(&mut self.carry);
         buf.extend_from_slice(chunk);
         let v = visible::project(&buf);
-        let found = self.redactor.find(&v.text);
-        let mut hold = self.redactor.hold_from(&v.text);
+        let found = self.redactor.find_after(&self.context, &v.text);
+        let mut hold = self.redactor.hold_from(&self.context, &v.text);
         // A match reaching into the held part waits with it.
         while let Some(r) = found.iter().find(|r| r.start < hold && r.end > hold) {
             hold = r.start;
@@ -270,6 +309,10 @@ impl RedactingStream {
             .map(|r| raw_span(&v, r))
             .filter(|r| r.end <= cut);
         let out = replace(&buf[..cut], decided);
+        let shown = v.origin.partition_point(|o| o.1 <= cut);
+        self.context.extend_from_slice(&v.text[..shown]);
+        let excess = self.context.len().saturating_sub(CONTEXT);
+        self.context.drain(..excess);
         self.carry = buf.split_off(cut);
         out
     }

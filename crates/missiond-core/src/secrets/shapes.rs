@@ -107,23 +107,19 @@ impl Shape {
         }
     }
 
-    /// Where bytes must be held back in a stream whose visible text so far is `text`:
-    /// from an anchor near the end whose match is not complete yet, or from the start of
-    /// an anchor cut off by the end.
-    /// `lower` is `text` in ASCII lower case.
+    /// Where bytes must be held back in a stream whose visible text so far is `text`
+    /// (`lower` is `text` in ASCII lower case): from the last anchor near the end whose
+    /// match is still growing. Only anchors at the start of a word count (`task-list`
+    /// waits for nothing), and a cut-off anchor (`gh` at the end) does not wait: the
+    /// stream keeps the text it let out as context, so the rest is redacted when it comes.
     pub(crate) fn hold_from(&self, text: &[u8], lower: &[u8]) -> Option<usize> {
+        let word_start = |at: usize| at == 0 || !text[at - 1].is_ascii_alphanumeric();
         let mut hold: Option<usize> = None;
         let window = text.len().saturating_sub(self.max_len);
         for anchor in &self.anchors {
-            // The start of an anchor at the very end.
-            for k in (1..anchor.len()).rev() {
-                if lower.ends_with(&anchor[..k]) {
-                    hold = min_opt(hold, text.len() - k);
-                    break;
-                }
-            }
-            // The last whole anchor within reach of the end.
-            let Some(at) = rfind(&lower[window..], anchor).map(|p| p + window) else {
+            let Some(at) =
+                rfind(&lower[window..], anchor, |i| word_start(i + window)).map(|p| p + window)
+            else {
                 continue;
             };
             let growing = self.body.is_match(&text[at + anchor.len()..]);
@@ -132,7 +128,7 @@ impl Shape {
                 .find_at(text, at)
                 .is_some_and(|m| m.start() <= at + anchor.len() && m.end() < text.len());
             if growing && !complete {
-                hold = min_opt(hold, at);
+                hold = Some(hold.map_or(at, |h: usize| h.min(at)));
             }
         }
         hold
@@ -143,17 +139,14 @@ fn body_regex(body: &str) -> Regex {
     Regex::new(&format!("^(?:{body})$")).expect("body classes are valid")
 }
 
-fn min_opt(a: Option<usize>, b: usize) -> Option<usize> {
-    Some(a.map_or(b, |a| a.min(b)))
-}
-
-fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
+/// The last place `needle` is found in `hay` where `ok` holds.
+fn rfind(hay: &[u8], needle: &[u8], ok: impl Fn(usize) -> bool) -> Option<usize> {
     if needle.len() > hay.len() {
         return None;
     }
     (0..=hay.len() - needle.len())
         .rev()
-        .find(|&i| &hay[i..i + needle.len()] == needle)
+        .find(|&i| &hay[i..i + needle.len()] == needle && ok(i))
 }
 
 /// The built-in shapes, by name (compiled once; clones share the compiled regexes).
