@@ -346,7 +346,13 @@ impl Emulator {
     /// Bytes that repaint the visible screen (colours, attributes, cursor) on a blank
     /// terminal of the same size: what a viewer attaching mid-session writes first.
     pub fn paint(&self) -> String {
-        crate::paint::paint(&self.term, self.cursor())
+        crate::paint::paint(&self.term, self.cursor(), &|_, _| None)
+    }
+
+    /// [`Self::paint`] with some cells' characters replaced: `mask(row, col)` (0-based)
+    /// gives the character to draw instead, keeping the cell's colours.
+    pub fn paint_masked(&self, mask: &dyn Fn(usize, usize) -> Option<char>) -> String {
+        crate::paint::paint(&self.term, self.cursor(), mask)
     }
 
     /// The visible screen as cells with resolved colours.

@@ -112,8 +112,13 @@ fn palette_index(named: NamedColor) -> Option<u16> {
     Some(n)
 }
 
-/// The bytes that repaint `term`'s visible screen on a terminal of the same size.
-pub(crate) fn paint<T>(term: &Term<T>, cursor: CursorPos) -> String {
+/// The bytes that repaint `term`'s visible screen on a terminal of the same size;
+/// `mask` may replace the character of a cell (row, column), as a secret scrubber does.
+pub(crate) fn paint<T>(
+    term: &Term<T>,
+    cursor: CursorPos,
+    mask: &dyn Fn(usize, usize) -> Option<char>,
+) -> String {
     let grid = term.grid();
     let (rows, cols) = (grid.screen_lines(), grid.columns());
     let mut out = String::with_capacity(rows * (cols + 16));
@@ -142,6 +147,10 @@ pub(crate) fn paint<T>(term: &Term<T>, cursor: CursorPos) -> String {
             if cell_pen != pen {
                 cell_pen.write_sgr(&mut out);
                 pen = cell_pen;
+            }
+            if let Some(c) = mask(row, col) {
+                out.push(c);
+                continue;
             }
             out.push(if cell.c == '\0' { ' ' } else { cell.c });
             if let Some(extra) = cell.zerowidth() {
@@ -178,6 +187,17 @@ mod tests {
         assert_eq!(first.screen_lines(), second.screen_lines());
         assert_eq!(first.cursor(), second.cursor());
         assert_eq!(painted, second.paint(), "attributes differ");
+    }
+
+    #[test]
+    fn a_mask_replaces_cells_and_keeps_the_rest() {
+        let mut emu = Emulator::new(20, 3, 0);
+        emu.feed(0.0, b"ab\x1b[31mcd\x1b[0mef\r\nxy");
+        let painted =
+            emu.paint_masked(&|row, col| (row == 0 && (2..4).contains(&col)).then_some('*'));
+        let mut second = Emulator::new(20, 3, 0);
+        second.feed(0.0, painted.as_bytes());
+        assert_eq!(&second.screen_lines()[..2], ["ab**ef", "xy"]);
     }
 
     #[test]

@@ -523,6 +523,12 @@ impl SemanticTerminal {
         self.emu.paint()
     }
 
+    /// [`Self::paint`] with `mask(row, col)` replacing some cells' characters (a secret
+    /// scrubber's redaction marker), colours kept.
+    pub fn paint_masked(&self, mask: &dyn Fn(usize, usize) -> Option<char>) -> String {
+        self.emu.paint_masked(mask)
+    }
+
     /// Up to `max_lines` lines of scrollback above the screen, oldest first.
     pub fn scrollback_lines(&self, max_lines: usize) -> Vec<String> {
         self.emu.scrollback_lines(max_lines)

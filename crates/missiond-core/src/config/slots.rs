@@ -73,6 +73,7 @@ use crate::lifecycle::LifecycleSettings;
 use crate::secrets::SecretsConfig;
 
 mod lifecycle;
+mod redact;
 use lifecycle::{RawLifecycle, RawSecrets};
 
 /// Default program a slot runs.
@@ -148,6 +149,8 @@ pub struct SlotsConfig {
     pub roles: BTreeMap<String, LifecycleSettings>,
     /// How `${secret:path}` references are resolved, when configured.
     pub secrets: Option<SecretsConfig>,
+    /// Which key shapes are scrubbed besides the resolved secrets (`redact:`).
+    pub redact: crate::secrets::RedactConfig,
 }
 
 impl SlotsConfig {
@@ -180,6 +183,10 @@ impl SlotsConfig {
         let secrets = match &raw.secrets {
             Some(raw) => Some(lifecycle::secrets(path, raw)?),
             None => None,
+        };
+        let redact = match &raw.redact {
+            Some(raw) => redact::redact(path, raw)?,
+            None => crate::secrets::RedactConfig::default(),
         };
         let mut roles = BTreeMap::new();
         for (name, section) in &raw.roles {
@@ -258,6 +265,7 @@ impl SlotsConfig {
             slots,
             roles,
             secrets,
+            redact,
         })
     }
 
@@ -409,6 +417,8 @@ struct RawFile {
     roles: BTreeMap<String, RawLifecycle>,
     #[serde(default)]
     secrets: Option<RawSecrets>,
+    #[serde(default)]
+    redact: Option<redact::RawRedact>,
 }
 
 #[derive(Debug, Deserialize)]

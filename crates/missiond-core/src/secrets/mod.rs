@@ -20,8 +20,11 @@
 
 pub mod command;
 pub mod redact;
+pub mod rendered;
 pub mod secret_string;
+pub mod shapes;
 pub mod template;
+pub mod visible;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -29,6 +32,7 @@ use std::time::Duration;
 pub use command::{PATH_PLACEHOLDER, split_command};
 pub use redact::{RedactingStream, Redactor, RedactorError};
 pub use secret_string::{REDACTED, SecretString};
+pub use shapes::{PatternConfig, RedactConfig, Shape, ShapeError};
 pub use template::{Part, TemplateError};
 
 /// Default for [`SecretsConfig::timeout`].

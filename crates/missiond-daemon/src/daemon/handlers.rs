@@ -292,6 +292,8 @@ impl Handlers {
 
 impl Handler for Handlers {
     async fn handle(&self, method: &str, params: Value) -> Result<Value, RpcError> {
-        self.dispatch(method, params).await
+        // No secret is stored or shown in clear (see `tool_scrub`).
+        let params = super::tool_scrub::params(method, params);
+        super::tool_scrub::result(method, self.dispatch(method, params).await)
     }
 }

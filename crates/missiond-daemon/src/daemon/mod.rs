@@ -52,6 +52,7 @@ pub mod task_run;
 pub mod task_tools;
 #[cfg(test)]
 mod test_disk;
+pub mod tool_scrub;
 pub mod transcript;
 pub mod turn;
 pub mod watchdog;

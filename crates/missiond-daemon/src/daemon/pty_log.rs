@@ -122,6 +122,16 @@ impl PtyLog {
         })
     }
 
+    /// Scrub with `redactor` from now on (secrets resolved for other slots since),
+    /// keeping what the current scrubber holds back.
+    pub fn set_redactor(&mut self, redactor: Redactor) {
+        match self.scrub.as_mut() {
+            Some(scrub) => scrub.set_redactor(redactor),
+            None if !redactor.is_empty() => self.scrub = Some(redactor.stream()),
+            None => {}
+        }
+    }
+
     /// Append one entry, rotating first when the file is full. Output passes through the
     /// secret scrubber when there is one; the bytes it holds back go out before the exit.
     /// An error means the log just stopped being written (reported once); while it waits

@@ -104,6 +104,7 @@ pub async fn spawn(slot: &Arc<Slot>) -> Result<PtySpawnResult, RpcError> {
             .filter(|l| !l.trim().is_empty())
             .collect();
         let tail = screen[screen.len().saturating_sub(10)..].join("\n");
+        let tail = super::secrets::scrub(&tail).into_owned();
         return Err(RpcError::new(
             missiond_core::ipc::ErrorCode::SpawnFailed,
             format!(
@@ -180,12 +181,14 @@ pub async fn send(slot: &Arc<Slot>, p: PtySendParams) -> Result<PtySendResult, R
 /// `mission_pty_screen`.
 pub fn screen(slot: &Slot, p: &PtyScreenParams) -> Result<PtyScreenResult, RpcError> {
     slot.with_live(|run| {
-        let mut lines = run.term.screen_lines();
+        let (cols, rows) = run.term.size();
+        // Scrubbed as rendered, before cutting: a secret wrapped from a row above is
+        // still seen whole.
+        let mut lines = super::secrets::scrub_lines(&run.term.screen_lines(), cols);
         if let Some(n) = p.lines {
             let keep = (n as usize).min(lines.len());
             lines.drain(..lines.len() - keep);
         }
-        let (cols, rows) = run.term.size();
         let cursor = run.term.cursor();
         Ok(PtyScreenResult {
             slot_id: slot.spec.id.clone(),
@@ -219,8 +222,10 @@ pub async fn screenshot(
             ),
         ));
     }
-    let (cells, state) =
+    let (mut cells, state) =
         slot.with_live(|run| Ok((run.term.cells(), SlotState::from(run.state()))))?;
+    // The cells of secrets are drawn as the redaction marker.
+    super::secrets::scrub_cells(&mut cells);
     let (cols, rows) = (cells.cols, cells.rows);
     let (png, cell) = tokio::task::spawn_blocking(move || {
         let renderer = screenshot::renderer()?;
@@ -376,8 +381,11 @@ pub fn logs(slot: &Slot, p: &PtyLogsParams) -> Result<PtyLogsResult, RpcError> {
     };
     let raw = std::fs::read_to_string(&path)
         .map_err(|e| RpcError::internal(format!("reading {}: {e}", path.display())))?;
+    // The log was scrubbed as it was written; scrub again with everything known now
+    // (secrets resolved later, escape-split ones), on the bytes and on the text.
     let (bytes, skipped_line) = log_text::output_bytes(&raw);
-    let text = log_text::strip_controls(&bytes);
+    let bytes = super::secrets::redactor().redact_bytes(&bytes).into_owned();
+    let text = super::secrets::scrub(&log_text::strip_controls(&bytes)).into_owned();
     let (tail, truncated) = log_text::tail(&text, max);
     Ok(PtyLogsResult {
         slot_id: slot.spec.id.clone(),

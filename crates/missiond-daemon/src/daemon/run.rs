@@ -92,6 +92,7 @@ async fn serve_until_signal(paths: Paths) -> Result<()> {
         tracing::warn!("slots cannot be sandboxed here: {why}");
     }
     ctx.daemon_files = daemon_files(&paths);
+    super::secrets::configure(&loaded.redact);
     let ctx = Arc::new(ctx);
     let supervisor = Arc::new(Supervisor::new(Arc::clone(&ctx), loaded.specs));
 

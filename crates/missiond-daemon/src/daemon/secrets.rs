@@ -1,7 +1,8 @@
 //! Secrets in slot environments: `${secret:path}` references are resolved when a slot is
 //! spawned (the configured command runs off the async runtime), and every value resolved
-//! so far is scrubbed from what the daemon writes down: PTY logs, its own log lines, and
-//! the text it stores (turn prompts and answers, inbox messages).
+//! so far, together with the well-known key shapes of the `redact:` section, is scrubbed
+//! from every sink: PTY logs, the live view and repaint, the screen, screenshots and
+//! tool results, the stores, and the daemon's own log lines.
 //!
 //! The scrubber is process-wide on purpose: a secret fetched for one slot must not leak
 //! through another slot's log or a daemon log line that names no slot at all.
@@ -12,21 +13,53 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use missiond_core::catalogue::ToolUse;
 use missiond_core::ipc::{ErrorCode, RpcError};
-use missiond_core::secrets::{self, Redactor, ResolvedEnv, SecretString, SecretsConfig};
+use missiond_core::secrets::{
+    self, RedactConfig, Redactor, ResolvedEnv, SecretString, SecretsConfig, Shape, rendered,
+};
 use serde_json::Value;
 
 use super::slot::Slot;
 
-/// Every secret resolved since the daemon started, and a scrubber for them.
+/// Every secret resolved since the daemon started, the shapes, and a scrubber for both.
 struct Registry {
     secrets: Mutex<Vec<SecretString>>,
+    shapes: Mutex<Vec<Shape>>,
     redactor: RwLock<Redactor>,
 }
 
-static REGISTRY: std::sync::LazyLock<Registry> = std::sync::LazyLock::new(|| Registry {
-    secrets: Mutex::new(Vec::new()),
-    redactor: RwLock::new(Redactor::default()),
+static REGISTRY: std::sync::LazyLock<Registry> = std::sync::LazyLock::new(|| {
+    // The built-in shapes are on from the start, before slots.yaml is read.
+    let shapes = secrets::shapes::builtin();
+    Registry {
+        redactor: RwLock::new(Redactor::with_shapes(&[], shapes.clone()).unwrap_or_default()),
+        secrets: Mutex::new(Vec::new()),
+        shapes: Mutex::new(shapes),
+    }
 });
+
+fn rebuild(known: &[SecretString], shapes: &[Shape]) {
+    match Redactor::with_shapes(known.iter(), shapes.to_vec()) {
+        Ok(redactor) => *REGISTRY.redactor.write().unwrap_or_else(|e| e.into_inner()) = redactor,
+        // Only absurd sizes fail; keep the previous scrubber rather than none.
+        Err(e) => tracing::error!("secrets: {e}"),
+    }
+}
+
+/// Use the key shapes of `config` (the `redact:` section; checked when it was loaded,
+/// so an error here keeps the built-in shapes and is logged).
+pub fn configure(config: &RedactConfig) {
+    let shapes = match config.shapes() {
+        Ok(shapes) => shapes,
+        Err(e) => {
+            tracing::error!("redact: {e}; keeping the built-in shapes");
+            secrets::shapes::builtin()
+        }
+    };
+    let known = REGISTRY.secrets.lock().unwrap_or_else(|e| e.into_inner());
+    let mut current = REGISTRY.shapes.lock().unwrap_or_else(|e| e.into_inner());
+    *current = shapes;
+    rebuild(&known, &current);
+}
 
 /// Add `found` to the values scrubbed everywhere.
 pub fn register(found: &[SecretString]) {
@@ -43,14 +76,11 @@ pub fn register(found: &[SecretString]) {
     if known.len() == before {
         return;
     }
-    match Redactor::new(known.iter()) {
-        Ok(redactor) => *REGISTRY.redactor.write().unwrap_or_else(|e| e.into_inner()) = redactor,
-        // Only absurd sizes fail; keep the previous scrubber rather than none.
-        Err(e) => tracing::error!("secrets: {e}"),
-    }
+    let shapes = REGISTRY.shapes.lock().unwrap_or_else(|e| e.into_inner());
+    rebuild(&known, &shapes);
 }
 
-/// The scrubber for every secret known so far (cheap to clone).
+/// The scrubber for every secret known so far and the shapes (cheap to clone).
 pub fn redactor() -> Redactor {
     REGISTRY
         .redactor
@@ -59,13 +89,72 @@ pub fn redactor() -> Redactor {
         .clone()
 }
 
-/// `text` with every known secret replaced.
+/// `text` with every known secret and key shape replaced: matched on the visible text
+/// (escape sequences left out) and, for text taken from a screen, across wrapped lines.
 pub fn scrub(text: &str) -> Cow<'_, str> {
-    let redactor = REGISTRY.redactor.read().unwrap_or_else(|e| e.into_inner());
+    let redactor = redactor();
     if redactor.is_empty() {
         return Cow::Borrowed(text);
     }
-    Cow::Owned(redactor.redact_str(text).into_owned())
+    let clean = redactor.redact_str(text);
+    let block = rendered::redact_block(&redactor, &clean);
+    if block == text {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(block)
+    }
+}
+
+/// Screen rows (`cols` wide) with every secret replaced, wrapped rows joined.
+pub fn scrub_lines(lines: &[String], cols: u16) -> Vec<String> {
+    rendered::redact_lines(&redactor(), lines, cols as usize)
+}
+
+/// Screen cells with every secret's cells overwritten by the redaction marker (then
+/// blanks), colours kept: what screenshots draw.
+pub fn scrub_cells(cells: &mut semantic_terminal::ScreenCells) {
+    for (row, col, c) in cell_mask(cells) {
+        let i = row * cells.cols as usize + col;
+        if let Some(cell) = cells.cells.get_mut(i) {
+            cell.c = c;
+            cell.zerowidth.clear();
+        }
+    }
+}
+
+/// The cells to overwrite on this screen: (row, column, character).
+pub fn cell_mask(cells: &semantic_terminal::ScreenCells) -> Vec<(usize, usize, char)> {
+    let redactor = redactor();
+    let cols = cells.cols as usize;
+    let rows: Vec<rendered::Row> = cells
+        .cells
+        .chunks(cols.max(1))
+        .map(|row| {
+            row.iter()
+                .enumerate()
+                .filter(|(_, c)| !c.wide_spacer)
+                .map(|(col, c)| (c.c, col))
+                .collect()
+        })
+        .collect();
+    let mut out = Vec::new();
+    for span in rendered::find(&redactor, &rows, cols) {
+        for (k, (r, i)) in span.into_iter().enumerate() {
+            out.push((r, rows[r][i].1, rendered::mask_char(k)));
+        }
+    }
+    out
+}
+
+/// The repaint of a slot's screen for a viewer, secrets masked as in [`scrub_cells`].
+pub fn paint(term: &semantic_terminal::SemanticTerminal) -> String {
+    let mask = cell_mask(&term.cells());
+    if mask.is_empty() {
+        return term.paint();
+    }
+    let lookup: std::collections::HashMap<(usize, usize), char> =
+        mask.into_iter().map(|(r, c, ch)| ((r, c), ch)).collect();
+    term.paint_masked(&|row, col| lookup.get(&(row, col)).copied())
 }
 
 /// Tool summaries with every known secret replaced.
@@ -150,7 +239,7 @@ pub struct ScrubbedWrite;
 
 impl Write for ScrubbedWrite {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let redactor = REGISTRY.redactor.read().unwrap_or_else(|e| e.into_inner());
+        let redactor = redactor();
         let clean = redactor.redact_bytes(buf);
         std::io::stderr().write_all(&clean)?;
         Ok(buf.len())
@@ -169,14 +258,17 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for ScrubbedStderr {
     }
 }
 
-/// `v` with every known secret value scrubbed from its text.
+/// `v` with every string in it (keys included) scrubbed.
 pub fn scrub_value(v: &Value) -> Value {
-    let text = v.to_string();
-    match scrub(&text) {
-        std::borrow::Cow::Borrowed(_) => v.clone(),
-        std::borrow::Cow::Owned(clean) => {
-            serde_json::from_str(&clean).unwrap_or(Value::String(clean))
-        }
+    match v {
+        Value::String(s) => Value::String(scrub(s).into_owned()),
+        Value::Array(items) => Value::Array(items.iter().map(scrub_value).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (scrub(k).into_owned(), scrub_value(v)))
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }
 
@@ -249,6 +341,53 @@ mod tests {
         assert!(
             text.starts_with("out: ") && text.ends_with(" and more tail-split-"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn screenshot_cells_and_the_repaint_show_the_marker_where_a_wrapped_secret_was() {
+        let secret = "cells-secret-abcdefghijklmnopqrstuvwxyz-0123";
+        register(&[SecretString::new(secret.into())]);
+        let mut term =
+            semantic_terminal::SemanticTerminal::new(30, 6, semantic_terminal::Config::default());
+        // Split by escapes, wrapped by the 30-column terminal, with text around it.
+        let split: String = secret.chars().map(|c| format!("{c}\x1b[0m")).collect();
+        term.feed(0.0, format!("id: {split} end\r\nnext").as_bytes());
+        let mut cells = term.cells();
+        scrub_cells(&mut cells);
+        let row = |r: u16| -> String {
+            (0..cells.cols)
+                .map(|c| cells.get(r, c).map_or(' ', |x| x.c))
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        };
+        // The marker, then blanks over the rest of the secret's cells; the rest stays.
+        assert_eq!(row(0), "id: [REDACTED]");
+        assert_eq!(row(1), format!("{} end", " ".repeat(secret.len() - 26)));
+        assert_eq!(row(2), "next");
+        // The repaint, replayed into a fresh terminal, shows the same.
+        let painted = paint(&term);
+        let mut viewer =
+            semantic_terminal::SemanticTerminal::new(30, 6, semantic_terminal::Config::default());
+        viewer.feed(0.0, painted.as_bytes());
+        let lines = viewer.screen_lines();
+        assert_eq!(lines[0], "id: [REDACTED]");
+        assert_eq!(lines[1], row(1));
+        assert_eq!(lines[2], "next");
+        // The screen tool's text.
+        let lines = scrub_lines(&term.screen_lines(), 30);
+        assert_eq!(&lines[..3], ["id: [REDACTED]", " end", "next"]);
+    }
+
+    #[test]
+    fn values_are_scrubbed_string_by_string() {
+        register(&[SecretString::new("value-secret-5566".into())]);
+        let v = serde_json::json!({"a": ["x value-secret-5566 y", 3], "value-secret-5566": null});
+        let clean = scrub_value(&v);
+        assert_eq!(
+            clean,
+            serde_json::json!({"a": ["x [REDACTED] y", 3], "[REDACTED]": null})
         );
     }
 }

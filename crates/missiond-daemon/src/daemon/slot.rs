@@ -306,10 +306,7 @@ impl Slot {
             merge: StateMerge::new(),
             output_chunks: 0,
             run_id,
-            viewer_scrub: {
-                let redactor = super::secrets::redactor();
-                (!redactor.is_empty()).then(|| redactor.stream())
-            },
+            viewer_scrub: Some(super::secrets::redactor().stream()),
             published_state: None,
             sandboxed,
             program_pid: std::sync::OnceLock::new(),

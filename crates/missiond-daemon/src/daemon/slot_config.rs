@@ -11,6 +11,8 @@ pub struct Loaded {
     pub specs: Vec<SlotSpec>,
     /// How `${secret:path}` references are resolved (the `secrets:` section).
     pub secrets: Option<missiond_core::secrets::SecretsConfig>,
+    /// Which key shapes are scrubbed (the `redact:` section; the defaults when broken).
+    pub redact: missiond_core::secrets::RedactConfig,
     /// A message for the log and `mission_health` when the file is unusable.
     pub error: Option<String>,
 }
@@ -23,11 +25,13 @@ pub fn load(path: &Path) -> Loaded {
         Ok(config) => Loaded {
             specs: config.slots.iter().map(spec).collect(),
             secrets: config.secrets.clone(),
+            redact: config.redact.clone(),
             error: None,
         },
         Err(e) => Loaded {
             specs: Vec::new(),
             secrets: None,
+            redact: Default::default(),
             error: Some(format!("{e}; no slots loaded")),
         },
     }

@@ -80,7 +80,10 @@ fn on_output(slot: &Slot, bytes: &[u8]) {
         };
         let t = run.now();
         run.output_chunks += 1;
+        // Secrets resolved for any slot since this run began are scrubbed here too.
+        let redactor = super::secrets::redactor();
         if let Some(log) = run.log.as_mut() {
+            log.set_redactor(redactor.clone());
             let entry = Entry::Output {
                 t,
                 bytes: bytes.to_vec(),
@@ -92,7 +95,10 @@ fn on_output(slot: &Slot, bytes: &[u8]) {
         }
         run.term.feed(t, bytes);
         let shown = match run.viewer_scrub.as_mut() {
-            Some(scrub) => scrub.push(bytes),
+            Some(scrub) => {
+                scrub.set_redactor(redactor);
+                scrub.push(bytes)
+            }
             None => bytes.to_vec(),
         };
         if !shown.is_empty() {

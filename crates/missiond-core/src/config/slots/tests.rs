@@ -389,3 +389,32 @@ fn env_values_written_as_numbers_or_booleans_stay_text() {
     assert_eq!(cfg.slots[0].env["PORT"], "8080");
     assert_eq!(cfg.slots[0].env["DEBUG"], "true");
 }
+
+#[test]
+fn the_redact_section_defaults_on_and_is_checked() {
+    let cfg = parse("slots: []\n").expect("valid");
+    assert_eq!(cfg.redact, crate::secrets::RedactConfig::default());
+    assert!(cfg.redact.shapes);
+    let cfg = parse(
+        "redact:\n  shapes: true\n  disable: [openai, slack]\n  patterns:\n    \
+         - name: internal\n      regex: 'itk_[a-z0-9]{8}'\n      prefix: itk_\n",
+    )
+    .expect("valid");
+    assert_eq!(cfg.redact.disable, ["openai", "slack"]);
+    assert_eq!(cfg.redact.patterns[0].prefix.as_deref(), Some("itk_"));
+    let off = parse("redact:\n  shapes: false\n").expect("valid");
+    assert!(off.redact.shapes().expect("shapes").is_empty());
+    for (text, words) in [
+        ("redact:\n  disable: [nope]\n", "no built-in shape"),
+        (
+            "redact:\n  patterns:\n    - name: bad\n      regex: '(unclosed'\n",
+            "\"bad\"",
+        ),
+        ("redact:\n  colour: red\n", "colour"),
+    ] {
+        let err = parse_err(text);
+        let shown = err.to_string();
+        assert!(shown.contains(words), "{text:?}: {shown}");
+        assert!(shown.contains(FILE), "{shown}");
+    }
+}

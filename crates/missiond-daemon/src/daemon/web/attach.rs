@@ -2,8 +2,10 @@
 //!
 //! Server to client:
 //! 1. a text frame `{"type": "attached", "slotId", "cols", "rows", "state", "readOnly"}`;
-//! 2. a binary frame that repaints the whole screen (colours and cursor included);
-//! 3. binary frames with the process's output as it comes (secrets scrubbed);
+//! 2. a binary frame that repaints the whole screen (colours and cursor included;
+//!    secrets and key shapes on it masked by the redaction marker);
+//! 3. binary frames with the process's output as it comes (secrets and key shapes
+//!    scrubbed, also when split by escape sequences);
 //! 4. text frames `{"type": "state", "state", "previous"}` when the slot's state changes;
 //! 5. after falling too far behind, `{"type": "lagged", "missed": n}` and a fresh repaint;
 //! 6. when the process ends, `{"type": "exited", "code"}`, then the socket closes.
@@ -99,7 +101,8 @@ fn snapshot(slot: &Slot, read_only: bool) -> Result<Snapshot, String> {
         "state": SlotState::from(run.state()),
         "readOnly": read_only,
     }));
-    let paint = Message::Binary(run.term.paint().into_bytes().into());
+    // Secrets on the screen are masked in the repaint, as in the live stream.
+    let paint = Message::Binary(crate::daemon::secrets::paint(&run.term).into_bytes().into());
     Ok(Snapshot {
         hello,
         paint,
@@ -110,7 +113,9 @@ fn snapshot(slot: &Slot, read_only: bool) -> Result<Snapshot, String> {
 fn repaint(slot: &Slot) -> Option<Message> {
     let inner = slot.lock();
     let run = inner.run.as_ref()?;
-    Some(Message::Binary(run.term.paint().into_bytes().into()))
+    Some(Message::Binary(
+        crate::daemon::secrets::paint(&run.term).into_bytes().into(),
+    ))
 }
 
 fn exit_code(slot: &Slot) -> Option<i32> {
