@@ -22,12 +22,18 @@ impl Daemon {
     /// Start `missiond` with `home` as MISSIOND_HOME and `slots_yaml` (if any) written to
     /// `home/slots.yaml`; returns once it accepts connections.
     pub fn start(home: &Path, slots_yaml: Option<&str>) -> Daemon {
+        Daemon::start_with(home, slots_yaml, &[])
+    }
+
+    /// [`Daemon::start`] with more environment variables.
+    pub fn start_with(home: &Path, slots_yaml: Option<&str>, env: &[(&str, &str)]) -> Daemon {
         std::fs::create_dir_all(home).expect("creating the home");
         if let Some(yaml) = slots_yaml {
             std::fs::write(home.join("slots.yaml"), yaml).expect("writing slots.yaml");
         }
         let stderr = home.join(format!("daemon-{}.stderr", unique()));
         let child = Command::new(env!("CARGO_BIN_EXE_missiond"))
+            .envs(env.iter().copied())
             .env("MISSIOND_HOME", home)
             .env_remove("MISSION_IPC_ENDPOINT")
             .env_remove("MISSION_DB_PATH")
