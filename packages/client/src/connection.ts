@@ -84,15 +84,14 @@ export class RpcConnection {
    * the daemon's home) and rejects with the daemon's refusal if it is wrong.
    */
   static async open(endpoint: string, onClose: () => void, home: string): Promise<RpcConnection> {
-    const tcp = 'port' in socketTarget(endpoint);
-    // Read before connecting: a missing token is this side's problem, not a dead daemon.
-    const token = tcp ? ipcToken(home) : null;
+    // Connect first: "nothing listens" must stay a socket error (auto-start then starts
+    // a daemon, which writes its token before it listens).
     const conn = await RpcConnection.connectSocket(endpoint, onClose);
-    if (token !== null) {
+    if ('port' in socketTarget(endpoint)) {
       try {
-        await conn.call(AUTH_METHOD, { token });
+        await conn.call(AUTH_METHOD, { token: ipcToken(home) });
       } catch (error) {
-        conn.close(new DaemonUnavailableError('disconnected', endpoint, `the daemon at ${endpoint} refused this client's token`));
+        conn.close(new DaemonUnavailableError('disconnected', endpoint, `no token for the daemon at ${endpoint}, or it was refused`));
         throw error;
       }
     }

@@ -131,14 +131,17 @@ impl IpcClient {
         endpoint: &Endpoint,
         max_line_bytes: usize,
     ) -> Result<IpcClient, ClientError> {
-        let token = match endpoint {
-            Endpoint::Tcp(_) => Some(auth::client_token().map_err(|e| ClientError::Auth {
+        // Connect first: "nothing listens" must stay a connect error (mission-mcp then
+        // starts a daemon, which writes the token before it listens).
+        let client = IpcClient::open_unauthenticated(endpoint, max_line_bytes).await?;
+        if let Endpoint::Tcp(_) = endpoint {
+            let token = auth::client_token().map_err(|e| ClientError::Auth {
                 endpoint: endpoint.to_string(),
                 reason: e.to_string(),
-            })?),
-            Endpoint::Unix(_) => None,
-        };
-        IpcClient::open(endpoint, max_line_bytes, token.as_deref()).await
+            })?;
+            client.authenticate(endpoint, &token).await?;
+        }
+        Ok(client)
     }
 
     /// Connects showing `token` on a TCP endpoint (it is not needed, and not sent, on a
@@ -147,31 +150,28 @@ impl IpcClient {
         endpoint: &Endpoint,
         token: &str,
     ) -> Result<IpcClient, ClientError> {
-        IpcClient::open(endpoint, DEFAULT_MAX_LINE_BYTES, Some(token)).await
-    }
-
-    async fn open(
-        endpoint: &Endpoint,
-        max_line_bytes: usize,
-        token: Option<&str>,
-    ) -> Result<IpcClient, ClientError> {
-        let client = IpcClient::open_unauthenticated(endpoint, max_line_bytes).await?;
-        if let (Endpoint::Tcp(_), Some(token)) = (endpoint, token) {
-            let params = serde_json::json!({ "token": token });
-            let auth_failed = |reason: String| ClientError::Auth {
-                endpoint: endpoint.to_string(),
-                reason,
-            };
-            match client
-                .call_with_timeout(auth::AUTH_METHOD, params, auth::AUTH_TIMEOUT)
-                .await
-            {
-                Ok(_) => {}
-                Err(ClientError::Rpc(e)) => return Err(auth_failed(e.message)),
-                Err(e) => return Err(auth_failed(e.to_string())),
-            }
+        let client = IpcClient::open_unauthenticated(endpoint, DEFAULT_MAX_LINE_BYTES).await?;
+        if let Endpoint::Tcp(_) = endpoint {
+            client.authenticate(endpoint, token).await?;
         }
         Ok(client)
+    }
+
+    /// The first message on a TCP connection (see [`auth`]).
+    async fn authenticate(&self, endpoint: &Endpoint, token: &str) -> Result<(), ClientError> {
+        let params = serde_json::json!({ "token": token });
+        let failed = |reason: String| ClientError::Auth {
+            endpoint: endpoint.to_string(),
+            reason,
+        };
+        match self
+            .call_with_timeout(auth::AUTH_METHOD, params, auth::AUTH_TIMEOUT)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(ClientError::Rpc(e)) => Err(failed(e.message)),
+            Err(e) => Err(failed(e.to_string())),
+        }
     }
 
     async fn open_unauthenticated(
