@@ -52,12 +52,11 @@ impl Guard {
         };
         let origin = origin.trim().to_ascii_lowercase();
         let port = self.port;
-        [
+        let own = [
             format!("http://127.0.0.1:{port}"),
             format!("http://localhost:{port}"),
-        ]
-        .iter()
-        .any(|own| *own == origin)
+        ];
+        own.contains(&origin)
             || (port == 80 && matches!(origin.as_str(), "http://127.0.0.1" | "http://localhost"))
     }
 
