@@ -143,7 +143,7 @@ async fn authenticate(
         Ok(Some(Ok(Frame::Line(line)))) => line,
         Ok(None | Some(Err(_))) => return false,
         Ok(Some(Ok(Frame::TooLong))) | Err(_) => {
-            let why = "this TCP endpoint wants the daemon's token first                        (ipc.auth {\"token\": ...}); the connection is closed";
+            let why = "this TCP endpoint wants the daemon's token first (ipc.auth {\"token\": ...}); the connection is closed";
             let _ = tx.send(refuse(None, AUTH_METHOD, why)).await;
             return false;
         }
@@ -158,7 +158,7 @@ async fn authenticate(
     };
     if request.method != AUTH_METHOD {
         let why = format!(
-            "this TCP endpoint serves nothing before the daemon's token: send {AUTH_METHOD}              {{\"token\": ...}} first (clients read {} or $MISSIOND_HOME/{}); the connection is closed",
+            "this TCP endpoint serves nothing before the daemon's token: send {AUTH_METHOD} {{\"token\": ...}} first (clients read {} or $MISSIOND_HOME/{}); the connection is closed",
             super::auth::ENV_IPC_TOKEN,
             super::auth::TOKEN_FILE
         );
