@@ -649,3 +649,45 @@ async fn a_flood_of_idle_connections_leaves_hooks_and_health_working() {
     assert_eq!(next_json(&mut ws).await["type"], "subscribed");
     drop(flood);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_every_connection_of_a_peer_is_busy_the_next_gets_a_503() {
+    use tokio::io::AsyncReadExt;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let daemon = bash_world(tmp.path());
+    let client = daemon.client().await;
+    let web = Web::of(&daemon, &client).await;
+    let addr = web.base.strip_prefix("ws://").expect("ws://").to_string();
+
+    // 64 WebSockets (the per-peer cap) cannot be closed to make room.
+    let mut sockets = Vec::new();
+    for _ in 0..64 {
+        let (mut ws, _) = connect_async(web.url("/events")).await.expect("connect");
+        assert_eq!(next_json(&mut ws).await["type"], "subscribed");
+        sockets.push(ws);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut refused = TcpStream::connect(&addr).await.expect("connect");
+    let mut answer = Vec::new();
+    tokio::time::timeout(LIMIT, refused.read_to_end(&mut answer))
+        .await
+        .expect("an answer in time")
+        .expect("read");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer:?}");
+
+    // One WebSocket fewer: served again.
+    drop(sockets.pop());
+    let deadline = std::time::Instant::now() + LIMIT;
+    loop {
+        let (code, text) = raw_http(&addr, &get("/health", &addr, "")).await;
+        if code == 200 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never served again: {text}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
