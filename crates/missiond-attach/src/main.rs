@@ -32,7 +32,7 @@ struct Cli {
     /// The daemon's WebSocket server (default: asked from the daemon, see MISSION_WS_PORT).
     #[arg(long, value_name = "ws://127.0.0.1:PORT", requires = "token")]
     url: Option<String>,
-    /// The server's token (default: read from $MISSIOND_HOME/web-token).
+    /// The server's token (default: asked of the daemon over its IPC endpoint).
     #[arg(long, env = "MISSIOND_WEB_TOKEN", hide_env_values = true)]
     token: Option<String>,
 }
@@ -48,7 +48,7 @@ async fn web_server() -> Result<(String, String)> {
                 paths.ipc_endpoint
             )
         })?;
-    let access = web_access(&client, &paths).await?;
+    let access = web_access(&client).await?;
     Ok((access.ws_url, access.token))
 }
 

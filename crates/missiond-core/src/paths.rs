@@ -93,12 +93,6 @@ pub struct Paths {
 }
 
 impl Paths {
-    /// The file holding the token the WebSocket/HTTP server asks for (rewritten, mode
-    /// 0600, at each daemon start).
-    pub fn web_token_file(&self) -> PathBuf {
-        self.home.join("web-token")
-    }
-
     /// Reads the process environment.
     pub fn from_env() -> Result<Paths, PathsError> {
         Paths::from_vars(

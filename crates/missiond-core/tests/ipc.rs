@@ -7,9 +7,12 @@ use missiond_core::catalogue::{
     self, Health, HealthResult, PtyStatus, PtyStatusResult, SlotParams, SlotState, Tool,
 };
 use missiond_core::ipc::{
-    ClientError, Endpoint, ErrorCode, Handler, IpcClient, RpcError, ServerConfig, TransportError,
-    serve,
+    ClientError, Endpoint, ErrorCode, Handler, IpcClient, RpcError, SecretToken, ServerConfig,
+    TransportError, serve,
 };
+
+/// The token the test servers want on TCP.
+const TOKEN: &str = "test-token-0123456789";
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::{Notify, oneshot};
@@ -107,7 +110,10 @@ impl Running {
     }
 }
 
-async fn start(endpoint: Endpoint, config: ServerConfig) -> Running {
+async fn start(endpoint: Endpoint, mut config: ServerConfig) -> Running {
+    config
+        .tcp_token
+        .get_or_insert_with(|| SecretToken::new(TOKEN));
     let listener = endpoint.listen().await.expect("listen");
     let endpoint = listener.endpoint().clone();
     let (stop, stopped) = oneshot::channel::<()>();
@@ -140,13 +146,34 @@ struct RawConn {
 }
 
 impl RawConn {
+    /// Connected, and on TCP authenticated.
     async fn open(endpoint: &Endpoint) -> RawConn {
+        let mut conn = RawConn::open_bare(endpoint).await;
+        if let Endpoint::Tcp(_) = endpoint {
+            let auth = json!({"jsonrpc": "2.0", "id": 0, "method": "ipc.auth", "params": {"token": TOKEN}});
+            conn.send(format!("{auth}\n").as_bytes()).await;
+            assert_eq!(conn.reply().await["result"], json!({"ok": true}));
+        }
+        conn
+    }
+
+    /// Connected, nothing sent.
+    async fn open_bare(endpoint: &Endpoint) -> RawConn {
         let stream = endpoint.connect().await.expect("connect");
         let (r, w) = tokio::io::split(stream);
         RawConn {
             reader: BufReader::new(r),
             writer: w,
         }
+    }
+
+    /// Whether the peer closes the connection (within the test bound).
+    async fn closed(&mut self) -> bool {
+        let mut line = String::new();
+        matches!(
+            bounded(self.reader.read_line(&mut line)).await,
+            Ok(0) | Err(_)
+        )
     }
 
     async fn send(&mut self, bytes: &[u8]) {
@@ -184,7 +211,9 @@ mod unix {
         assert_eq!(mode(&sock), 0o600);
         assert_eq!(mode(sock.parent().expect("parent")), 0o700);
 
-        let client = IpcClient::connect(&server.endpoint).await.expect("connect");
+        let client = IpcClient::connect_with_token(&server.endpoint, TOKEN)
+            .await
+            .expect("connect");
         let reply = bounded(client.call("echo", json!({"slotId": "a"}))).await;
         assert_eq!(reply.expect("echo"), json!({"slotId": "a"}));
         // Typed call through the catalogue binding.
@@ -219,7 +248,9 @@ mod unix {
         drop(std::os::unix::net::UnixListener::bind(&sock).expect("bind"));
         assert!(sock.exists());
         let server = start(Endpoint::Unix(sock.clone()), ServerConfig::default()).await;
-        let client = IpcClient::connect(&server.endpoint).await.expect("connect");
+        let client = IpcClient::connect_with_token(&server.endpoint, TOKEN)
+            .await
+            .expect("connect");
         assert_eq!(
             bounded(client.call("echo", json!({}))).await.expect("echo"),
             json!({})
@@ -260,7 +291,9 @@ async fn tcp_loopback_serves_calls() {
         panic!("not tcp: {}", server.endpoint);
     };
     assert_ne!(addr.port(), 0, "the bound port is reported");
-    let client = IpcClient::connect(&server.endpoint).await.expect("connect");
+    let client = IpcClient::connect_with_token(&server.endpoint, TOKEN)
+        .await
+        .expect("connect");
     let out: Value = bounded(client.call_typed(
         "echo",
         &SlotParams {
@@ -280,13 +313,17 @@ async fn a_slow_call_does_not_block_the_connection() {
         small_limit(),
     )
     .await;
-    let client = IpcClient::connect(&server.endpoint).await.expect("connect");
+    let client = IpcClient::connect_with_token(&server.endpoint, TOKEN)
+        .await
+        .expect("connect");
     let slow = {
         let client = client.clone();
         tokio::spawn(async move { client.call("slow", json!({})).await })
     };
     // Wait (over another connection) until "slow" is running on the first one...
-    let observer = IpcClient::connect(&server.endpoint).await.expect("connect");
+    let observer = IpcClient::connect_with_token(&server.endpoint, TOKEN)
+        .await
+        .expect("connect");
     bounded(observer.call("await_slow", json!({})))
         .await
         .expect("slow started");
@@ -306,7 +343,9 @@ async fn errors_reach_the_client_with_code_and_data() {
         small_limit(),
     )
     .await;
-    let client = IpcClient::connect(&server.endpoint).await.expect("connect");
+    let client = IpcClient::connect_with_token(&server.endpoint, TOKEN)
+        .await
+        .expect("connect");
 
     let err = bounded(client.call("fail", json!({})))
         .await
@@ -387,7 +426,9 @@ async fn the_client_reports_a_daemon_that_goes_away() {
         small_limit(),
     )
     .await;
-    let client = IpcClient::connect(&server.endpoint).await.expect("connect");
+    let client = IpcClient::connect_with_token(&server.endpoint, TOKEN)
+        .await
+        .expect("connect");
     let pending = {
         let client = client.clone();
         tokio::spawn(async move { client.call("slow", json!({})).await })
@@ -421,4 +462,59 @@ async fn connecting_to_nothing_is_a_clear_error() {
     let msg = err.to_string();
     assert!(msg.contains("is missiond running?"), "{msg}");
     assert!(msg.contains(&endpoint.to_string()), "{msg}");
+}
+
+#[tokio::test]
+async fn tcp_connections_get_nothing_before_the_token() {
+    let server = start(
+        Endpoint::parse("tcp://127.0.0.1:0").expect("parse"),
+        ServerConfig::default(),
+    )
+    .await;
+    let not_allowed = json!(ErrorCode::NotAllowed.code());
+
+    // A call straight away: refused, and the connection closed.
+    let mut conn = RawConn::open_bare(&server.endpoint).await;
+    conn.send(b"{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"echo\",\"params\":{\"leak\":1}}\n")
+        .await;
+    let reply = conn.reply().await;
+    assert_eq!(reply["error"]["code"], not_allowed, "{reply}");
+    assert_eq!(reply["id"], json!(7));
+    assert!(reply.get("result").is_none(), "{reply}");
+    assert!(
+        conn.closed().await,
+        "the connection stays open after a refusal"
+    );
+
+    // A wrong token, and a token of the right length but wrong: refused and closed.
+    for wrong in ["nope", "test-token-0123456780"] {
+        let mut conn = RawConn::open_bare(&server.endpoint).await;
+        let auth =
+            json!({"jsonrpc": "2.0", "id": 1, "method": "ipc.auth", "params": {"token": wrong}});
+        conn.send(format!("{auth}\n").as_bytes()).await;
+        let reply = conn.reply().await;
+        assert_eq!(reply["error"]["code"], not_allowed, "{wrong}: {reply}");
+        assert!(conn.closed().await, "{wrong}: still open");
+    }
+
+    // The client: a wrong token is a clear error; the right one works.
+    match IpcClient::connect_with_token(&server.endpoint, "wrong").await {
+        Err(ClientError::Auth { reason, .. }) => assert!(reason.contains("token"), "{reason}"),
+        Err(other) => panic!("expected an Auth error, got {other}"),
+        Ok(_) => panic!("a wrong token was accepted"),
+    }
+    let client = IpcClient::connect_with_token(&server.endpoint, TOKEN)
+        .await
+        .expect("the right token");
+    let out = bounded(client.call("echo", json!({"n": 1})))
+        .await
+        .expect("echo");
+    assert_eq!(out, json!({"n": 1}));
+
+    // Silence: closed after the auth timeout.
+    let mut conn = RawConn::open_bare(&server.endpoint).await;
+    let reply = conn.reply().await;
+    assert_eq!(reply["error"]["code"], not_allowed, "{reply}");
+    assert!(conn.closed().await);
+    server.stop().await;
 }

@@ -37,13 +37,20 @@ struct Web {
 
 impl Web {
     async fn of(daemon: &Daemon, client: &IpcClient) -> Web {
-        let health = ok(client, "mission_health", json!({})).await;
-        let url = health["webUrl"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no webUrl in {health}"));
-        let host = url.strip_prefix("ws://").expect("a ws:// url").to_string();
-        let token = std::fs::read_to_string(daemon.home.join("web-token")).expect("web-token");
-        Web { host, token }
+        // Asked of the daemon, as `missiond board` does: the token is in no file.
+        let access = missiond_core::ipc::web_access(client)
+            .await
+            .expect("daemon.web_access");
+        assert!(!daemon.home.join("web-token").exists());
+        let host = access
+            .ws_url
+            .strip_prefix("ws://")
+            .expect("a ws:// url")
+            .to_string();
+        Web {
+            host,
+            token: access.token,
+        }
     }
 
     /// `POST /rpc` with the token and `body` as it is.

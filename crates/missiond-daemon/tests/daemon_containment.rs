@@ -75,7 +75,9 @@ for i, call in enumerate(calls):
     print("raw", call["method"], f.readline().strip())
 PY
 # 4. Credentials and the daemon's process.
-t read_token cat "$HOME_DIR/web-token"
+t read_token cat "$HOME_DIR/web-token" "$HOME_DIR/ipc-token"
+t ask_token "$MISSIOND" call daemon.web_access
+t board_url "$MISSIOND" board
 t daemon_environ cat "/proc/$DAEMON_PID/environ"
 t daemon_mem head -c 64 "/proc/$DAEMON_PID/mem"
 say "processes seen: $(ls /proc | grep -c '^[0-9]')"

@@ -159,9 +159,10 @@ async fn a_secret_and_a_key_shape_reach_no_sink_in_clear() {
     assert!(log_text.contains(REDACTED), "{log_text}");
 
     // The attach repaint and the live stream, over the real WebSocket.
-    let health = ok(&client, "mission_health", json!({})).await;
-    let base = health["webUrl"].as_str().expect("webUrl").to_string();
-    let token = std::fs::read_to_string(daemon.home.join("web-token")).expect("web-token");
+    let access = missiond_core::ipc::web_access(&client)
+        .await
+        .expect("daemon.web_access");
+    let (base, token) = (access.ws_url, access.token);
     let (mut ws, _) = connect_async(format!("{base}/pty/sh?mode=view&token={token}"))
         .await
         .expect("connect");

@@ -319,3 +319,41 @@ async fn a_daemon_that_exits_or_never_listens_gives_a_clear_error() {
     assert!(text.contains("logs/missiond.log"), "{text}");
     assert!(!pids.is_empty(), "the fake daemon never ran");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_a_tcp_endpoint_mission_mcp_starts_the_daemon_and_shows_its_token() {
+    let home = Home::new(None);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let endpoint = format!("tcp://127.0.0.1:{port}");
+    let (mut command, stderr) = home.mcp_command("mission-mcp-tcp.stderr");
+    command
+        .env("MISSION_IPC_ENDPOINT", &endpoint)
+        .env_remove("MISSION_IPC_TOKEN");
+    let client = support::connect_with(command, &stderr).await;
+
+    // The first call starts a daemon on the TCP endpoint; mission-mcp finds the token
+    // it wrote and is served.
+    let health = call_ok(&client, "mission_health", json!({})).await;
+    assert_eq!(health["endpoint"], json!(endpoint), "{health}");
+    let token = std::fs::read_to_string(home.home.join("ipc-token")).expect("the token file");
+    assert!(!token.trim().is_empty());
+
+    // A raw connection without it gets nothing.
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let mut raw = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect");
+    raw.write_all(b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"mission_health\",\"params\":{}}\n")
+        .await
+        .expect("write");
+    let mut line = String::new();
+    tokio::time::timeout(LIMIT, BufReader::new(&mut raw).read_line(&mut line))
+        .await
+        .expect("a reply in time")
+        .expect("read");
+    assert!(line.contains("-32012"), "{line}");
+    assert!(!line.contains("\"result\""), "{line}");
+}

@@ -23,6 +23,7 @@ import type {
   TaskId,
   TaskInfo,
   ToolMap,
+  WebAccessResult,
   ToolName,
 } from './types.js';
 
@@ -79,7 +80,7 @@ export class MissionControl extends EventEmitter<MissionControlEvents> {
     this.daemonBin = resolveDaemonBin(options.daemonBin);
     this.autoStart = options.autoStart ?? true;
     this.startTimeoutMs = options.startTimeoutMs ?? 10_000;
-    this.events = new EventHub({ health: () => this.health(), warn: (m) => this.warn(m) });
+    this.events = new EventHub({ webAccess: () => this.webAccess(), warn: (m) => this.warn(m) });
     this.pty = new PtyApi(this);
     this.tasks = new TasksApi(this);
   }
@@ -109,6 +110,14 @@ export class MissionControl extends EventEmitter<MissionControlEvents> {
   /** Daemon health: version, pid, home, endpoint, slots, warnings, `webUrl`. */
   health(): Promise<HealthResult> {
     return this.call('mission_health', {});
+  }
+
+  /**
+   * The daemon's web server (address and token), asked over this connection with the
+   * internal `daemon.web_access` method: the token is in no file.
+   */
+  async webAccess(): Promise<WebAccessResult> {
+    return (await this.call('daemon.web_access', {})) as WebAccessResult;
   }
 
   /** The slots configured in slots.yaml. */
@@ -148,7 +157,7 @@ export class MissionControl extends EventEmitter<MissionControlEvents> {
     };
     let conn: RpcConnection;
     try {
-      conn = await RpcConnection.open(this.endpoint, onClose);
+      conn = await RpcConnection.open(this.endpoint, onClose, this.home);
     } catch (error) {
       if (!nothingListens(error)) {
         throw new DaemonUnavailableError('unreachable', this.endpoint, `cannot connect to the missiond daemon at ${this.endpoint}: ${(error as Error).message}`, { cause: error });

@@ -3,11 +3,37 @@
  * calls in flight matched by id. When the socket closes, every waiting call is rejected.
  */
 
+import { readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 
 import { DaemonUnavailableError, ErrorCode, MissionError } from './errors.js';
 import { socketTarget } from './paths.js';
+
+/** The method a TCP connection must open with (docs/ipc.md, "TCP endpoints"). */
+const AUTH_METHOD = 'ipc.auth';
+
+/**
+ * The token a TCP endpoint wants: `MISSION_IPC_TOKEN`, else `<home>/ipc-token` (written
+ * by the daemon, readable by its user only). Unix sockets need none.
+ */
+export function ipcToken(home: string): string {
+  const fromEnv = process.env.MISSION_IPC_TOKEN?.trim();
+  if (fromEnv) return fromEnv;
+  const file = join(home, 'ipc-token');
+  let token: string;
+  try {
+    token = readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    throw new Error(
+      `MISSION_IPC_TOKEN is unset and the daemon's token file ${file} cannot be read (${(error as Error).message}); a TCP endpoint needs the daemon's token`,
+      { cause: error },
+    );
+  }
+  if (token === '') throw new Error(`the daemon's token file ${file} is empty`);
+  return token;
+}
 
 /** The daemon's limit on one message, newline excluded (docs/ipc.md). */
 export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
@@ -52,8 +78,27 @@ export class RpcConnection {
     );
   }
 
-  /** Connects to `endpoint`; rejects with the socket error (`ENOENT`, `ECONNREFUSED`, ...). */
-  static open(endpoint: string, onClose: () => void): Promise<RpcConnection> {
+  /**
+   * Connects to `endpoint`; rejects with the socket error (`ENOENT`, `ECONNREFUSED`, ...).
+   * On a TCP endpoint it then shows the daemon's token (see {@link ipcToken}; `home` is
+   * the daemon's home) and rejects with the daemon's refusal if it is wrong.
+   */
+  static async open(endpoint: string, onClose: () => void, home: string): Promise<RpcConnection> {
+    // Connect first: "nothing listens" must stay a socket error (auto-start then starts
+    // a daemon, which writes its token before it listens).
+    const conn = await RpcConnection.connectSocket(endpoint, onClose);
+    if ('port' in socketTarget(endpoint)) {
+      try {
+        await conn.call(AUTH_METHOD, { token: ipcToken(home) });
+      } catch (error) {
+        conn.close(new DaemonUnavailableError('disconnected', endpoint, `no token for the daemon at ${endpoint}, or it was refused`));
+        throw error;
+      }
+    }
+    return conn;
+  }
+
+  private static connectSocket(endpoint: string, onClose: () => void): Promise<RpcConnection> {
     return new Promise((resolve, reject) => {
       let socket: Socket;
       try {

@@ -4,12 +4,9 @@
  * anyone listens, so a restarted daemon, on a new port with a new token, is picked up.
  */
 
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-
 import WebSocket from 'ws';
 
-import type { HealthResult, SlotState } from './types.js';
+import type { SlotState, WebAccessResult } from './types.js';
 
 /** What a subscriber is told. */
 export interface SlotSubscriber {
@@ -21,7 +18,8 @@ export interface SlotSubscriber {
 
 /** What the hub needs from the client. */
 export interface HubSource {
-  health(): Promise<HealthResult>;
+  /** The daemon's answer to `daemon.web_access` (its web server's address and token). */
+  webAccess(): Promise<WebAccessResult>;
   warn(message: string): void;
 }
 
@@ -81,13 +79,13 @@ export class EventHub {
   }
 
   private async open(): Promise<void> {
-    const health = await this.source.health();
-    if (!health.webUrl) {
-      throw new Error(`the daemon has no WebSocket server (${health.warnings.join('; ') || 'no webUrl in mission_health'})`);
+    // Asked of the daemon each time: a restarted daemon has a new port and token.
+    const access = await this.source.webAccess();
+    if (!access.webUrl) {
+      throw new Error(`the daemon has no WebSocket server (${access.error ?? 'no webUrl in daemon.web_access'})`);
     }
-    const token = (await readFile(join(health.home, 'web-token'), 'utf8')).trim();
     if (this.closed || this.subscribers.size === 0) return;
-    const socket = new WebSocket(`${health.webUrl}/events`, { headers: { Authorization: `Bearer ${token}` } });
+    const socket = new WebSocket(`${access.webUrl}/events`, { headers: { Authorization: `Bearer ${access.token}` } });
     this.socket = socket;
     socket.on('message', (data, isBinary) => {
       if (!isBinary) this.receive(data.toString());

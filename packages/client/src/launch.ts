@@ -63,7 +63,7 @@ export async function startAndConnect(opts: LaunchOptions): Promise<RpcConnectio
   let exitedAt: number | null = null;
   for (;;) {
     try {
-      return await RpcConnection.open(opts.endpoint, opts.onClose);
+      return await RpcConnection.open(opts.endpoint, opts.onClose, opts.home);
     } catch (error) {
       lastError = error;
     }

@@ -236,6 +236,18 @@ export interface HealthResult {
   webUrl: string | null;
 }
 
+/** The answer to the internal `daemon.web_access` method (docs/ipc.md). */
+export interface WebAccessResult {
+  /** `ws://127.0.0.1:PORT`, when the web server listens. */
+  webUrl: string | null;
+  /** `http://127.0.0.1:PORT`, when the web server listens. */
+  httpUrl: string | null;
+  /** The web server's token for this start of the daemon. */
+  token: string;
+  /** Why the web server is not running, when it is not. */
+  error?: string;
+}
+
 /** A task id (`t-000123`). */
 export type TaskId = string;
 

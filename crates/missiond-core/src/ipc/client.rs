@@ -13,6 +13,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio_util::codec::{FramedRead, FramedWrite};
 
+use super::auth;
 use super::codec::{DEFAULT_MAX_LINE_BYTES, Frame, LineCodec};
 use super::protocol::{Id, Request, Response, RpcError};
 use super::transport::{Endpoint, TransportError};
@@ -47,6 +48,14 @@ pub enum ClientError {
         /// The serde error.
         #[source]
         source: serde_json::Error,
+    },
+    /// A TCP endpoint wants the daemon's token, and none could be shown or it was refused.
+    #[error("cannot authenticate to the daemon at {endpoint}: {reason}")]
+    Auth {
+        /// The endpoint.
+        endpoint: String,
+        /// Why.
+        reason: String,
     },
     /// No reply within the time given to [`IpcClient::call_with_timeout`].
     #[error("no reply to {method} within {timeout:?}")]
@@ -110,13 +119,62 @@ pub struct IpcClient {
 }
 
 impl IpcClient {
-    /// Connects with the default message limit.
+    /// Connects with the default message limit. On a TCP endpoint it first shows the
+    /// daemon's token, from `MISSION_IPC_TOKEN` or `$MISSIOND_HOME/ipc-token` (see
+    /// [`super::auth`]).
     pub async fn connect(endpoint: &Endpoint) -> Result<IpcClient, ClientError> {
         IpcClient::connect_with_limit(endpoint, DEFAULT_MAX_LINE_BYTES).await
     }
 
-    /// Connects, refusing replies longer than `max_line_bytes`.
+    /// Connects, refusing replies longer than `max_line_bytes` (token as [`Self::connect`]).
     pub async fn connect_with_limit(
+        endpoint: &Endpoint,
+        max_line_bytes: usize,
+    ) -> Result<IpcClient, ClientError> {
+        // Connect first: "nothing listens" must stay a connect error (mission-mcp then
+        // starts a daemon, which writes the token before it listens).
+        let client = IpcClient::open_unauthenticated(endpoint, max_line_bytes).await?;
+        if let Endpoint::Tcp(_) = endpoint {
+            let token = auth::client_token().map_err(|e| ClientError::Auth {
+                endpoint: endpoint.to_string(),
+                reason: e.to_string(),
+            })?;
+            client.authenticate(endpoint, &token).await?;
+        }
+        Ok(client)
+    }
+
+    /// Connects showing `token` on a TCP endpoint (it is not needed, and not sent, on a
+    /// Unix socket).
+    pub async fn connect_with_token(
+        endpoint: &Endpoint,
+        token: &str,
+    ) -> Result<IpcClient, ClientError> {
+        let client = IpcClient::open_unauthenticated(endpoint, DEFAULT_MAX_LINE_BYTES).await?;
+        if let Endpoint::Tcp(_) = endpoint {
+            client.authenticate(endpoint, token).await?;
+        }
+        Ok(client)
+    }
+
+    /// The first message on a TCP connection (see [`auth`]).
+    async fn authenticate(&self, endpoint: &Endpoint, token: &str) -> Result<(), ClientError> {
+        let params = serde_json::json!({ "token": token });
+        let failed = |reason: String| ClientError::Auth {
+            endpoint: endpoint.to_string(),
+            reason,
+        };
+        match self
+            .call_with_timeout(auth::AUTH_METHOD, params, auth::AUTH_TIMEOUT)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(ClientError::Rpc(e)) => Err(failed(e.message)),
+            Err(e) => Err(failed(e.to_string())),
+        }
+    }
+
+    async fn open_unauthenticated(
         endpoint: &Endpoint,
         max_line_bytes: usize,
     ) -> Result<IpcClient, ClientError> {

@@ -1,6 +1,7 @@
 //! IPC between missiond and its clients: newline-delimited JSON-RPC 2.0 over a Unix
 //! socket or TCP loopback. See `docs/ipc.md`.
 
+pub mod auth;
 pub mod client;
 pub mod codec;
 pub mod protocol;
@@ -8,8 +9,9 @@ pub mod server;
 pub mod transport;
 pub mod web;
 
+pub use auth::SecretToken;
 pub use client::{ClientError, IpcClient};
 pub use protocol::{ErrorCode, Id, Request, Response, RpcError};
 pub use server::{Handler, ServerConfig, serve, serve_connection};
 pub use transport::{Endpoint, IpcStream, Listener, TransportError};
-pub use web::{WebAccess, WebAccessError, web_access};
+pub use web::{WEB_ACCESS_METHOD, WebAccess, WebAccessError, WebAccessReply, web_access};

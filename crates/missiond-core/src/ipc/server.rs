@@ -14,6 +14,7 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 use tokio_util::codec::{FramedRead, FramedWrite};
 
+use super::auth::{AUTH_METHOD, AUTH_TIMEOUT, AuthParams, SecretToken, same_secret};
 use super::codec::{DEFAULT_MAX_LINE_BYTES, Frame, LineCodec};
 use super::protocol::{Request, Response, RpcError, parse_request};
 use super::transport::{IpcStream, Listener};
@@ -41,6 +42,10 @@ pub struct ServerConfig {
     /// Requests one connection may have running at once; further requests wait their
     /// turn (reading from the connection pauses), which bounds memory per client.
     pub max_in_flight_per_connection: usize,
+    /// The token TCP connections must show first (see [`super::auth`]); `None` serves
+    /// TCP connections without one (only for tests: loopback is open to every user).
+    /// Unix socket connections never need it.
+    pub tcp_token: Option<SecretToken>,
 }
 
 impl Default for ServerConfig {
@@ -48,6 +53,7 @@ impl Default for ServerConfig {
         ServerConfig {
             max_line_bytes: DEFAULT_MAX_LINE_BYTES,
             max_in_flight_per_connection: 64,
+            tcp_token: None,
         }
     }
 }
@@ -89,6 +95,11 @@ pub async fn serve_connection<H: Handler>(
     handler: Arc<H>,
     config: ServerConfig,
 ) {
+    let token = match stream {
+        IpcStream::Tcp(_) => config.tcp_token.clone(),
+        #[cfg(unix)]
+        IpcStream::Unix(_) => None,
+    };
     let (read, write) = stream.into_split();
     let (tx, mut rx) = mpsc::channel::<String>(64);
     let writer = async move {
@@ -100,20 +111,83 @@ pub async fn serve_connection<H: Handler>(
             }
         }
     };
-    let reader = read_requests(read, handler, config, tx);
+    let reader = async move {
+        let max = config.max_line_bytes;
+        let mut frames = FramedRead::new(read, LineCodec::new(max));
+        if let Some(token) = token
+            && !authenticate(&mut frames, &token, &tx, max).await
+        {
+            // Dropping `tx` lets the writer send the refusal, then the connection closes.
+            return;
+        }
+        read_requests(frames, handler, config, tx).await;
+    };
     tokio::join!(reader, writer);
+}
+
+/// Waits for the connection's first message and checks it is [`AUTH_METHOD`] with
+/// `token`. Answers it either way; `false` means the connection must be closed.
+async fn authenticate(
+    frames: &mut FramedRead<super::transport::BoxRead, LineCodec>,
+    token: &SecretToken,
+    tx: &mpsc::Sender<String>,
+    max: usize,
+) -> bool {
+    let refuse = |id, method: &str, why: &str| {
+        encode(
+            &Response::error(id, RpcError::not_allowed(method, why)),
+            max,
+        )
+    };
+    let first = match tokio::time::timeout(AUTH_TIMEOUT, frames.next()).await {
+        Ok(Some(Ok(Frame::Line(line)))) => line,
+        Ok(None | Some(Err(_))) => return false,
+        Ok(Some(Ok(Frame::TooLong))) | Err(_) => {
+            let why = "this TCP endpoint wants the daemon's token first (ipc.auth {\"token\": ...}); the connection is closed";
+            let _ = tx.send(refuse(None, AUTH_METHOD, why)).await;
+            return false;
+        }
+    };
+    let request = match parse_request(&first) {
+        Ok(request) => request,
+        Err(_) => {
+            let why = "the first message on a TCP endpoint must be ipc.auth with the token";
+            let _ = tx.send(refuse(None, AUTH_METHOD, why)).await;
+            return false;
+        }
+    };
+    if request.method != AUTH_METHOD {
+        let why = format!(
+            "this TCP endpoint serves nothing before the daemon's token: send {AUTH_METHOD} {{\"token\": ...}} first (clients read {} or $MISSIOND_HOME/{}); the connection is closed",
+            super::auth::ENV_IPC_TOKEN,
+            super::auth::TOKEN_FILE
+        );
+        let _ = tx.send(refuse(request.id, &request.method, &why)).await;
+        return false;
+    }
+    let given = serde_json::from_value::<AuthParams>(request.params).map(|p| p.token);
+    if !given.is_ok_and(|given| same_secret(&given, token.expose())) {
+        let why = "wrong or missing token; the connection is closed";
+        let _ = tx.send(refuse(request.id, AUTH_METHOD, why)).await;
+        return false;
+    }
+    if let Some(id) = request.id {
+        let _ = tx
+            .send(encode(&Response::success(id, json!({"ok": true})), max))
+            .await;
+    }
+    true
 }
 
 /// Reads and dispatches requests; returns once the peer stopped sending and every call
 /// it made has replied.
 async fn read_requests<H: Handler>(
-    read: super::transport::BoxRead,
+    mut frames: FramedRead<super::transport::BoxRead, LineCodec>,
     handler: Arc<H>,
     config: ServerConfig,
     tx: mpsc::Sender<String>,
 ) {
     let max = config.max_line_bytes;
-    let mut frames = FramedRead::new(read, LineCodec::new(max));
     let permits = Arc::new(Semaphore::new(config.max_in_flight_per_connection.max(1)));
     let mut calls = JoinSet::new();
     loop {

@@ -1,18 +1,37 @@
-//! Finding the daemon's WebSocket/HTTP server from a client: its address from
-//! `mission_health`, its token from `$MISSIOND_HOME/web-token` (readable by the daemon's
-//! user only, which is what makes the token worth asking for).
+//! Finding the daemon's WebSocket/HTTP server from a client: its address and token, asked
+//! of the daemon over the orchestrator's IPC connection ([`WEB_ACCESS_METHOD`]).
+//!
+//! The token is never written to a file: a file in the daemon's home could be read by
+//! anything running as the daemon's user, agents in slots included, while the method is
+//! answered only on the daemon's main endpoint (not on a slot's own endpoint).
 
-use std::path::PathBuf;
-
-use crate::catalogue::{EmptyParams, Health};
-use crate::paths::Paths;
+use serde::{Deserialize, Serialize};
 
 use super::{ClientError, IpcClient};
+
+/// The internal IPC method (not a catalogue tool, not served over `POST /rpc`) that
+/// answers with [`WebAccessReply`].
+pub const WEB_ACCESS_METHOD: &str = "daemon.web_access";
+
+/// What [`WEB_ACCESS_METHOD`] answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebAccessReply {
+    /// `ws://127.0.0.1:PORT`; `None` when the web server is not running.
+    pub web_url: Option<String>,
+    /// `http://127.0.0.1:PORT` (the board, `/rpc`); `None` when not running.
+    pub http_url: Option<String>,
+    /// The token of the daemon's current start (`Authorization: Bearer TOKEN`).
+    pub token: String,
+    /// Why the web server is not running, when it is not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
 
 /// Where the web server listens and what it asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebAccess {
-    /// `ws://127.0.0.1:PORT`, as `mission_health` reports it.
+    /// `ws://127.0.0.1:PORT`.
     pub ws_url: String,
     /// The token of the daemon's current start.
     pub token: String,
@@ -31,35 +50,27 @@ impl WebAccess {
 /// Why the web server cannot be reached.
 #[derive(Debug, thiserror::Error)]
 pub enum WebAccessError {
-    /// The daemon did not answer `mission_health`.
-    #[error("asking the daemon for its health: {0}")]
-    Health(#[from] ClientError),
+    /// The daemon did not answer (or refused: a slot's endpoint does not serve it).
+    #[error("asking the daemon for its web server: {0}")]
+    Ask(#[from] ClientError),
     /// The daemon runs without its web server (the port was taken, ...).
     #[error("the daemon's web server is not running: {0}")]
     NotRunning(String),
-    /// The token file could not be read (another user's daemon, or none started yet).
-    #[error("reading the web token {}: {source}", .path.display())]
-    Token {
-        /// The token file.
-        path: PathBuf,
-        /// The cause.
-        #[source]
-        source: std::io::Error,
-    },
 }
 
-/// The daemon's web server, as `client` (connected to the daemon of `paths`) finds it.
-pub async fn web_access(client: &IpcClient, paths: &Paths) -> Result<WebAccess, WebAccessError> {
-    let health = client.tool::<Health>(&EmptyParams {}).await?;
-    let Some(ws_url) = health.web_url else {
-        return Err(WebAccessError::NotRunning(health.warnings.join("; ")));
+/// The daemon's web server, as `client` (connected to the daemon's main endpoint) is told.
+pub async fn web_access(client: &IpcClient) -> Result<WebAccess, WebAccessError> {
+    let reply: WebAccessReply = client
+        .call_typed(WEB_ACCESS_METHOD, &serde_json::json!({}))
+        .await?;
+    let Some(ws_url) = reply.web_url else {
+        return Err(WebAccessError::NotRunning(
+            reply.error.unwrap_or_else(|| "no reason given".into()),
+        ));
     };
-    let path = paths.web_token_file();
-    let token =
-        std::fs::read_to_string(&path).map_err(|source| WebAccessError::Token { path, source })?;
     Ok(WebAccess {
         ws_url: ws_url.trim_end_matches('/').to_string(),
-        token: token.trim().to_string(),
+        token: reply.token,
     })
 }
 

@@ -2,11 +2,10 @@
 
 use anyhow::Result;
 use missiond_core::ipc::{IpcClient, web_access};
-use missiond_core::paths::Paths;
 
 /// The board's URL: the daemon's web address as `http://`, with the token of its
-/// current start.
-pub async fn url(client: &IpcClient, paths: &Paths) -> Result<String> {
-    let access = web_access(client, paths).await?;
+/// current start (asked of the daemon).
+pub async fn url(client: &IpcClient) -> Result<String> {
+    let access = web_access(client).await?;
     Ok(format!("{}/?token={}", access.http_url(), access.token))
 }

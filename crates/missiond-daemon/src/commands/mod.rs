@@ -242,7 +242,7 @@ async fn run_client(command: ClientCommand) -> Result<i32> {
             let result = client.call(&tool, args).await.map_err(flat)?;
             println!("{}", serde_json::to_string_pretty(&result)?);
         }
-        ClientCommand::Board => println!("{}", board::url(&client, &paths).await?),
+        ClientCommand::Board => println!("{}", board::url(&client).await?),
         ClientCommand::Tools => unreachable!("handled before connecting"),
         ClientCommand::Hook { .. } => unreachable!("handled before connecting"),
     }

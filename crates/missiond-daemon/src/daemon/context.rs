@@ -37,8 +37,8 @@ pub struct Ctx {
     pub events: EventBus,
     /// The WebSocket/HTTP server's address, once it listens.
     pub web_addr: std::sync::OnceLock<std::net::SocketAddr>,
-    /// What clients of the WebSocket/HTTP server must show (also in
-    /// `$MISSIOND_HOME/web-token`); new at each start.
+    /// What clients of the WebSocket/HTTP server must show; new at each start, never
+    /// written to a file (orchestrator clients ask for it: `daemon.web_access`).
     pub web_token: String,
     /// Why the WebSocket/HTTP server is not running, when it could not start.
     pub web_error: std::sync::OnceLock<String>,

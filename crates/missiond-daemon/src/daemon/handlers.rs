@@ -7,7 +7,7 @@ use std::sync::Arc;
 use missiond_core::catalogue::{
     self as cat, AgentInfo, AgentsResult, HealthResult, SlotsResult, Tool,
 };
-use missiond_core::ipc::{Handler, RpcError};
+use missiond_core::ipc::{Handler, RpcError, WEB_ACCESS_METHOD};
 use serde_json::Value;
 
 use super::dispatch::Dispatcher;
@@ -90,6 +90,12 @@ impl Handlers {
             cat::Health::NAME => {
                 cat::Health::params(params)?;
                 encode(self.health())
+            }
+            // Internal, like the hook relay: the web server's address and token, for
+            // orchestrator clients (attach, board). Slots' own endpoints do not serve it.
+            WEB_ACCESS_METHOD => {
+                cat::decode_params::<cat::EmptyParams>(params)?;
+                encode(super::web::access(sup))
             }
             HOOK_METHOD => {
                 let event: HookEvent = cat::decode_params(params)?;

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use missiond_core::ipc::{ServerConfig, serve};
+use missiond_core::ipc::{SecretToken, ServerConfig, auth, serve};
 use missiond_core::paths::{DaemonLock, Paths};
 
 use super::context::Ctx;
@@ -20,12 +20,14 @@ use super::supervisor::Supervisor;
 /// Run the daemon in the foreground until a signal; returns the exit code.
 pub fn run() -> Result<i32> {
     let paths = Paths::from_env()?;
+    // Before any thread starts, so the environment may still be changed safely.
+    let given_token = take_ipc_token_from_env();
     init_tracing(&paths.log_level);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(serve_until_signal(paths))?;
+    runtime.block_on(serve_until_signal(paths, given_token))?;
     Ok(0)
 }
 
@@ -47,9 +49,56 @@ fn private_dir(dir: &Path) -> Result<()> {
         .with_context(|| format!("making {} private", dir.display()))
 }
 
-async fn serve_until_signal(paths: Paths) -> Result<()> {
+/// `MISSION_IPC_TOKEN`, read and then removed from this process's environment: every
+/// process the daemon starts (slots, their agents' shells) inherits that environment,
+/// and the token would give an agent the orchestrator's access.
+fn take_ipc_token_from_env() -> Option<String> {
+    let token = std::env::var(auth::ENV_IPC_TOKEN)
+        .ok()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty());
+    // SAFETY: called from `run` before the async runtime or any other thread exists,
+    // so nothing reads the environment concurrently.
+    unsafe { std::env::remove_var(auth::ENV_IPC_TOKEN) };
+    token
+}
+
+/// The token TCP connections must show (`None` on a Unix socket, which needs none).
+/// Unless given in the environment, a new one is written to `$MISSIOND_HOME/ipc-token`
+/// (0600) before anything listens, so a client that can connect can also find it.
+fn ipc_token(paths: &Paths, given: Option<String>) -> Result<Option<SecretToken>> {
+    let file = auth::token_file(&paths.home);
+    let remove_stale = || match std::fs::remove_file(&file) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("removing the stale {}", file.display())),
+    };
+    if paths.ipc_endpoint.path().is_some() {
+        remove_stale()?;
+        return Ok(None);
+    }
+    if let Some(token) = given {
+        // A file from an earlier start would name another token.
+        remove_stale()?;
+        return Ok(Some(SecretToken::new(token)));
+    }
+    let token = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
+    auth::write_token_file(&file, &token)
+        .with_context(|| format!("writing the IPC token {}", file.display()))?;
+    Ok(Some(SecretToken::new(token)))
+}
+
+async fn serve_until_signal(paths: Paths, given_token: Option<String>) -> Result<()> {
     private_dir(&paths.home)?;
     let _lock = DaemonLock::acquire(&paths.lock_path)?;
+    // Left by an older daemon, which wrote the web token to a file; it is now asked for
+    // over IPC (daemon.web_access) and never written down.
+    let _ = std::fs::remove_file(paths.home.join("web-token"));
+    let tcp_token = ipc_token(&paths, given_token)?;
     let logs_dir = paths.logs_dir.clone();
     let run_dir = paths.home.join("run");
     private_dir(&logs_dir)?;
@@ -121,7 +170,6 @@ async fn serve_until_signal(paths: Paths) -> Result<()> {
         Arc::clone(&supervisor),
         Arc::clone(&handlers),
         paths.ws_port,
-        &paths.web_token_file(),
     )
     .await;
     for slot in supervisor.slots().filter(|s| s.spec.config.autostart) {
@@ -133,7 +181,10 @@ async fn serve_until_signal(paths: Paths) -> Result<()> {
     serve(
         listener,
         handlers,
-        ServerConfig::default(),
+        ServerConfig {
+            tcp_token,
+            ..ServerConfig::default()
+        },
         shutdown_signal(),
     )
     .await;

@@ -33,6 +33,7 @@ impl Daemon {
         }
         let stderr = home.join(format!("daemon-{}.stderr", unique()));
         let child = Command::new(env!("CARGO_BIN_EXE_missiond"))
+            .envs(env.iter().copied())
             .env("MISSIOND_HOME", home)
             .env_remove("MISSION_IPC_ENDPOINT")
             .env_remove("MISSION_DB_PATH")

@@ -26,6 +26,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::broadcast::error::RecvError;
 
+use super::heartbeat::{Beat, Heartbeat};
 use crate::daemon::events::DaemonEvent;
 use crate::daemon::slot::Slot;
 use crate::daemon::supervisor::Supervisor;
@@ -142,6 +143,7 @@ async fn attach(mut socket: WebSocket, slot: Arc<Slot>, read_only: bool) {
     }
     let mut events = slot.ctx.events.subscribe();
     let mut shutdown = slot.ctx.subscribe_shutdown();
+    let mut heartbeat = Heartbeat::for_server();
     loop {
         tokio::select! {
             chunk = output.recv() => match chunk {
@@ -174,6 +176,7 @@ async fn attach(mut socket: WebSocket, slot: Arc<Slot>, read_only: bool) {
             },
             incoming = socket.recv() => match incoming {
                 Some(Ok(message)) => {
+                    heartbeat.heard();
                     if let Some(reply) = on_client_message(&slot, read_only, message)
                         && socket.send(reply).await.is_err()
                     {
@@ -182,6 +185,15 @@ async fn attach(mut socket: WebSocket, slot: Arc<Slot>, read_only: bool) {
                 }
                 // The viewer left.
                 Some(Err(_)) | None => return,
+            },
+            beat = heartbeat.beat() => match beat {
+                Beat::Ping(ping) => {
+                    if socket.send(ping).await.is_err() {
+                        return;
+                    }
+                }
+                // The viewer stopped answering pings.
+                Beat::Gone => return,
             },
             _ = shutdown.changed() => break,
         }

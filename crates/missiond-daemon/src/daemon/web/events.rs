@@ -1,6 +1,7 @@
 //! `GET /tasks` and `GET /events`: daemon events as JSON text frames, one per event
 //! (see [`DaemonEvent`]), from the moment of connecting. A subscriber that falls
-//! behind gets `{"type": "lagged", "missed": n}` in place of what it missed.
+//! behind gets `{"type": "lagged", "missed": n}` in place of what it missed. A
+//! subscriber that stops answering pings is let go (see [`super::heartbeat`]).
 
 use std::sync::Arc;
 
@@ -10,6 +11,7 @@ use axum::response::Response;
 use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 
+use super::heartbeat::{Beat, Heartbeat};
 use crate::daemon::events::DaemonEvent;
 use crate::daemon::supervisor::Supervisor;
 
@@ -24,6 +26,7 @@ pub async fn all(State(sup): State<Arc<Supervisor>>, ws: WebSocketUpgrade) -> Re
 async fn stream(mut socket: WebSocket, sup: Arc<Supervisor>, wanted: fn(&DaemonEvent) -> bool) {
     let mut events = sup.ctx.events.subscribe();
     let mut shutdown = sup.ctx.subscribe_shutdown();
+    let mut heartbeat = Heartbeat::for_server();
     let hello = json!({"type": "subscribed"}).to_string();
     if socket
         .send(Message::Text(Utf8Bytes::from(hello)))
@@ -41,9 +44,21 @@ async fn stream(mut socket: WebSocket, sup: Arc<Supervisor>, wanted: fn(&DaemonE
                 Err(RecvError::Closed) => break,
             },
             incoming = socket.recv() => match incoming {
-                // Nothing is expected from the subscriber; it may ping.
-                Some(Ok(_)) => continue,
+                // Nothing is expected from the subscriber but pongs; it may ping.
+                Some(Ok(_)) => {
+                    heartbeat.heard();
+                    continue;
+                }
                 Some(Err(_)) | None => return,
+            },
+            beat = heartbeat.beat() => match beat {
+                Beat::Ping(ping) => {
+                    if socket.send(ping).await.is_err() {
+                        return;
+                    }
+                    continue;
+                }
+                Beat::Gone => return,
             },
             _ = shutdown.changed() => break,
         };
