@@ -214,9 +214,19 @@ const REPORT_LINES: usize = 8;
 /// tolerance, with the bottom of the screen, as a report for the screen reader's authors.
 pub fn reconcile(slot: &Slot, run: &mut Run) {
     let t = run.now();
+    let agents = run
+        .term
+        .status()
+        .is_some_and(|s| !s.subagents.is_empty() || s.waiting_for_agents.is_some());
+    run.merge.screen_agents(agents);
     let Some(d) = run.merge.observe(run.term.state(), t) else {
         return;
     };
+    // The moment, replayable: the slot's PTY log at `at_secs` on the run's clock.
+    let replay = super::pty_log::list_logs(&slot.ctx.logs_dir, &slot.spec.id)
+        .pop()
+        .map(|log| format!("missiond replay {} --screen-at {:.2}", log.display(), d.since))
+        .unwrap_or_default();
     let lines: Vec<String> = run
         .term
         .screen_lines()
@@ -231,6 +241,8 @@ pub fn reconcile(slot: &Slot, run: &mut Run) {
         hook_state = %d.hook,
         hook_event = %d.event,
         for_secs = format!("{:.1}", t - d.since),
+        at_secs = format!("{:.2}", d.since),
+        replay = %replay,
         screen_bottom = ?bottom,
         "parser disagreement on slot `{}`: the screen reads {} but the {} hook says {}; \
          reporting {}",
