@@ -100,9 +100,9 @@ fn classify(title: &str, body: &[&str], rules: &Rules) -> (DialogKind, Option<St
     {
         return found.clone();
     }
-    for (re, kind) in &rules.dialog_body_kinds {
+    for (re, kind, tool) in &rules.dialog_body_kinds {
         if body.iter().any(|l| re.is_match(l)) {
-            return (*kind, None);
+            return (*kind, tool.clone());
         }
     }
     by_title.unwrap_or((DialogKind::Unrecognised, None))

@@ -50,6 +50,8 @@ struct RawDialogKind {
 struct RawBodyKind {
     pattern: String,
     kind: DialogKindName,
+    #[serde(default)]
+    tool: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -197,7 +199,8 @@ pub struct Rules {
     pub context_left: Vec<(Regex, ContextMeaning)>,
     pub dialog_footer_markers: Vec<String>,
     pub dialog_kinds: Vec<DialogKindRule>,
-    pub dialog_body_kinds: Vec<(Regex, DialogKind)>,
+    /// Body patterns, the kind they mean and the tool it is about, if one.
+    pub dialog_body_kinds: Vec<(Regex, DialogKind, Option<String>)>,
     /// Option label patterns, the meaning they give, and the dialog kinds they apply
     /// to (all when empty); the first that applies and matches wins.
     pub option_meanings: Vec<(Regex, OptionMeaning, Vec<DialogKind>)>,
@@ -306,7 +309,13 @@ impl Rules {
         let dialog_body_kinds = raw
             .dialog_body_kinds
             .iter()
-            .map(|k| Ok((re("dialog_body_kinds", &k.pattern)?, k.kind.into())))
+            .map(|k| {
+                Ok((
+                    re("dialog_body_kinds", &k.pattern)?,
+                    k.kind.into(),
+                    k.tool.clone(),
+                ))
+            })
             .collect::<Result<_, RulesError>>()?;
         let option_meanings = raw
             .option_meanings
