@@ -106,12 +106,16 @@ async fn a_stop_hook_overrules_a_screen_stuck_mid_answer_and_is_logged_once() {
     assert_eq!(status["parserDisagreements"], 0, "{status}");
     assert!(disagreement_lines(&daemon).is_empty());
 
-    // The turn ended, the screen still shows the answer streaming: the hook wins.
+    // The turn ended, the screen still shows the answer streaming: the hook wins at
+    // once (a send returning on this Stop and a status right after it agree) ...
     let stop = json!({"prompt_id": "p1", "last_assistant_message": "hello"});
     hook(&daemon, "Stop", stop);
-    let status = wait_status(&client, "fake", LIMIT, |s| s["state"] == "Idle").await;
+    let status = ok(&client, "mission_pty_status", json!({"slotId": "fake"})).await;
+    assert_eq!(status["state"], "Idle", "{status}");
     assert_eq!(status["screenState"], "Responding", "{status}");
-    assert_eq!(status["parserDisagreements"], 1, "{status}");
+    // ... and once the screen has lagged past the tolerance, it is a disagreement.
+    let status = wait_status(&client, "fake", LIMIT, |s| s["parserDisagreements"] == 1).await;
+    assert_eq!(status["state"], "Idle", "{status}");
     let agents = ok(&client, "mission_agents", json!({})).await;
     assert_eq!(agents["agents"][0]["state"], "Idle", "{agents}");
     let health = ok(&client, "mission_health", json!({})).await;

@@ -207,6 +207,7 @@ impl StateMerge {
                 return;
             }
             "SubagentStop" => {
+                let was = self.agents_running();
                 match agent_id(payload) {
                     Some(id) => self.agents.retain(|(a, _)| *a != id),
                     None if !self.agents.is_empty() => {
@@ -215,6 +216,7 @@ impl StateMerge {
                     None => {}
                 }
                 self.agents_at = t;
+                self.agents_changed(was);
                 return;
             }
             _ => {}
@@ -240,10 +242,27 @@ impl StateMerge {
     /// Say whether the screen shows background agents running (the panel under the
     /// footer, or a turn that ended waiting for them). Called with each reading.
     pub fn screen_agents(&mut self, running: bool) {
+        let was = self.agents_running();
         self.agents_on_screen = running;
+        self.agents_changed(was);
+    }
+
+    /// The last background agent finished while the screen shows work: that is the turn
+    /// Claude Code starts by itself to report it (its `UserPromptSubmit` is on its way),
+    /// so the turn's end that the agents kept open is over.
+    fn agents_changed(&mut self, was_running: bool) {
+        if was_running
+            && !self.agents_running()
+            && self.screen.is_some_and(|(s, _)| s.is_working())
+            && self.claim.as_ref().is_some_and(|c| c.claim.ends_turn())
+        {
+            self.claim = None;
+            self.episode = None;
+        }
     }
 
     /// Background agents the hooks count as running.
+    #[cfg(test)]
     pub fn hook_agents(&self) -> usize {
         self.agents.len()
     }
@@ -737,6 +756,24 @@ mod tests {
         m.hook("Stop", &json!({"prompt_id": "p3"}), 41.0);
         m.observe(Idle, 41.1);
         assert_eq!(m.reported(Idle, 41.1), Idle);
+        assert_eq!(m.disagreements(), 0);
+    }
+
+    #[test]
+    fn the_turn_that_reports_the_last_agent_is_work() {
+        // Stop, the waiting line (ToolRunning), the last agent stops, and the screen
+        // draws the reporting turn's spinner before its UserPromptSubmit arrives.
+        let mut m = StateMerge::new();
+        m.hook("SubagentStart", &json!({"agent_id": "b"}), 1.0);
+        m.hook("Stop", &json!({}), 2.0);
+        m.screen_agents(true);
+        m.observe(ToolRunning, 2.1);
+        m.hook("SubagentStop", &json!({"agent_id": "b"}), 8.0);
+        assert_eq!(m.reported(ToolRunning, 8.0), ToolRunning, "the line still shows");
+        m.screen_agents(false);
+        assert_eq!(m.observe(ToolRunning, 8.3), None);
+        assert_eq!(m.reported(ToolRunning, 8.3), ToolRunning);
+        assert_eq!(m.observe(ToolRunning, 12.0), None);
         assert_eq!(m.disagreements(), 0);
     }
 
