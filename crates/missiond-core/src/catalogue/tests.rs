@@ -150,7 +150,12 @@ fn required(name: &str) -> Vec<String> {
 #[test]
 fn required_arguments_match_the_contract() {
     assert_eq!(required("mission_pty_send"), ["message", "slotId"]);
-    assert_eq!(required("mission_pty_confirm"), ["response", "slotId"]);
+    // One of response, label and text (checked by `PtyConfirmParams::answer`).
+    assert_eq!(required("mission_pty_confirm"), ["slotId"]);
+    let confirm = find("mission_pty_confirm").expect("confirm");
+    for arg in ["response", "label", "text"] {
+        assert!(confirm.input_schema["properties"].get(arg).is_some(), "{arg}");
+    }
     assert_eq!(required("mission_pty_screen"), ["slotId"]);
     assert_eq!(required("mission_pty_logs"), ["slotId"]);
     assert!(required("mission_health").is_empty());
