@@ -41,6 +41,7 @@ pub mod slot_config;
 pub mod slot_task;
 pub mod slot_turns;
 pub mod state_merge;
+pub mod status_file;
 pub mod supervisor;
 pub mod task_ipc;
 pub mod task_run;

@@ -29,6 +29,8 @@ pub async fn drive(slot: Arc<Slot>, streams: PtyStreams) {
     let mut output_open = true;
     // Hooks arrive on IPC tasks and may set a new deadline (see `state_merge`).
     let mut changes = slot.subscribe();
+    // Claude Code's status file: a third signal, watched for as long as the run lives.
+    let mut status = watch_status_file(&slot);
     loop {
         let wake = next_wakeup(&slot);
         let sleep = async {
@@ -56,6 +58,7 @@ pub async fn drive(slot: Arc<Slot>, streams: PtyStreams) {
             }
             () = sleep => on_tick(&slot),
             _ = changes.changed() => {}
+            Some(record) = next_status(&mut status) => on_status_file(&slot, &record),
         }
     }
 }
@@ -70,6 +73,49 @@ fn next_wakeup(slot: &Slot) -> Option<Instant> {
     let merge = run.merge.next_deadline().map(at);
     let settle = run.turn.as_ref().and_then(|t| t.settle_deadline());
     [term, merge, settle].into_iter().flatten().min()
+}
+
+/// Start watching the run's status file, when the slot runs Claude Code with a session
+/// id and a known config folder.
+fn watch_status_file(slot: &Slot) -> Option<super::status_file::StatusWatch> {
+    if !slot.spec.claude {
+        return None;
+    }
+    let session = slot.lock().run.as_ref()?.session_id.clone()?;
+    let dir = super::transcript::config_dir(&slot.spec.config.env)?;
+    match super::status_file::watch(&dir, &session) {
+        Ok(w) => Some(w),
+        Err(e) => {
+            tracing::warn!(slot = %slot.spec.id, "not watching Claude Code's status file: {e}");
+            None
+        }
+    }
+}
+
+/// The next status record, or never when there is no watch.
+async fn next_status(
+    watch: &mut Option<super::status_file::StatusWatch>,
+) -> Option<super::status_file::StatusRecord> {
+    match watch {
+        Some(w) => w.records.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+fn on_status_file(slot: &Slot, record: &super::status_file::StatusRecord) {
+    {
+        let mut inner = slot.lock();
+        let Some(run) = inner.run.as_mut().filter(|r| r.is_alive()) else {
+            return;
+        };
+        let t = run.now();
+        run.merge
+            .status_file(&record.status, record.waiting_for.as_deref(), t);
+        tracing::debug!(slot = %slot.spec.id, status = %record.status, waiting_for = ?record.waiting_for, "status file");
+        reconcile(slot, run);
+        publish_state(slot, run);
+    }
+    slot.notify();
 }
 
 fn on_output(slot: &Slot, bytes: &[u8]) {

@@ -14,6 +14,9 @@
 //! | `StopFailure` (a turn that ended in an API error; no `Stop` follows) | `Error` | `Idle`, `Error`, `SlashMenu` | **hook at once** over a working screen |
 //! | `SessionEnd` | `Exited` | `Exited` | screen, then hook after [`TOLERANCE`] |
 //! | `SubagentStart` / `SubagentStop` | background agents running (counted by `agent_id`) | a busy screen; the agents panel | see below |
+//! | status file `busy` ([`super::status_file`]) | working | the working states | screen, then the file after [`TOLERANCE`] |
+//! | status file `waiting` for a `permission prompt` (written 0.4–0.7 s before the dialog is drawn) | `Confirming` | `Confirming` | screen, then the file after [`TOLERANCE`] |
+//! | status file `idle`, `shell` | `Idle` | as `Stop` | as `Stop` (written 30–90 ms after the change; also after an interrupt, which fires no hook) |
 //!
 //! `SessionStart`, `PostCompact`, `MessageDisplay` and other notifications claim nothing.
 //! The permission notification comes seconds after the dialog opens (about 6 s was
@@ -187,6 +190,8 @@ pub struct StateMerge {
     agents_on_screen: bool,
     /// Since when the screen has read an agent-free `Idle` (for [`AGENTS_GRACE`]).
     quiet_since: Option<f64>,
+    /// The status file's last `status/waitingFor`.
+    file_status: Option<String>,
 }
 
 impl StateMerge {
@@ -237,6 +242,36 @@ impl StateMerge {
                 at: t,
             });
         }
+    }
+
+    /// Follow a write of Claude Code's status file (`sessions/<pid>.json`) read at `t`:
+    /// `busy` claims work, `waiting` for a permission prompt claims a dialog, `idle` and
+    /// `shell` (a backgrounded shell still runs, the turn is over) claim the turn's end.
+    /// Other waits (`dialog open` for a picker, ...) claim nothing: the screen says which
+    /// overlay it is. A rewrite with the same status claims nothing new.
+    pub fn status_file(&mut self, status: &str, waiting_for: Option<&str>, t: f64) {
+        let key = format!("{status}/{}", waiting_for.unwrap_or_default());
+        if self.file_status.as_deref() == Some(key.as_str()) {
+            return;
+        }
+        self.file_status = Some(key);
+        let claim = match (status, waiting_for) {
+            ("busy", _) => Claim::Working,
+            ("waiting", Some(w)) if w.contains("permission") => Claim::Asking,
+            ("idle" | "shell", _) => Claim::Idle,
+            _ => return,
+        };
+        // A file's idle after the hooks' failure keeps the failure.
+        if claim == Claim::Idle
+            && self.claim.as_ref().is_some_and(|c| c.claim == Claim::Failed)
+        {
+            return;
+        }
+        self.claim = Some(ActiveClaim {
+            claim,
+            event: format!("status file ({status})"),
+            at: t,
+        });
     }
 
     /// Say whether the screen shows background agents running (the panel under the
@@ -813,6 +848,36 @@ mod tests {
         ]);
         assert_eq!(reported[3], Confirming);
         assert_eq!(found.len(), 1);
+    }
+
+    #[test]
+    fn the_status_file_is_a_third_witness() {
+        // An interrupt fires no hook: the file's idle ends the prompt's working claim.
+        let mut m = StateMerge::new();
+        m.hook("UserPromptSubmit", &json!({}), 0.0);
+        m.status_file("busy", None, 0.05);
+        m.observe(Unknown, 1.0);
+        assert_eq!(m.reported(Unknown, 2.6), Thinking, "busy, the screen unreadable");
+        m.status_file("idle", None, 3.0);
+        assert_eq!(m.reported(Unknown, 4.6), Idle);
+        // Rewrites with the same status claim nothing new.
+        m.status_file("idle", None, 5.0);
+        assert_eq!(m.claim.as_ref().map(|c| c.at), Some(3.0));
+        // Waiting for a permission prompt: a dialog, drawn a moment later.
+        m.status_file("waiting", Some("permission prompt"), 6.0);
+        m.observe(Thinking, 6.0);
+        assert_eq!(m.reported(Thinking, 6.5), Thinking, "within the tolerance");
+        m.observe(Confirming, 6.6);
+        assert_eq!(m.reported(Confirming, 7.0), Confirming);
+        // A picker's wait claims nothing: the screen says what it is.
+        m.status_file("waiting", Some("dialog open"), 8.0);
+        m.observe(SlashMenu, 8.1);
+        assert_eq!(m.reported(SlashMenu, 12.0), SlashMenu);
+        // After a failed turn the file's idle keeps the error.
+        let mut m = StateMerge::new();
+        m.hook("StopFailure", &json!({}), 1.0);
+        m.status_file("idle", None, 1.05);
+        assert_eq!(m.reported(Thinking, 1.1), Error);
     }
 
     #[test]
