@@ -57,6 +57,7 @@ impl Handler for TestHandler {
                         slots_running: 1,
                         warnings: Vec::new(),
                         parser_disagreements: None,
+                        screen_rules: None,
                     })
                 })
                 .await

@@ -151,7 +151,10 @@ async fn questions_are_returned_by_send_and_answered_by_label_and_text() {
     // A plain answer: send returns Idle, and status says Idle at once.
     let (sent, _) = send_then_status(&client, "say hello").await;
     assert_eq!(sent["state"], "Idle", "{sent}");
-    assert!(sent["answer"].as_str().unwrap_or("").contains("END-HELLO"), "{sent}");
+    assert!(
+        sent["answer"].as_str().unwrap_or("").contains("END-HELLO"),
+        "{sent}"
+    );
 
     // The question comes back from send as a dialog, with every answer.
     let (sent, status) = send_then_status(&client, "pick a colour").await;

@@ -283,7 +283,10 @@ async fn claude_codes_status_file_changes_the_reported_state() {
         "{lines:#?}"
     );
     // The moment can be replayed from the slot's PTY log.
-    assert!(lines.iter().any(|l| l.contains("missiond replay")), "{lines:#?}");
+    assert!(
+        lines.iter().any(|l| l.contains("missiond replay")),
+        "{lines:#?}"
+    );
     // Idle again: the slot is idle at once.
     write("idle");
     wait_status(&client, "fake", LIMIT, |s| s["state"] == "Idle").await;

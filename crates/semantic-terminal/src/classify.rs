@@ -10,9 +10,7 @@ use crate::memo::{Memo, is_error};
 use crate::rules::Rules;
 use crate::screen::{InputBox, Layout, is_rule, strip_marker};
 use crate::screen_text::ScreenText;
-use crate::status::{
-    SpinnerMemo, find_spinner, find_spinner_with, status_of, waiting_for_agents,
-};
+use crate::status::{SpinnerMemo, find_spinner, find_spinner_with, status_of, waiting_for_agents};
 #[cfg(test)]
 use crate::tool_output::row_infos;
 use crate::tool_output::{Block, BlockKind, RowInfo, blocks_with};
@@ -151,7 +149,10 @@ pub fn read_with(
     // The footer offers to interrupt until the turn is really over: the spinner goes
     // first, and the last frame of the answer can follow seconds later.
     let mut status = status;
-    status.waiting_for_agents = waiting_for_agents(&layout, rules);
+    // Under a spinner the turn is not waiting (the spinner is the turn's last line).
+    if spinner.is_none() {
+        status.waiting_for_agents = waiting_for_agents(&layout, rules);
+    }
     let busy = spinner.is_some() || status.interruptible;
     // Background agents keep the turn open while the input box is free: a new turn
     // starts by itself when one finishes.
@@ -514,9 +515,7 @@ mod tests {
         assert_eq!(reading.confirm.unwrap().kind, DialogKind::ExitPlanMode);
 
         // A wider region that is no known dialog stays unread.
-        let prose = format!(
-            "{rule}\n Notes\n❯ 1. first\n  2. second\n{rule}\n  3. third\n"
-        );
+        let prose = format!("{rule}\n Notes\n❯ 1. first\n  2. second\n{rule}\n  3. third\n");
         assert_eq!(read(&lines_of(&prose), &r).state, State::Unknown);
     }
 

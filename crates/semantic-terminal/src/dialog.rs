@@ -206,9 +206,10 @@ pub fn parse_dialog_with(
     let (kind, mut tool) = classify(&title, &lines[..end], rules);
     // A question dialog's question need not end in `?`: it is the row above the answers.
     let question = match (kind, question) {
-        (DialogKind::AskUserQuestion, None) if above.len() > 1 => {
-            Some((above.len() - 1, above[above.len() - 1].trim_row().to_string()))
-        }
+        (DialogKind::AskUserQuestion, None) if above.len() > 1 => Some((
+            above.len() - 1,
+            above[above.len() - 1].trim_row().to_string(),
+        )),
         (_, q) => q,
     };
     let detail_end = question.as_ref().map_or(above.len(), |(i, _)| *i);
@@ -469,7 +470,10 @@ mod tests {
         assert_eq!(info.kind, DialogKind::AskUserQuestion);
         assert_eq!(info.question, "Which colour should the banner use?");
         let labels: Vec<_> = info.options.iter().map(|o| o.label.as_str()).collect();
-        assert_eq!(labels, ["Red", "Green", "Type something.", "Chat about this"]);
+        assert_eq!(
+            labels,
+            ["Red", "Green", "Type something.", "Chat about this"]
+        );
         assert_eq!(
             info.options[0].description.as_deref(),
             Some("A warm red banner")
@@ -493,7 +497,10 @@ mod tests {
         assert_eq!(info.kind, DialogKind::AskUserQuestion);
         assert_eq!(info.question, "Pick the size of the banner.");
         assert_eq!(info.options[1].label, "Large");
-        assert_eq!(info.options[1].description.as_deref(), Some("Twice as tall"));
+        assert_eq!(
+            info.options[1].description.as_deref(),
+            Some("Twice as tall")
+        );
     }
 
     #[test]

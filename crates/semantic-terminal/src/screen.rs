@@ -149,22 +149,26 @@ impl<'a> Layout<'a> {
     /// row of a rule and the rows under it. Under the last full-width rule; under the
     /// one before it (a question dialog draws a rule between its answers and `Chat
     /// about this`); under the last indented rule (the plan dialog's top edge).
-    pub fn dialog_candidates(&self, rules: &Rules) -> impl Iterator<Item = (usize, &'a [String])> {
+    pub fn dialog_candidates(
+        &self,
+        rules: &'a Rules,
+    ) -> impl Iterator<Item = (usize, &'a [String])> + 'a {
         let lines = self.lines;
         let boxed = self.input_box.is_some();
-        let indented = if boxed {
-            None
-        } else {
-            let from = self.last_rule.map_or(0, |r| r + 1);
+        let from = self.last_rule.map_or(0, |r| r + 1);
+        // Looked for only when the rules' regions gave no dialog (a scan of every row).
+        let indented = std::iter::once_with(move || {
             (from..lines.len()).rev().find(|&i| {
                 let l = &lines[i];
                 l.starts_with(' ') && is_rule(l.trim_row(), rules)
             })
-        };
-        [self.last_rule, self.second_rule, indented]
+        })
+        .flatten();
+        [self.last_rule, self.second_rule]
             .into_iter()
             .flatten()
-            .filter(move |_| !boxed)
+            .chain(indented)
+            .take_while(move |_| !boxed)
             .map(move |r| (r, &lines[r + 1..]))
     }
 

@@ -152,7 +152,10 @@ fn check_fixture(path: &Path) -> Vec<String> {
             }
         }
         if let Some(expected) = &label.question {
-            let got = term.confirm().map(|i| i.question.clone()).unwrap_or_default();
+            let got = term
+                .confirm()
+                .map(|i| i.question.clone())
+                .unwrap_or_default();
             if !got.contains(expected.as_str()) {
                 report("question", expected, &got);
             }

@@ -154,7 +154,10 @@ fn required_arguments_match_the_contract() {
     assert_eq!(required("mission_pty_confirm"), ["slotId"]);
     let confirm = find("mission_pty_confirm").expect("confirm");
     for arg in ["response", "label", "text"] {
-        assert!(confirm.input_schema["properties"].get(arg).is_some(), "{arg}");
+        assert!(
+            confirm.input_schema["properties"].get(arg).is_some(),
+            "{arg}"
+        );
     }
     assert_eq!(required("mission_pty_screen"), ["slotId"]);
     assert_eq!(required("mission_pty_logs"), ["slotId"]);

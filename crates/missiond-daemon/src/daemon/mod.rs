@@ -33,6 +33,7 @@ pub mod pty_log;
 pub mod pty_tools;
 pub mod question_ipc;
 pub mod records;
+pub mod rules_override;
 pub mod run;
 pub mod screenshot;
 pub mod secrets;

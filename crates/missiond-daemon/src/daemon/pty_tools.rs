@@ -4,9 +4,10 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use missiond_core::catalogue::{
-    self as cat, ConfirmAnswer, PtyConfirmParams, PtyConfirmResult, PtyHistoryParams, PtyHistoryResult,
-    PtyKillResult, PtyLogsParams, PtyLogsResult, PtyScreenParams, PtyScreenResult, PtySendParams,
-    PtySendResult, PtySpawnResult, PtyStatusResult, SlotState, SlotStateResult,
+    self as cat, ConfirmAnswer, PtyConfirmParams, PtyConfirmResult, PtyHistoryParams,
+    PtyHistoryResult, PtyKillResult, PtyLogsParams, PtyLogsResult, PtyScreenParams,
+    PtyScreenResult, PtySendParams, PtySendResult, PtySpawnResult, PtyStatusResult, SlotState,
+    SlotStateResult,
 };
 use missiond_core::ipc::RpcError;
 use semantic_terminal::{DialogKind, State};

@@ -271,7 +271,13 @@ pub fn reconcile(slot: &Slot, run: &mut Run) {
     // The moment, replayable: the slot's PTY log at `at_secs` on the run's clock.
     let replay = super::pty_log::list_logs(&slot.ctx.logs_dir, &slot.spec.id)
         .pop()
-        .map(|log| format!("missiond replay {} --screen-at {:.2}", log.display(), d.since))
+        .map(|log| {
+            format!(
+                "missiond replay {} --screen-at {:.2}",
+                log.display(),
+                d.since
+            )
+        })
         .unwrap_or_default();
     let lines: Vec<String> = run
         .term

@@ -263,7 +263,10 @@ impl StateMerge {
         };
         // A file's idle after the hooks' failure keeps the failure.
         if claim == Claim::Idle
-            && self.claim.as_ref().is_some_and(|c| c.claim == Claim::Failed)
+            && self
+                .claim
+                .as_ref()
+                .is_some_and(|c| c.claim == Claim::Failed)
         {
             return;
         }
@@ -439,7 +442,10 @@ impl StateMerge {
             _ => None,
         };
         let bound = c.and_then(|c| c.claim.bound().map(|b| c.at + b));
-        [tolerance, bound, grace].into_iter().flatten().reduce(f64::min)
+        [tolerance, bound, grace]
+            .into_iter()
+            .flatten()
+            .reduce(f64::min)
     }
 
     /// Disagreement episodes counted so far.
@@ -567,7 +573,11 @@ mod tests {
             Step::Tick(600.0),
         ]);
         assert_eq!(reported[3], Idle, "the turn's end is reported at once");
-        assert_eq!(&reported[4..], &[Idle, Idle, Idle, Idle], "Stop does not lapse");
+        assert_eq!(
+            &reported[4..],
+            &[Idle, Idle, Idle, Idle],
+            "Stop does not lapse"
+        );
         assert_eq!(
             found,
             vec![Disagreement {
@@ -756,7 +766,10 @@ mod tests {
         assert_eq!(m.reported(Thinking, 2.0), Error);
         m.observe(Error, 2.2);
         assert_eq!(m.reported(Error, 2.2), Error);
-        assert!(Claim::Failed.accepts(Idle), "the screen may show the prompt again");
+        assert!(
+            Claim::Failed.accepts(Idle),
+            "the screen may show the prompt again"
+        );
     }
 
     #[test]
@@ -777,7 +790,11 @@ mod tests {
         assert_eq!(m.observe(ToolRunning, 2.3), None);
         assert_eq!(m.reported(ToolRunning, 30.0), ToolRunning);
         // One finishes (its Stop names the older prompt: it still counts).
-        m.hook("SubagentStop", &json!({"agent_id": "a", "prompt_id": "p1"}), 31.0);
+        m.hook(
+            "SubagentStop",
+            &json!({"agent_id": "a", "prompt_id": "p1"}),
+            31.0,
+        );
         assert_eq!(m.hook_agents(), 1);
         m.hook("UserPromptSubmit", &json!({"prompt_id": "p2"}), 31.5);
         m.hook("Stop", &json!({"prompt_id": "p2"}), 32.0);
@@ -804,7 +821,11 @@ mod tests {
         m.screen_agents(true);
         m.observe(ToolRunning, 2.1);
         m.hook("SubagentStop", &json!({"agent_id": "b"}), 8.0);
-        assert_eq!(m.reported(ToolRunning, 8.0), ToolRunning, "the line still shows");
+        assert_eq!(
+            m.reported(ToolRunning, 8.0),
+            ToolRunning,
+            "the line still shows"
+        );
         m.screen_agents(false);
         assert_eq!(m.observe(ToolRunning, 8.3), None);
         assert_eq!(m.reported(ToolRunning, 8.3), ToolRunning);
@@ -857,7 +878,11 @@ mod tests {
         m.hook("UserPromptSubmit", &json!({}), 0.0);
         m.status_file("busy", None, 0.05);
         m.observe(Unknown, 1.0);
-        assert_eq!(m.reported(Unknown, 2.6), Thinking, "busy, the screen unreadable");
+        assert_eq!(
+            m.reported(Unknown, 2.6),
+            Thinking,
+            "busy, the screen unreadable"
+        );
         m.status_file("idle", None, 3.0);
         assert_eq!(m.reported(Unknown, 4.6), Idle);
         // Rewrites with the same status claim nothing new.

@@ -134,8 +134,11 @@ mod tests {
         let sessions = tmp.path().join("sessions");
         std::fs::create_dir_all(&sessions).unwrap();
         // Another session's file, and ours written before the watch starts.
-        std::fs::write(sessions.join("1.json"), record("busy", None, 1).replace(ID, "x"))
-            .unwrap();
+        std::fs::write(
+            sessions.join("1.json"),
+            record("busy", None, 1).replace(ID, "x"),
+        )
+        .unwrap();
         let ours = sessions.join("4242.json");
         std::fs::write(&ours, record("idle", None, 2)).unwrap();
         let mut w = watch(tmp.path(), ID).unwrap();
