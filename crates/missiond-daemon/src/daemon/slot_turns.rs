@@ -465,17 +465,18 @@ pub fn on_hook(slot: &Slot, event: &HookEvent) {
                     }
                 }
             }
-            "Stop" | "StopFailure" => {
+            // `StopFailure` only claims Error (in the merge): the turn is ended by the
+            // screen once it shows the error, whose text the task runner reports.
+            "Stop" => {
                 if let Some(turn) = run.turn.as_mut().filter(|t| t.is_open()) {
                     let answer = event.field("last_assistant_message").map(str::to_string);
-                    // The merged state already says how the turn ended (Idle, Error,
-                    // or ToolRunning while background agents run).
-                    let end = match (state, event.event.as_str()) {
-                        (s, "StopFailure") if s.is_working() => State::Error,
-                        (s, _) if s.is_working() && s != State::ToolRunning => State::Idle,
-                        (s, _) => s,
+                    // The merged state already says how the turn ended (Idle, or
+                    // ToolRunning while background agents run).
+                    let end = if state.is_working() && state != State::ToolRunning {
+                        State::Idle
+                    } else {
+                        state
                     };
-                    let answer = answer.filter(|_| event.event == "Stop");
                     turn.finish_from_hook(answer, end);
                     slot.ctx.records.turn_finished(turn);
                 }
