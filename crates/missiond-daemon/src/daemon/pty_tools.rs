@@ -30,6 +30,8 @@ use super::{log_text, pty_log, slot_turns};
 const SPAWN_READY: Duration = Duration::from_secs(60);
 /// How long confirm and interrupt wait to report the state that follows.
 const SETTLE_REPORT: Duration = Duration::from_secs(2);
+/// How long to wait for a question's free-text option to show selected before typing.
+const TEXT_SELECT: Duration = Duration::from_secs(8);
 /// How long a dialog must have been shown before Enter is pressed on it.
 const DIALOG_SETTLE: Duration = Duration::from_millis(800);
 /// How long to wait for any redraw after pressing Enter on a dialog.
@@ -241,6 +243,13 @@ pub async fn confirm(slot: &Slot, p: PtyConfirmParams) -> Result<PtyConfirmResul
     })
     .await;
     if let ConfirmAnswer::Text(text) = &answer {
+        // Typing before the selection shows would type into the wrong option: a loaded
+        // machine may take a while to redraw it.
+        let shown = info.clone();
+        wait_for(slot, TEXT_SELECT, move |_, slot| {
+            slot_turns::shows_selected(slot, &shown, index)
+        })
+        .await;
         // Typed into the free-text option once it is selected; Enter only once the
         // option shows the text (checked below through the label it now has).
         if !slot_turns::shows_selected(slot, &info, index) {
@@ -285,6 +294,13 @@ pub async fn confirm(slot: &Slot, p: PtyConfirmParams) -> Result<PtyConfirmResul
         chosen: {
             let mut chosen = info.options[index].clone();
             if let ConfirmAnswer::Text(text) = &answer {
+                // Typing before the selection shows would type into the wrong option: a loaded
+                // machine may take a while to redraw it.
+                let shown = info.clone();
+                wait_for(slot, TEXT_SELECT, move |_, slot| {
+                    slot_turns::shows_selected(slot, &shown, index)
+                })
+                .await;
                 chosen.label = text.clone();
             }
             chosen
