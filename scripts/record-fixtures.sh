@@ -28,6 +28,9 @@ sessions=(
   "file_write_accept file_write       acceptEdits  5e55a001-0000-4000-8000-000000000004 yes"
   "interrupt_error   interrupt_error  manual       5e55a001-0000-4000-8000-000000000005 yes"
   "folder_trust      folder_trust     manual       5e55a001-0000-4000-8000-000000000006 no"
+  "dialogs           dialogs          manual       5e55a001-0000-4000-8000-000000000007 yes"
+  "plan              plan             plan         5e55a001-0000-4000-8000-000000000009 yes"
+  "agents            agents           manual       5e55a001-0000-4000-8000-000000000008 yes"
 )
 read -r -a sizes <<<"${FIXTURE_SIZES:-120x40 80x24}"
 # The fake key mock-anthropic's offline module uses; Claude Code only checks it locally.

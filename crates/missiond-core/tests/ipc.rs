@@ -61,6 +61,7 @@ impl Handler for TestHandler {
                         warnings: Vec::new(),
                         parser_disagreements: None,
                         sandbox: None,
+                        screen_rules: None,
                     })
                 })
                 .await

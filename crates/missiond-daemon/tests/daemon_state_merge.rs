@@ -31,12 +31,17 @@ const DISAGREEMENT: &str = "parser disagreement";
 
 /// Writes the recorded output up to `MID_ANSWER` to `out`.
 fn frozen_screen(out: &Path) {
+    frozen_screen_at(out, MID_ANSWER);
+}
+
+/// Writes the recorded output up to `until` seconds to `out`.
+fn frozen_screen_at(out: &Path, until: f64) {
     let text = std::fs::read_to_string(FIXTURE).expect("reading the fixture");
     let recording = Recording::parse(&text).expect("parsing the fixture");
     let mut bytes = Vec::new();
     for entry in recording.entries {
         if let Entry::Output { t, bytes: b } = entry
-            && t <= MID_ANSWER
+            && t <= until
         {
             bytes.extend_from_slice(&b);
         }
@@ -106,12 +111,16 @@ async fn a_stop_hook_overrules_a_screen_stuck_mid_answer_and_is_logged_once() {
     assert_eq!(status["parserDisagreements"], 0, "{status}");
     assert!(disagreement_lines(&daemon).is_empty());
 
-    // The turn ended, the screen still shows the answer streaming: the hook wins.
+    // The turn ended, the screen still shows the answer streaming: the hook wins at
+    // once (a send returning on this Stop and a status right after it agree) ...
     let stop = json!({"prompt_id": "p1", "last_assistant_message": "hello"});
     hook(&daemon, "Stop", stop);
-    let status = wait_status(&client, "fake", LIMIT, |s| s["state"] == "Idle").await;
+    let status = ok(&client, "mission_pty_status", json!({"slotId": "fake"})).await;
+    assert_eq!(status["state"], "Idle", "{status}");
     assert_eq!(status["screenState"], "Responding", "{status}");
-    assert_eq!(status["parserDisagreements"], 1, "{status}");
+    // ... and once the screen has lagged past the tolerance, it is a disagreement.
+    let status = wait_status(&client, "fake", LIMIT, |s| s["parserDisagreements"] == 1).await;
+    assert_eq!(status["state"], "Idle", "{status}");
     let agents = ok(&client, "mission_agents", json!({})).await;
     assert_eq!(agents["agents"][0]["state"], "Idle", "{agents}");
     let health = ok(&client, "mission_health", json!({})).await;
@@ -213,5 +222,73 @@ async fn real_claude_code_hooks_and_screen_agree() {
     ok(&client, "mission_pty_confirm", yes).await;
     wait_status(&client, "c1", LIMIT, |s| s["state"] == "Idle").await;
     assert_agreed(&client, &daemon, "a turn with a permission dialog").await;
+    daemon.stop();
+}
+
+/// A fake Claude Code (a script named `claude`, so the daemon gives it a session id and
+/// watches its status file) that shows a recorded idle screen forever; the test writes
+/// its status file as Claude Code would. The file alone changes the reported state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claude_codes_status_file_changes_the_reported_state() {
+    let tmp = tempfile::tempdir().unwrap();
+    let screen = tmp.path().join("screen.bin");
+    frozen_screen_at(&screen, 3.0); // banner and an empty input box: Idle
+    let sid_file = tmp.path().join("session-id");
+    let fake = tmp.path().join("bin/claude");
+    std::fs::create_dir_all(fake.parent().unwrap()).unwrap();
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\nwhile [ $# -gt 0 ]; do [ \"$1\" = --session-id ] && echo \"$2\" > '{}'; shift; done\nstty raw -echo; cat '{}'; exec sleep 600\n",
+            sid_file.display(),
+            screen.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let home = tmp.path().join("claude-home");
+    let yaml = format!(
+        "slots:\n  - id: fake\n    role: coder\n    cwd: {}\n    command: {}\n    cols: 120\n    rows: 40\n    env:\n      HOME: {}\n",
+        json!(tmp.path().display().to_string()),
+        json!(fake.display().to_string()),
+        json!(home.display().to_string()),
+    );
+    let mut daemon = Daemon::start(&tmp.path().join("home"), Some(&yaml));
+    let client = daemon.client().await;
+    ok(&client, "mission_pty_spawn", json!({"slotId": "fake"})).await;
+    wait_status(&client, "fake", LIMIT, |s| s["state"] == "Idle").await;
+    let session = std::fs::read_to_string(&sid_file).expect("the session id passed");
+    let status_file = home.join(".claude/sessions/4242.json");
+    let write = |status: &str| {
+        let body = json!({"pid": 4242, "sessionId": session.trim(), "status": status,
+                          "statusUpdatedAt": 1});
+        std::fs::write(&status_file, body.to_string()).unwrap();
+    };
+    // Another session's file says busy: it is not this slot's.
+    let other = json!({"pid": 1, "sessionId": "someone-else", "status": "busy"});
+    std::fs::write(home.join(".claude/sessions/1.json"), other.to_string()).unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let status = ok(&client, "mission_pty_status", json!({"slotId": "fake"})).await;
+    assert_eq!(status["state"], "Idle", "{status}");
+
+    // Busy while the screen stays idle: past the tolerance the file is believed.
+    write("busy");
+    let status = wait_status(&client, "fake", LIMIT, |s| s["state"] == "Thinking").await;
+    assert_eq!(status["screenState"], "Idle", "{status}");
+    assert_eq!(status["parserDisagreements"], 1, "{status}");
+    let lines = disagreement_lines(&daemon);
+    assert!(
+        lines.iter().any(|l| l.contains("status file")),
+        "{lines:#?}"
+    );
+    // The moment can be replayed from the slot's PTY log.
+    assert!(
+        lines.iter().any(|l| l.contains("missiond replay")),
+        "{lines:#?}"
+    );
+    // Idle again: the slot is idle at once.
+    write("idle");
+    wait_status(&client, "fake", LIMIT, |s| s["state"] == "Idle").await;
     daemon.stop();
 }

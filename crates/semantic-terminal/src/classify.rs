@@ -5,12 +5,12 @@
 //! spinner just above it, else nothing readable. The transcript is only consulted to
 //! tell thinking, answering and running a tool apart while the spinner shows.
 
-use crate::event::{ConfirmInfo, State, Status};
+use crate::event::{ConfirmInfo, DialogKind, State, Status};
 use crate::memo::{Memo, is_error};
 use crate::rules::Rules;
 use crate::screen::{InputBox, Layout, is_rule, strip_marker};
 use crate::screen_text::ScreenText;
-use crate::status::{SpinnerMemo, find_spinner, find_spinner_with, status_of};
+use crate::status::{SpinnerMemo, find_spinner, find_spinner_with, status_of, waiting_for_agents};
 #[cfg(test)]
 use crate::tool_output::row_infos;
 use crate::tool_output::{Block, BlockKind, RowInfo, blocks_with};
@@ -118,12 +118,18 @@ pub fn read_with(
     if let Some(text) = text {
         memo.end = Some((text.generation(), layout.transcript_end()));
     }
-    if let Some(region) = layout.dialog_region()
-        && let Some(info) = memo.dialog(region, rules)
-    {
+    for (i, (row, region)) in layout.dialog_candidates(rules).enumerate() {
+        // Beyond the last rule only a dialog of a known kind counts: a wider region
+        // takes in more of the transcript, and a guess there would be a confident one.
+        let Some(info) = memo
+            .dialog(region, rules)
+            .filter(|d| i == 0 || !matches!(d.kind, DialogKind::Unrecognised))
+        else {
+            continue;
+        };
         reading.state = State::Confirming;
         reading.confirm = Some(info);
-        reading.dialog_row = layout.last_rule;
+        reading.dialog_row = Some(row);
         return reading;
     }
     if layout.input_box.is_none() {
@@ -142,7 +148,15 @@ pub fn read_with(
     let status = status_of(spinner.as_ref(), memo.footer_of(&layout, text, rules));
     // The footer offers to interrupt until the turn is really over: the spinner goes
     // first, and the last frame of the answer can follow seconds later.
+    let mut status = status;
+    // Under a spinner the turn is not waiting (the spinner is the turn's last line).
+    if spinner.is_none() {
+        status.waiting_for_agents = waiting_for_agents(&layout, rules);
+    }
     let busy = spinner.is_some() || status.interruptible;
+    // Background agents keep the turn open while the input box is free: a new turn
+    // starts by itself when one finishes.
+    let agents = !status.subagents.is_empty() || status.waiting_for_agents.is_some();
     reading.status = Some(status);
     reading.spinner_row = spinner.as_ref().map(|s| s.row);
     let end = spinner.as_ref().map_or(layout.transcript_end(), |s| s.row);
@@ -163,6 +177,8 @@ pub fn read_with(
                 _ => State::Thinking,
             }
         }
+    } else if agents {
+        State::ToolRunning
     } else if last().is_some_and(|b| b.error) {
         State::Error
     } else {
@@ -474,6 +490,66 @@ mod tests {
         let r = read(&lines_of(&text), &Rules::builtin());
         assert_eq!(r.state, State::Confirming);
         assert_eq!(r.confirm.unwrap().kind, DialogKind::Bash);
+    }
+
+    #[test]
+    fn dialogs_beyond_the_last_rule() {
+        let r = Rules::builtin();
+        let rule = "─".repeat(80);
+        let ask = format!(
+            "❯ pick a colour\n● Let me ask.\n{rule}\n ☐ Colour\nWhich colour?\n❯ 1. Red\n     warm\n  2. Green\n  3. Type something.\n{rule}\n  4. Chat about this\nEnter to select · ↑/↓ to navigate · Esc to cancel\n"
+        );
+        let reading = read(&lines_of(&ask), &r);
+        assert_eq!(reading.state, State::Confirming);
+        let info = reading.confirm.unwrap();
+        assert_eq!(info.kind, DialogKind::AskUserQuestion);
+        assert_eq!(info.options.len(), 4);
+
+        let plan = format!(
+            "❯ plan the change\n● Here is my plan.\n{}\n  {}\n   Exit plan mode?\n   Claude wants to exit plan mode\n   ❯ 1. Yes, and switch to default (ask each time) for this session\n     2. No\n",
+            "▔".repeat(80),
+            "─".repeat(76)
+        );
+        let reading = read(&lines_of(&plan), &r);
+        assert_eq!(reading.state, State::Confirming);
+        assert_eq!(reading.confirm.unwrap().kind, DialogKind::ExitPlanMode);
+
+        // A wider region that is no known dialog stays unread.
+        let prose = format!("{rule}\n Notes\n❯ 1. first\n  2. second\n{rule}\n  3. third\n");
+        assert_eq!(read(&lines_of(&prose), &r).state, State::Unknown);
+    }
+
+    #[test]
+    fn background_agents_keep_the_turn_open() {
+        let r = Rules::builtin();
+        let transcript = "❯ survey\n● 2 background agents launched (↓ to manage)\n● Both running.\n✻ Waiting for 2 background agents to finish\n";
+        let panel = "⏸ manual mode on · ? for shortcuts · ↓ to manage\n  ● main\n  ◯ general-purpose  Survey module alpha          1s · ↑ 7.0k tokens\n  ◯ Explore  Survey module beta     1m 4s · ↑ 7.0k tokens";
+        let s = screen(transcript, "", panel);
+        let reading = read(&s, &r);
+        assert_eq!(reading.state, State::ToolRunning);
+        let status = reading.status.unwrap();
+        assert_eq!(status.waiting_for_agents, Some(2));
+        let agents: Vec<_> = status
+            .subagents
+            .iter()
+            .map(|a| (a.kind.as_str(), a.description.as_str(), a.elapsed_secs))
+            .collect();
+        assert_eq!(
+            agents,
+            [
+                ("general-purpose", "Survey module alpha", Some(1)),
+                ("Explore", "Survey module beta", Some(64))
+            ]
+        );
+        // The panel alone (the waiting line scrolled away) or the line alone suffice.
+        let s = screen("● Agent \"alpha\" finished · 8s\n● ok\n", "", panel);
+        assert_eq!(state_of(&s), State::ToolRunning);
+        let s = screen(transcript, "", "⏸ manual mode on · /tasks to see subagents");
+        assert_eq!(state_of(&s), State::ToolRunning);
+        // Once the last agent reported and the turn after it ended: idle.
+        let done = "❯ survey\n✻ Waiting for 1 background agent to finish\n● Agent \"beta\" finished · 16s\n● Reported.\n✻ Cogitated for 17s · done 10:46 PM\n";
+        let s = screen(done, "", "⏸ manual mode on · /tasks to see subagents");
+        assert_eq!(state_of(&s), State::Idle);
     }
 
     #[test]

@@ -32,6 +32,9 @@ struct OptionRow {
     label_col: usize,
     number: Option<u32>,
     label: String,
+    /// Deeper rows under the label: its wrapped tail, or (in question dialogs) the
+    /// option's description.
+    more: Vec<String>,
 }
 
 /// Parse a row as an option. `marker_col` is the column of the selection marker of the
@@ -65,6 +68,7 @@ fn option_row(row: usize, line: &str, rules: &Rules) -> Option<OptionRow> {
         label_col,
         number,
         label: label.to_string(),
+        more: Vec::new(),
     })
 }
 
@@ -96,9 +100,9 @@ fn classify(title: &str, body: &[&str], rules: &Rules) -> (DialogKind, Option<St
     {
         return found.clone();
     }
-    for (re, kind) in &rules.dialog_body_kinds {
+    for (re, kind, tool) in &rules.dialog_body_kinds {
         if body.iter().any(|l| re.is_match(l)) {
-            return (*kind, None);
+            return (*kind, tool.clone());
         }
     }
     by_title.unwrap_or((DialogKind::Unrecognised, None))
@@ -109,7 +113,9 @@ fn classify(title: &str, body: &[&str], rules: &Rules) -> (DialogKind, Option<St
 /// no dialog footer.
 #[cfg(test)]
 pub fn parse_dialog(region: &[String], rules: &Rules) -> Option<ConfirmInfo> {
-    parse_dialog_with(region, rules, &mut |label| rules.option_meaning(label))
+    parse_dialog_with(region, rules, &mut |kind, label| {
+        rules.option_meaning_in(kind, label)
+    })
 }
 
 /// [`parse_dialog`], asking `meaning_of` what each option label means (a caller may
@@ -117,7 +123,7 @@ pub fn parse_dialog(region: &[String], rules: &Rules) -> Option<ConfirmInfo> {
 pub fn parse_dialog_with(
     region: &[String],
     rules: &Rules,
-    meaning_of: &mut dyn FnMut(&str) -> OptionMeaning,
+    meaning_of: &mut dyn FnMut(DialogKind, &str) -> OptionMeaning,
 ) -> Option<ConfirmInfo> {
     let lines: Vec<&str> = region
         .iter()
@@ -156,10 +162,7 @@ pub fn parse_dialog_with(
         }
         match option_row(row, line, rules) {
             Some(mut o) if !o.selected => {
-                for t in tail.drain(..) {
-                    o.label.push(' ');
-                    o.label.push_str(t);
-                }
+                o.more.extend(tail.drain(..).map(str::to_string));
                 opts.insert(0, o);
             }
             _ => break,
@@ -179,8 +182,7 @@ pub fn parse_dialog_with(
             }
         } else if ind > col {
             if let Some(last) = opts.last_mut() {
-                last.label.push(' ');
-                last.label.push_str(line.trim_row());
+                last.more.push(line.trim_row().to_string());
             }
         } else {
             break;
@@ -201,9 +203,17 @@ pub fn parse_dialog_with(
         return None;
     }
     let title = above.first().map(|l| l.trim_row().to_string())?;
+    let (kind, mut tool) = classify(&title, &lines[..end], rules);
+    // A question dialog's question need not end in `?`: it is the row above the answers.
+    let question = match (kind, question) {
+        (DialogKind::AskUserQuestion, None) if above.len() > 1 => Some((
+            above.len() - 1,
+            above[above.len() - 1].trim_row().to_string(),
+        )),
+        (_, q) => q,
+    };
     let detail_end = question.as_ref().map_or(above.len(), |(i, _)| *i);
     let body: Vec<&str> = above[1..detail_end.max(1)].to_vec();
-    let (kind, mut tool) = classify(&title, &above, rules);
 
     // The text between dashed rules is the command or diff; otherwise the first detail.
     let mut dashed = Vec::new();
@@ -262,11 +272,25 @@ pub fn parse_dialog_with(
         question: question.map(|(_, q)| q).unwrap_or_default(),
         options: opts
             .into_iter()
-            .map(|o| ConfirmOption {
-                meaning: meaning_of(&o.label),
-                number: o.number,
-                label: o.label,
-                selected: o.selected,
+            .map(|mut o| {
+                // Question dialogs describe each answer under it; elsewhere deeper rows
+                // are the label's wrapped tail.
+                let description = if kind == DialogKind::AskUserQuestion {
+                    (!o.more.is_empty()).then(|| o.more.join(" "))
+                } else {
+                    for t in &o.more {
+                        o.label.push(' ');
+                        o.label.push_str(t);
+                    }
+                    None
+                };
+                ConfirmOption {
+                    meaning: meaning_of(kind, &o.label),
+                    number: o.number,
+                    label: o.label,
+                    selected: o.selected,
+                    description,
+                }
             })
             .collect(),
     })
@@ -431,6 +455,68 @@ mod tests {
         assert_eq!(info.kind, DialogKind::McpTool);
         assert_eq!(info.tool.as_deref(), Some("files — Read Thing"));
         assert_eq!(info.find(OptionMeaning::YesAlways), Some(1));
+    }
+
+    #[test]
+    fn a_question_dialog_keeps_labels_and_descriptions_apart() {
+        // AskUserQuestion as 2.1.331 draws it (a rule is drawn between the answers and
+        // `Chat about this`; the caller passes the region under the rule before it).
+        let r = Rules::builtin();
+        let rule = "─".repeat(60);
+        let text = format!(
+            " ☐ Colour\nWhich colour should the banner use?\n  1. Red\n     A warm red banner\n❯ 2. Green\n     A calm green banner\n  3. Type something.\n{rule}\n  4. Chat about this\nEnter to select · ↑/↓ to navigate · Esc to cancel\n"
+        );
+        let info = parse_dialog(&lines_of(&text), &r).unwrap();
+        assert_eq!(info.kind, DialogKind::AskUserQuestion);
+        assert_eq!(info.question, "Which colour should the banner use?");
+        let labels: Vec<_> = info.options.iter().map(|o| o.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            ["Red", "Green", "Type something.", "Chat about this"]
+        );
+        assert_eq!(
+            info.options[0].description.as_deref(),
+            Some("A warm red banner")
+        );
+        assert_eq!(info.options[2].description, None);
+        let m: Vec<_> = info.options.iter().map(|o| o.meaning).collect();
+        assert_eq!(
+            m,
+            [
+                OptionMeaning::Other,
+                OptionMeaning::Other,
+                OptionMeaning::FreeText,
+                OptionMeaning::Other
+            ]
+        );
+        assert_eq!(info.selected_index(), Some(1));
+
+        // A question without `?`, a header chip of another shape, and no free text.
+        let text = " □ Size\nPick the size of the banner.\n❯ 1. Small\n  2. Large\n     Twice as tall\nEnter to select · Esc to cancel\n";
+        let info = parse_dialog(&lines_of(text), &r).unwrap();
+        assert_eq!(info.kind, DialogKind::AskUserQuestion);
+        assert_eq!(info.question, "Pick the size of the banner.");
+        assert_eq!(info.options[1].label, "Large");
+        assert_eq!(
+            info.options[1].description.as_deref(),
+            Some("Twice as tall")
+        );
+    }
+
+    #[test]
+    fn the_plan_dialog_reads_yes_for_every_approval() {
+        let r = Rules::builtin();
+        let text = "   Exit plan mode?\n   Claude wants to exit plan mode\n     1. Yes, and switch to default (ask each time) for this session\n   ❯ 2. No\n";
+        let info = parse_dialog(&lines_of(text), &r).unwrap();
+        assert_eq!(info.kind, DialogKind::ExitPlanMode);
+        assert_eq!(info.tool.as_deref(), Some("ExitPlanMode"));
+        let m: Vec<_> = info.options.iter().map(|o| o.meaning).collect();
+        assert_eq!(m, [OptionMeaning::Yes, OptionMeaning::No]);
+        // The same label in a tool permission dialog changes the mode: not a plain yes.
+        assert_eq!(
+            r.option_meaning_in(DialogKind::Bash, &info.options[0].label),
+            OptionMeaning::YesAlways
+        );
     }
 
     #[test]

@@ -84,6 +84,11 @@ pub enum DialogKind {
     ApiKeyApproval,
     /// Start-up: first-run onboarding (theme, login method, ...).
     Onboarding,
+    /// The model asks the user a question (the AskUserQuestion tool): numbered answers,
+    /// usually with a free-text option (see [`OptionMeaning::FreeText`]).
+    AskUserQuestion,
+    /// The model asks to leave plan mode and start on its plan (the ExitPlanMode tool).
+    ExitPlanMode,
     /// A dialog the parser recognised as a dialog but could not classify.
     Unrecognised,
 }
@@ -111,6 +116,9 @@ pub enum OptionMeaning {
     No,
     /// Anything else.
     Other,
+    /// Type an answer of one's own (`Type something.` in a question dialog): chosen
+    /// with a text, which is typed into the option.
+    FreeText,
 }
 
 /// One option of a dialog, in screen order.
@@ -130,6 +138,9 @@ pub struct ConfirmOption {
     pub meaning: OptionMeaning,
     /// Whether the selection marker (`❯`) is on it.
     pub selected: bool,
+    /// The text shown under the label (question dialogs describe each answer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 /// A parsed dialog: enough to answer it by meaning without knowing the option order.
@@ -218,6 +229,28 @@ pub struct Status {
     pub context_left_percent: Option<u8>,
     /// The footer line(s) under the input box, as shown.
     pub footer: Option<String>,
+    /// Subagents running in the background (the panel under the footer), in screen
+    /// order. While any runs, the turn is not over even though the input box is free.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subagents: Vec<Subagent>,
+    /// Background agents the transcript says the turn waits for (`Waiting for N
+    /// background agents to finish`), when its last line says so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_for_agents: Option<u32>,
+}
+
+/// A subagent running in the background, as its row in the panel under the footer
+/// shows it (`◯ general-purpose  Survey module alpha   4s · ↑ 7.0k tokens`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Subagent {
+    /// The agent type (`general-purpose`, `Explore`, ...).
+    pub kind: String,
+    /// The task's description.
+    pub description: String,
+    /// Seconds it has been running, when shown.
+    pub elapsed_secs: Option<u64>,
 }
 
 /// Output of a tool call, tied to the call it belongs to.

@@ -60,8 +60,8 @@ mod trim;
 
 pub use cells::{CellView, DEFAULT_BG, DEFAULT_FG, Rgb, ScreenCells, palette};
 pub use event::{
-    ConfirmInfo, ConfirmOption, DialogKind, OptionMeaning, SessionEvent, State, Status, TimedEvent,
-    Title, ToolOutput,
+    ConfirmInfo, ConfirmOption, DialogKind, OptionMeaning, SessionEvent, State, Status, Subagent,
+    TimedEvent, Title, ToolOutput,
 };
 pub use rules::{Rules, RulesError};
 pub use session::SemanticTerminal;

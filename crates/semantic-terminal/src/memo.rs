@@ -2,7 +2,7 @@
 //! a time; a new frame re-parses only the regions whose rows changed.
 
 use crate::dialog::parse_dialog_with;
-use crate::event::{ConfirmInfo, OptionMeaning};
+use crate::event::{ConfirmInfo, DialogKind, OptionMeaning};
 use crate::rules::Rules;
 use crate::screen::Layout;
 use crate::screen_text::ScreenText;
@@ -106,7 +106,7 @@ pub struct Memo {
     /// Recent dialog regions' rows and what they parsed to, oldest first.
     dialogs: Vec<(Vec<String>, Option<ConfirmInfo>)>,
     /// Recent option labels and what they mean.
-    meanings: Vec<(String, OptionMeaning)>,
+    meanings: Vec<(DialogKind, String, OptionMeaning)>,
     /// Recent footers' rows and what they parsed to, oldest first.
     footers: Vec<(Vec<String>, Footer)>,
     /// The rows of the last footer read from a [`ScreenText`], its text generation
@@ -128,14 +128,17 @@ impl Memo {
     /// [`parse_dialog`] of `region`, reused while the region's rows are the same.
     pub fn dialog(&mut self, region: &[String], rules: &Rules) -> Option<ConfirmInfo> {
         let meanings = &mut self.meanings;
-        let mut meaning_of = |label: &str| match meanings.iter().find(|(l, _)| l == label) {
-            Some((_, meaning)) => *meaning,
+        let mut meaning_of = |kind: DialogKind, label: &str| match meanings
+            .iter()
+            .find(|(k, l, _)| *k == kind && l == label)
+        {
+            Some((_, _, meaning)) => *meaning,
             None => {
-                let meaning = rules.option_meaning(label);
+                let meaning = rules.option_meaning_in(kind, label);
                 if meanings.len() >= MEANINGS {
                     meanings.remove(0);
                 }
-                meanings.push((label.to_string(), meaning));
+                meanings.push((kind, label.to_string(), meaning));
                 meaning
             }
         };

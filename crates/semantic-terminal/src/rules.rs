@@ -50,12 +50,23 @@ struct RawDialogKind {
 struct RawBodyKind {
     pattern: String,
     kind: DialogKindName,
+    #[serde(default)]
+    tool: Option<String>,
 }
 
 #[derive(Deserialize)]
 struct RawMeaning {
     regex: String,
     meaning: MeaningName,
+    /// Only in dialogs of these kinds (every kind when empty).
+    #[serde(default)]
+    kinds: Vec<DialogKindName>,
+}
+
+#[derive(Deserialize)]
+struct RawSubagents {
+    row: String,
+    waiting: String,
 }
 
 #[derive(Deserialize, Clone, Copy)]
@@ -70,6 +81,8 @@ enum DialogKindName {
     FolderTrust,
     ApiKeyApproval,
     Onboarding,
+    AskUserQuestion,
+    ExitPlanMode,
 }
 
 impl From<DialogKindName> for DialogKind {
@@ -84,6 +97,8 @@ impl From<DialogKindName> for DialogKind {
             DialogKindName::FolderTrust => DialogKind::FolderTrust,
             DialogKindName::ApiKeyApproval => DialogKind::ApiKeyApproval,
             DialogKindName::Onboarding => DialogKind::Onboarding,
+            DialogKindName::AskUserQuestion => DialogKind::AskUserQuestion,
+            DialogKindName::ExitPlanMode => DialogKind::ExitPlanMode,
         }
     }
 }
@@ -95,6 +110,7 @@ enum MeaningName {
     YesAlways,
     No,
     Other,
+    FreeText,
 }
 
 impl From<MeaningName> for OptionMeaning {
@@ -104,6 +120,7 @@ impl From<MeaningName> for OptionMeaning {
             MeaningName::YesAlways => OptionMeaning::YesAlways,
             MeaningName::No => OptionMeaning::No,
             MeaningName::Other => OptionMeaning::Other,
+            MeaningName::FreeText => OptionMeaning::FreeText,
         }
     }
 }
@@ -140,6 +157,7 @@ struct RawRules {
     output_noise: Vec<String>,
     slash_menu_item: String,
     starting_markers: Vec<String>,
+    subagents: RawSubagents,
 }
 
 /// How a context figure reads.
@@ -181,8 +199,11 @@ pub struct Rules {
     pub context_left: Vec<(Regex, ContextMeaning)>,
     pub dialog_footer_markers: Vec<String>,
     pub dialog_kinds: Vec<DialogKindRule>,
-    pub dialog_body_kinds: Vec<(Regex, DialogKind)>,
-    pub option_meanings: Vec<(Regex, OptionMeaning)>,
+    /// Body patterns, the kind they mean and the tool it is about, if one.
+    pub dialog_body_kinds: Vec<(Regex, DialogKind, Option<String>)>,
+    /// Option label patterns, the meaning they give, and the dialog kinds they apply
+    /// to (all when empty); the first that applies and matches wins.
+    pub option_meanings: Vec<(Regex, OptionMeaning, Vec<DialogKind>)>,
     pub error_markers: Vec<Regex>,
     pub thinking_heads: Vec<Regex>,
     /// Notes under a turn's last block (after `⎿`) that are not tool output.
@@ -192,6 +213,12 @@ pub struct Rules {
     pub output_noise: Vec<Regex>,
     pub slash_menu_item: Regex,
     pub starting_markers: Vec<String>,
+    /// A row of the background-agents panel under the footer, with named groups
+    /// `kind`, `description` and optionally `elapsed`.
+    pub subagent_row: Regex,
+    /// The transcript line a turn ends with while background agents still run, with
+    /// the count as its first group.
+    pub waiting_for_agents: Regex,
 }
 
 fn re(field: &'static str, pattern: &str) -> Result<Regex, RulesError> {
@@ -200,6 +227,20 @@ fn re(field: &'static str, pattern: &str) -> Result<Regex, RulesError> {
         pattern: pattern.to_string(),
         source,
     })
+}
+
+/// The subagent row pattern: it must name the groups the panel is read by.
+fn subagent_row(pattern: &str) -> Result<Regex, RulesError> {
+    let row = re("subagents.row", pattern)?;
+    for group in ["kind", "description"] {
+        if !row.capture_names().flatten().any(|n| n == group) {
+            return Err(RulesError::Invalid {
+                field: "subagents.row",
+                reason: format!("the pattern needs a named group `{group}`"),
+            });
+        }
+    }
+    Ok(row)
 }
 
 fn res(field: &'static str, patterns: &[String]) -> Result<Vec<Regex>, RulesError> {
@@ -268,12 +309,24 @@ impl Rules {
         let dialog_body_kinds = raw
             .dialog_body_kinds
             .iter()
-            .map(|k| Ok((re("dialog_body_kinds", &k.pattern)?, k.kind.into())))
+            .map(|k| {
+                Ok((
+                    re("dialog_body_kinds", &k.pattern)?,
+                    k.kind.into(),
+                    k.tool.clone(),
+                ))
+            })
             .collect::<Result<_, RulesError>>()?;
         let option_meanings = raw
             .option_meanings
             .iter()
-            .map(|m| Ok((re("option_meanings", &m.regex)?, m.meaning.into())))
+            .map(|m| {
+                Ok((
+                    re("option_meanings", &m.regex)?,
+                    m.meaning.into(),
+                    m.kinds.iter().map(|k| (*k).into()).collect(),
+                ))
+            })
             .collect::<Result<_, RulesError>>()?;
         Ok(Self {
             version: raw.version,
@@ -285,6 +338,8 @@ impl Rules {
             tool_running_output: res("tool_running_output", &raw.tool_running_output)?,
             output_noise: res("output_noise", &raw.output_noise)?,
             slash_menu_item: re("slash_menu_item", &raw.slash_menu_item)?,
+            subagent_row: subagent_row(&raw.subagents.row)?,
+            waiting_for_agents: re("subagents.waiting", &raw.subagents.waiting)?,
             context_left,
             dialog_kinds,
             dialog_body_kinds,
@@ -308,12 +363,21 @@ impl Rules {
         })
     }
 
-    /// What an option label means (first matching rule; `Other` when none matches).
+    /// What an option label means in any dialog (first matching rule; `Other` when
+    /// none matches).
+    #[cfg(test)]
     pub fn option_meaning(&self, label: &str) -> OptionMeaning {
+        self.option_meaning_in(DialogKind::Unrecognised, label)
+    }
+
+    /// What an option label means in a dialog of `kind`: the first rule that applies to
+    /// the kind and matches; `Other` when none does.
+    pub fn option_meaning_in(&self, kind: DialogKind, label: &str) -> OptionMeaning {
         self.option_meanings
             .iter()
-            .find(|(re, _)| re.is_match(label))
-            .map_or(OptionMeaning::Other, |(_, m)| *m)
+            .filter(|(_, _, kinds)| kinds.is_empty() || kinds.contains(&kind))
+            .find(|(re, _, _)| re.is_match(label))
+            .map_or(OptionMeaning::Other, |(_, m, _)| *m)
     }
 }
 

@@ -22,6 +22,8 @@ pub struct Layout<'a> {
     pub input_box: Option<InputBox>,
     /// The last full-width rule on screen (the dialog's top edge when there is no box).
     pub last_rule: Option<usize>,
+    /// The full-width rule before the last one.
+    pub second_rule: Option<usize>,
 }
 
 /// Whether `line` is a full-width horizontal rule.
@@ -101,6 +103,7 @@ impl<'a> Layout<'a> {
             lines,
             input_box,
             last_rule: last,
+            second_rule: second,
         }
     }
 
@@ -134,11 +137,39 @@ impl<'a> Layout<'a> {
     }
 
     /// Rows of the dialog region: everything under the last rule, when there is no box.
+    #[cfg(test)]
     pub fn dialog_region(&self) -> Option<&'a [String]> {
         if self.input_box.is_some() {
             return None;
         }
         self.last_rule.map(|r| &self.lines[r + 1..])
+    }
+
+    /// Where a dialog may begin, most likely first, when there is no input box: the
+    /// row of a rule and the rows under it. Under the last full-width rule; under the
+    /// one before it (a question dialog draws a rule between its answers and `Chat
+    /// about this`); under the last indented rule (the plan dialog's top edge).
+    pub fn dialog_candidates(
+        &self,
+        rules: &'a Rules,
+    ) -> impl Iterator<Item = (usize, &'a [String])> + 'a {
+        let lines = self.lines;
+        let boxed = self.input_box.is_some();
+        let from = self.last_rule.map_or(0, |r| r + 1);
+        // Looked for only when the rules' regions gave no dialog (a scan of every row).
+        let indented = std::iter::once_with(move || {
+            (from..lines.len()).rev().find(|&i| {
+                let l = &lines[i];
+                l.starts_with(' ') && is_rule(l.trim_row(), rules)
+            })
+        })
+        .flatten();
+        [self.last_rule, self.second_rule]
+            .into_iter()
+            .flatten()
+            .chain(indented)
+            .take_while(move |_| !boxed)
+            .map(move |r| (r, &lines[r + 1..]))
     }
 
     /// The row where the transcript ends (exclusive): the input box's top rule, else

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use crate::event::Status;
+use crate::event::{Status, Subagent};
 use crate::rules::{ContextMeaning, Rules};
 use crate::screen::{Layout, is_blank_line};
 use crate::trim::TrimRow;
@@ -244,6 +244,40 @@ pub struct Footer {
     pub context_left_percent: Option<u8>,
     /// The footer rows joined by `\n`, when there are any.
     pub text: Option<String>,
+    /// The background agents panel's rows.
+    pub subagents: Vec<Subagent>,
+}
+
+/// One row of the background agents panel, when `line` is one.
+fn subagent_of(line: &str, rules: &Rules) -> Option<Subagent> {
+    let caps = rules.subagent_row.captures(line)?;
+    Some(Subagent {
+        kind: caps.name("kind")?.as_str().to_string(),
+        description: caps.name("description")?.as_str().trim_row().to_string(),
+        elapsed_secs: caps.name("elapsed").and_then(|e| parse_elapsed(e.as_str())),
+    })
+}
+
+/// How many background agents the turn's last status line says it waits for: the
+/// first row above the input box that starts with a spinner glyph, when it says so.
+pub fn waiting_for_agents(layout: &Layout<'_>, rules: &Rules) -> Option<u32> {
+    let top = layout.input_box?.top;
+    let mut seen = 0;
+    for row in (0..top).rev() {
+        let line = &layout.lines[row];
+        if is_blank_line(line) {
+            continue;
+        }
+        if split_glyph(line, rules).is_some() {
+            let caps = rules.waiting_for_agents.captures(line)?;
+            return caps.get(1)?.as_str().parse().ok();
+        }
+        seen += 1;
+        if seen >= rules.spinner_search_lines {
+            break;
+        }
+    }
+    None
 }
 
 /// Parse the footer's rows (non-blank, trimmed).
@@ -264,6 +298,10 @@ pub fn parse_footer(footer: &[&str], rules: &Rules) -> Footer {
         permission_mode,
         context_left_percent: context_left(footer, rules),
         text: (!footer.is_empty()).then(|| footer.join("\n")),
+        subagents: footer
+            .iter()
+            .filter_map(|l| subagent_of(l, rules))
+            .collect(),
     }
 }
 
@@ -278,6 +316,8 @@ pub fn status_of(spinner: Option<&Spinner>, footer: &Footer) -> Status {
         permission_mode: footer.permission_mode.clone(),
         context_left_percent: footer.context_left_percent,
         footer: footer.text.clone(),
+        subagents: footer.subagents.clone(),
+        waiting_for_agents: None,
     }
 }
 

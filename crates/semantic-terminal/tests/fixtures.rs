@@ -28,6 +28,18 @@ struct Label {
     options: Option<Vec<String>>,
     #[serde(default)]
     answer: Option<String>,
+    /// Option labels in screen order, as a person reads them.
+    #[serde(default)]
+    labels: Option<Vec<String>>,
+    /// Text the dialog's question contains.
+    #[serde(default)]
+    question: Option<String>,
+    /// Background agents the panel lists as running.
+    #[serde(default)]
+    subagents: Option<usize>,
+    /// The permission mode the footer names.
+    #[serde(default)]
+    mode: Option<String>,
 }
 
 fn fixtures_dir() -> PathBuf {
@@ -128,6 +140,39 @@ fn check_fixture(path: &Path) -> Vec<String> {
                 .unwrap_or_default();
             if got != *expected {
                 report("options", &expected.join(","), &got.join(","));
+            }
+        }
+        if let Some(expected) = &label.labels {
+            let got: Vec<String> = term
+                .confirm()
+                .map(|info| info.options.iter().map(|o| o.label.clone()).collect())
+                .unwrap_or_default();
+            if got != *expected {
+                report("labels", &expected.join("|"), &got.join("|"));
+            }
+        }
+        if let Some(expected) = &label.question {
+            let got = term
+                .confirm()
+                .map(|i| i.question.clone())
+                .unwrap_or_default();
+            if !got.contains(expected.as_str()) {
+                report("question", expected, &got);
+            }
+        }
+        if let Some(expected) = label.subagents {
+            let got = term.status().map_or(0, |s| s.subagents.len());
+            if got != expected {
+                report("subagents", &expected.to_string(), &got.to_string());
+            }
+        }
+        if let Some(expected) = &label.mode {
+            let got = term
+                .status()
+                .and_then(|s| s.permission_mode.clone())
+                .unwrap_or_default();
+            if got != *expected {
+                report("mode", expected, &got);
             }
         }
         if let Some(expected) = &label.answer {

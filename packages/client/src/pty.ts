@@ -106,6 +106,16 @@ export class Pty extends EventEmitter<PtyEvents> {
     return this.host.call('mission_pty_confirm', { slotId: this.slotId, response });
   }
 
+  /** Answers the open dialog with the option whose label is `label` (case ignored). */
+  choose(label: string): Promise<PtyConfirmResult> {
+    return this.host.call('mission_pty_confirm', { slotId: this.slotId, label });
+  }
+
+  /** Answers the open question in your own words (its `Type something.` option). */
+  answerText(text: string): Promise<PtyConfirmResult> {
+    return this.host.call('mission_pty_confirm', { slotId: this.slotId, text });
+  }
+
   /** Ends the current turn, as Esc would. */
   interrupt(): Promise<PtyInterruptResult> {
     return this.host.call('mission_pty_interrupt', { slotId: this.slotId });

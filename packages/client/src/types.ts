@@ -29,10 +29,12 @@ export type DialogKind =
   | 'folder_trust'
   | 'api_key_approval'
   | 'onboarding'
+  | 'ask_user_question'
+  | 'exit_plan_mode'
   | 'unrecognised';
 
 /** What choosing an option means. */
-export type OptionMeaning = 'yes' | 'yes_always' | 'no' | 'other';
+export type OptionMeaning = 'yes' | 'yes_always' | 'no' | 'other' | 'free_text';
 
 /** One option of a dialog, in screen order. */
 export interface DialogOption {
@@ -44,6 +46,8 @@ export interface DialogOption {
   number: number | null;
   /** Whether the selection marker is on it. */
   selected: boolean;
+  /** The text under the label (question dialogs describe each answer). */
+  description?: string;
 }
 
 /** A parsed dialog: enough to answer it by meaning. */
@@ -93,6 +97,17 @@ export interface StatusBar {
   spinner: string | null;
   tokens: number | null;
   verb: string | null;
+  /** Background subagents running (the panel under the footer), when any. */
+  subagents?: Subagent[];
+  /** Background agents the turn's last line says it waits for, when it says so. */
+  waitingForAgents?: number;
+}
+
+/** A subagent running in the background. */
+export interface Subagent {
+  kind: string;
+  description: string;
+  elapsedSecs: number | null;
 }
 
 /** `mission_pty_spawn` result. */
@@ -384,7 +399,10 @@ export interface ToolMap {
   mission_pty_spawn: { params: { slotId: string }; result: PtySpawnResult };
   mission_pty_send: { params: { slotId: string; message: string; timeoutMs?: number | null }; result: PtySendResult };
   mission_pty_screen: { params: { slotId: string; lines?: number | null }; result: PtyScreenResult };
-  mission_pty_confirm: { params: { slotId: string; response: ConfirmResponse }; result: PtyConfirmResult };
+  mission_pty_confirm: {
+    params: { slotId: string; response?: ConfirmResponse; label?: string; text?: string };
+    result: PtyConfirmResult;
+  };
   mission_pty_interrupt: { params: { slotId: string }; result: PtyInterruptResult };
   mission_pty_kill: { params: { slotId: string }; result: PtyKillResult };
   mission_pty_status: { params: { slotId: string }; result: PtyStatusResult };

@@ -142,6 +142,11 @@ pub struct HealthResult {
     /// which the warnings repeat).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sandbox: Option<String>,
+    /// The screen reader's rules in force: `built-in v1`, or the override file
+    /// `MISSIOND_HOME/rules/rules.json` and its version (one that does not load is in
+    /// `warnings`, and the built-in rules are used).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screen_rules: Option<String>,
 }
 
 impl Tool for Health {

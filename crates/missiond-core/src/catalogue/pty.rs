@@ -189,8 +189,63 @@ pub struct PtyConfirmParams {
     /// The slot's id.
     pub slot_id: String,
     /// "yes" (allow once), "no" (refuse), "always" (allow and stop asking), or the
-    /// number of an option shown in the dialog.
-    pub response: ConfirmResponse,
+    /// number of an option shown in the dialog. Give exactly one of `response`,
+    /// `label` and `text`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<ConfirmResponse>,
+    /// The label of the option to choose, as shown (case and surrounding spaces do not
+    /// matter): the way to pick one answer of a question the agent asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// An answer in your own words, for a question dialog with a free-text option
+    /// (`Type something.`): typed into that option, then submitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+/// How a `mission_pty_confirm` call answers, once its arguments are checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfirmAnswer {
+    /// By meaning or option number.
+    Response(ConfirmResponse),
+    /// The option with this label.
+    Label(String),
+    /// Free text, typed into the free-text option.
+    Text(String),
+}
+
+impl PtyConfirmParams {
+    /// The one answer given, or why the arguments do not make one.
+    pub fn answer(&self) -> Result<ConfirmAnswer, String> {
+        let given = [
+            self.response.is_some(),
+            self.label.is_some(),
+            self.text.is_some(),
+        ];
+        match given.iter().filter(|g| **g).count() {
+            1 => {}
+            0 => return Err("give one of response, label or text".into()),
+            _ => return Err("give only one of response, label and text".into()),
+        }
+        if let Some(r) = self.response {
+            return Ok(ConfirmAnswer::Response(r));
+        }
+        if let Some(label) = &self.label {
+            let label = label.trim();
+            if label.is_empty() {
+                return Err("label is empty".into());
+            }
+            return Ok(ConfirmAnswer::Label(label.to_string()));
+        }
+        let text = self.text.as_deref().unwrap_or_default();
+        if text.trim().is_empty() {
+            return Err("text is empty".into());
+        }
+        if text.contains(['\r', '\n']) {
+            return Err("text must be one line (the dialog's free-text option takes one)".into());
+        }
+        Ok(ConfirmAnswer::Text(text.to_string()))
+    }
 }
 
 /// Result of `mission_pty_confirm`.
@@ -209,9 +264,11 @@ impl Tool for PtyConfirm {
     const NAME: &'static str = "mission_pty_confirm";
     const TITLE: &'static str = "Answer a slot's dialog";
     const DESCRIPTION: &'static str = "Answer the dialog open on a slot (a tool \
-        permission prompt or a start-up question): \"yes\" allows once, \"always\" allows \
-        and stops asking, \"no\" refuses, or pass an option number from the dialog. The \
-        option is chosen by its meaning, not its position. Returns the option chosen and \
+        permission prompt, a question the agent asks, its plan, or a start-up question): \
+        response \"yes\" allows once, \"always\" allows and stops asking, \"no\" refuses, \
+        or pass an option number from the dialog; or label: an option's label; or text: \
+        your own answer to a question (typed into its free-text option). The option is \
+        chosen by its meaning, not its position. Returns the option chosen and \
         the new state; it does not wait for the turn to finish (use mission_pty_status \
         or mission_pty_screen). Fails with no_dialog_open when nothing is asking.";
     const ANNOTATIONS: Annotations = Annotations {

@@ -150,7 +150,15 @@ fn required(name: &str) -> Vec<String> {
 #[test]
 fn required_arguments_match_the_contract() {
     assert_eq!(required("mission_pty_send"), ["message", "slotId"]);
-    assert_eq!(required("mission_pty_confirm"), ["response", "slotId"]);
+    // One of response, label and text (checked by `PtyConfirmParams::answer`).
+    assert_eq!(required("mission_pty_confirm"), ["slotId"]);
+    let confirm = find("mission_pty_confirm").expect("confirm");
+    for arg in ["response", "label", "text"] {
+        assert!(
+            confirm.input_schema["properties"].get(arg).is_some(),
+            "{arg}"
+        );
+    }
     assert_eq!(required("mission_pty_screen"), ["slotId"]);
     assert_eq!(required("mission_pty_logs"), ["slotId"]);
     assert!(required("mission_health").is_empty());
@@ -235,8 +243,33 @@ fn typed_params_round_trip_through_json() {
     );
     assert_eq!(PtySend::params(wire).ok(), Some(params));
     let confirm = PtyConfirm::params(json!({"slotId": "s", "response": 2})).expect("valid");
-    assert_eq!(confirm.response, ConfirmResponse::Option(2));
+    assert_eq!(confirm.response, Some(ConfirmResponse::Option(2)));
+    assert_eq!(
+        confirm.answer(),
+        Ok(ConfirmAnswer::Response(ConfirmResponse::Option(2)))
+    );
     assert_eq!(Health::params(json!({})).ok(), Some(EmptyParams {}));
+}
+
+#[test]
+fn confirm_takes_exactly_one_answer() {
+    let answer = |v| PtyConfirm::params(v).expect("valid").answer();
+    assert_eq!(
+        answer(json!({"slotId": "s", "label": " Green "})),
+        Ok(ConfirmAnswer::Label("Green".into()))
+    );
+    assert_eq!(
+        answer(json!({"slotId": "s", "text": "orbit"})),
+        Ok(ConfirmAnswer::Text("orbit".into()))
+    );
+    for bad in [
+        json!({"slotId": "s"}),
+        json!({"slotId": "s", "response": "yes", "text": "x"}),
+        json!({"slotId": "s", "label": "  "}),
+        json!({"slotId": "s", "text": "two\nlines"}),
+    ] {
+        assert!(answer(bad.clone()).is_err(), "{bad}");
+    }
 }
 
 #[test]

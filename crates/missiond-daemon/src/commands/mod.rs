@@ -42,12 +42,17 @@ pub enum ClientCommand {
         /// The slot's id.
         slot: String,
     },
-    /// Answer a slot's open dialog: yes, no, always, or an option number.
+    /// Answer a slot's open dialog: yes, no, always, an option number, an option's
+    /// label, or (with --text) your own answer to a question.
     Confirm {
         /// The slot's id.
         slot: String,
-        /// yes | no | always | N
-        response: String,
+        /// yes | no | always | N | an option's label
+        #[arg(required_unless_present = "text")]
+        response: Option<String>,
+        /// Answer a question in your own words (its free-text option).
+        #[arg(long, conflicts_with = "response")]
+        text: Option<String>,
     },
     /// Stop a slot's Claude Code.
     Kill {
@@ -176,13 +181,26 @@ async fn run_client(command: ClientCommand) -> Result<i32> {
             println!("{}", r.screen);
             eprintln!("[{}]", r.state);
         }
-        ClientCommand::Confirm { slot: id, response } => {
-            let response: ConfirmResponse =
-                serde_json::from_value(serde_json::Value::from(response.as_str()))
-                    .with_context(|| format!("{response:?}: expected yes, no, always or N"))?;
+        ClientCommand::Confirm {
+            slot: id,
+            response,
+            text,
+        } => {
+            // A word that is no response keyword or number is an option's label.
+            let (response, label) = match response {
+                Some(word) => match serde_json::from_value::<ConfirmResponse>(
+                    serde_json::Value::from(word.as_str()),
+                ) {
+                    Ok(r) => (Some(r), None),
+                    Err(_) => (None, Some(word)),
+                },
+                None => (None, None),
+            };
             let params = PtyConfirmParams {
                 slot_id: id,
                 response,
+                label,
+                text,
             };
             let r = client
                 .tool::<cat::PtyConfirm>(&params)

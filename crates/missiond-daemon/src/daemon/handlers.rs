@@ -216,6 +216,10 @@ impl Handlers {
                 .and_then(|r| r.log.as_ref())
                 .and_then(|l| l.problem())
         }));
+        let rules = super::rules_override::in_force(&ctx.home);
+        if let Some(e) = &rules.error {
+            warnings.push(e.clone());
+        }
         HealthResult {
             ok: warnings.is_empty(),
             version: env!("CARGO_PKG_VERSION").to_string(),
@@ -228,6 +232,7 @@ impl Handlers {
             slots_configured: self.sup.slots().count() as u32,
             slots_running: running as u32,
             warnings,
+            screen_rules: Some(rules.source.clone()),
             parser_disagreements: Some(
                 self.sup
                     .slots()

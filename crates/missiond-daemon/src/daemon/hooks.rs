@@ -20,13 +20,24 @@ pub const SLOT_ENV: &str = "MISSIOND_SLOT_ID";
 pub const ROLE_ENV: &str = "MISSIOND_SLOT_ROLE";
 
 /// Events the daemon listens to.
+/// What each means for the slot's state is in `state_merge`: `PermissionRequest` (a
+/// dialog is about to open), `StopFailure` (a turn ended in an API error; no `Stop`
+/// follows), `SubagentStart`/`SubagentStop` (background agents keep the slot busy),
+/// `PreCompact`/`PostCompact` (compacting is work), `MessageDisplay` (a finished text).
 pub const EVENTS: &[&str] = &[
     "SessionStart",
     "UserPromptSubmit",
     "PreToolUse",
     "PostToolUse",
+    "PermissionRequest",
     "Notification",
     "Stop",
+    "StopFailure",
+    "SubagentStart",
+    "SubagentStop",
+    "PreCompact",
+    "PostCompact",
+    "MessageDisplay",
     "SessionEnd",
 ];
 

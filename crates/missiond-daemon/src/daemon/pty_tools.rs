@@ -4,9 +4,10 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use missiond_core::catalogue::{
-    self as cat, PtyConfirmParams, PtyConfirmResult, PtyHistoryParams, PtyHistoryResult,
-    PtyKillResult, PtyLogsParams, PtyLogsResult, PtyScreenParams, PtyScreenResult, PtySendParams,
-    PtySendResult, PtySpawnResult, PtyStatusResult, SlotState, SlotStateResult,
+    self as cat, ConfirmAnswer, PtyConfirmParams, PtyConfirmResult, PtyHistoryParams,
+    PtyHistoryResult, PtyKillResult, PtyLogsParams, PtyLogsResult, PtyScreenParams,
+    PtyScreenResult, PtySendParams, PtySendResult, PtySpawnResult, PtyStatusResult, SlotState,
+    SlotStateResult,
 };
 use missiond_core::ipc::RpcError;
 use semantic_terminal::{DialogKind, State};
@@ -29,6 +30,8 @@ use super::{log_text, pty_log, slot_turns};
 const SPAWN_READY: Duration = Duration::from_secs(60);
 /// How long confirm and interrupt wait to report the state that follows.
 const SETTLE_REPORT: Duration = Duration::from_secs(2);
+/// How long to wait for a question's free-text option to show selected before typing.
+const TEXT_SELECT: Duration = Duration::from_secs(8);
 /// How long a dialog must have been shown before Enter is pressed on it.
 const DIALOG_SETTLE: Duration = Duration::from_millis(800);
 /// How long to wait for any redraw after pressing Enter on a dialog.
@@ -255,12 +258,39 @@ pub async fn screenshot(
 
 /// `mission_pty_confirm`.
 pub async fn confirm(slot: &Slot, p: PtyConfirmParams) -> Result<PtyConfirmResult, RpcError> {
-    let (info, index, _) = slot_turns::select(slot, p.response)?;
+    let answer = p
+        .answer()
+        .map_err(|reason| RpcError::invalid_params("response", reason))?;
+    let (info, index, _) = slot_turns::select(slot, &answer)?;
     let shown = info.clone();
     wait_for(slot, SETTLE_REPORT, move |_, slot| {
         slot_turns::shows_selected(slot, &shown, index)
     })
     .await;
+    if let ConfirmAnswer::Text(text) = &answer {
+        // Typing before the selection shows would type into the wrong option: a loaded
+        // machine may take a while to redraw it.
+        let shown = info.clone();
+        wait_for(slot, TEXT_SELECT, move |_, slot| {
+            slot_turns::shows_selected(slot, &shown, index)
+        })
+        .await;
+        // Typed into the free-text option once it is selected; Enter only once the
+        // option shows the text (checked below through the label it now has).
+        if !slot_turns::shows_selected(slot, &info, index) {
+            return Err(RpcError::internal(format!(
+                "slot `{}`: the dialog did not show its free-text option selected; nothing \
+                 was typed (check mission_pty_status and try again)",
+                slot.spec.id
+            )));
+        }
+        slot_turns::type_answer(slot, text)?;
+        let (shown, text) = (info.clone(), text.clone());
+        wait_for(slot, SETTLE_REPORT, move |_, slot| {
+            slot_turns::shows_typed(slot, &shown, index, &text)
+        })
+        .await;
+    }
     // Claude Code was seen to ignore an Enter that arrives just after a dialog opens.
     if let Some(age) = slot_turns::dialog_age(slot).filter(|age| *age < DIALOG_SETTLE) {
         tokio::time::sleep(DIALOG_SETTLE - age).await;
@@ -286,7 +316,20 @@ pub async fn confirm(slot: &Slot, p: PtyConfirmParams) -> Result<PtyConfirmResul
     .await;
     Ok(PtyConfirmResult {
         slot_id: slot.spec.id.clone(),
-        chosen: info.options[index].clone(),
+        chosen: {
+            let mut chosen = info.options[index].clone();
+            if let ConfirmAnswer::Text(text) = &answer {
+                // Typing before the selection shows would type into the wrong option: a loaded
+                // machine may take a while to redraw it.
+                let shown = info.clone();
+                wait_for(slot, TEXT_SELECT, move |_, slot| {
+                    slot_turns::shows_selected(slot, &shown, index)
+                })
+                .await;
+                chosen.label = text.clone();
+            }
+            chosen
+        },
         state: slot_state(slot).0,
     })
 }

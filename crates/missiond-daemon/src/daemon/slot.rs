@@ -286,10 +286,13 @@ impl Slot {
         tracing::info!(slot = %self.spec.id, pid, session = ?session_id, sandboxed, "slot started");
         inner.run = Some(Run {
             pty: process,
-            term: SemanticTerminal::new(
+            term: SemanticTerminal::with_rules(
                 self.spec.config.cols,
                 self.spec.config.rows,
                 TermConfig::default(),
+                super::rules_override::in_force(&self.ctx.home)
+                    .rules
+                    .clone(),
             ),
             origin: Instant::now(),
             started_at: SystemTime::now(),

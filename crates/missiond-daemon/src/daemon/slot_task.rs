@@ -29,6 +29,8 @@ pub async fn drive(slot: Arc<Slot>, streams: PtyStreams) {
     let mut output_open = true;
     // Hooks arrive on IPC tasks and may set a new deadline (see `state_merge`).
     let mut changes = slot.subscribe();
+    // Claude Code's status file: a third signal, watched for as long as the run lives.
+    let mut status = watch_status_file(&slot);
     loop {
         let wake = next_wakeup(&slot);
         let sleep = async {
@@ -56,6 +58,7 @@ pub async fn drive(slot: Arc<Slot>, streams: PtyStreams) {
             }
             () = sleep => on_tick(&slot),
             _ = changes.changed() => {}
+            Some(record) = next_status(&mut status) => on_status_file(&slot, &record),
         }
     }
 }
@@ -70,6 +73,49 @@ fn next_wakeup(slot: &Slot) -> Option<Instant> {
     let merge = run.merge.next_deadline().map(at);
     let settle = run.turn.as_ref().and_then(|t| t.settle_deadline());
     [term, merge, settle].into_iter().flatten().min()
+}
+
+/// Start watching the run's status file, when the slot runs Claude Code with a session
+/// id and a known config folder.
+fn watch_status_file(slot: &Slot) -> Option<super::status_file::StatusWatch> {
+    if !slot.spec.claude {
+        return None;
+    }
+    let session = slot.lock().run.as_ref()?.session_id.clone()?;
+    let dir = super::transcript::config_dir(&slot.spec.config.env)?;
+    match super::status_file::watch(&dir, &session) {
+        Ok(w) => Some(w),
+        Err(e) => {
+            tracing::warn!(slot = %slot.spec.id, "not watching Claude Code's status file: {e}");
+            None
+        }
+    }
+}
+
+/// The next status record, or never when there is no watch.
+async fn next_status(
+    watch: &mut Option<super::status_file::StatusWatch>,
+) -> Option<super::status_file::StatusRecord> {
+    match watch {
+        Some(w) => w.records.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+fn on_status_file(slot: &Slot, record: &super::status_file::StatusRecord) {
+    {
+        let mut inner = slot.lock();
+        let Some(run) = inner.run.as_mut().filter(|r| r.is_alive()) else {
+            return;
+        };
+        let t = run.now();
+        run.merge
+            .status_file(&record.status, record.waiting_for.as_deref(), t);
+        tracing::debug!(slot = %slot.spec.id, status = %record.status, waiting_for = ?record.waiting_for, "status file");
+        reconcile(slot, run);
+        publish_state(slot, run);
+    }
+    slot.notify();
 }
 
 fn on_output(slot: &Slot, bytes: &[u8]) {
@@ -220,9 +266,25 @@ const REPORT_LINES: usize = 8;
 /// tolerance, with the bottom of the screen, as a report for the screen reader's authors.
 pub fn reconcile(slot: &Slot, run: &mut Run) {
     let t = run.now();
+    let agents = run
+        .term
+        .status()
+        .is_some_and(|s| !s.subagents.is_empty() || s.waiting_for_agents.is_some());
+    run.merge.screen_agents(agents);
     let Some(d) = run.merge.observe(run.term.state(), t) else {
         return;
     };
+    // The moment, replayable: the slot's PTY log at `at_secs` on the run's clock.
+    let replay = super::pty_log::list_logs(&slot.ctx.logs_dir, &slot.spec.id)
+        .pop()
+        .map(|log| {
+            format!(
+                "missiond replay {} --screen-at {:.2}",
+                log.display(),
+                d.since
+            )
+        })
+        .unwrap_or_default();
     let lines: Vec<String> = run
         .term
         .screen_lines()
@@ -237,6 +299,8 @@ pub fn reconcile(slot: &Slot, run: &mut Run) {
         hook_state = %d.hook,
         hook_event = %d.event,
         for_secs = format!("{:.1}", t - d.since),
+        at_secs = format!("{:.2}", d.since),
+        replay = %replay,
         screen_bottom = ?bottom,
         "parser disagreement on slot `{}`: the screen reads {} but the {} hook says {}; \
          reporting {}",

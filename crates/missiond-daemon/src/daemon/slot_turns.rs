@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use missiond_core::catalogue::ConfirmResponse;
+use missiond_core::catalogue::{ConfirmAnswer, ConfirmResponse};
 use missiond_core::ipc::{ErrorCode, RpcError};
 use semantic_terminal::{ConfirmInfo, OptionMeaning, State};
 use serde_json::json;
@@ -257,13 +257,14 @@ pub fn same_dialog(a: Option<&ConfirmInfo>, b: Option<&ConfirmInfo>) -> bool {
     }
 }
 
-/// Which option `response` chooses in `info`, checked against the parsed dialog.
-pub fn choose(info: &ConfirmInfo, response: ConfirmResponse) -> Result<usize, RpcError> {
-    let index = match response {
-        ConfirmResponse::Yes => info.find(OptionMeaning::Yes),
-        ConfirmResponse::Always => info.find(OptionMeaning::YesAlways),
-        ConfirmResponse::No => info.find(OptionMeaning::No),
-        ConfirmResponse::Option(n) => {
+/// Which option `answer` chooses in `info`, checked against the parsed dialog.
+pub fn choose(info: &ConfirmInfo, answer: &ConfirmAnswer) -> Result<usize, RpcError> {
+    let index = match answer {
+        ConfirmAnswer::Response(ConfirmResponse::Yes) => info.find(OptionMeaning::Yes),
+        ConfirmAnswer::Response(ConfirmResponse::Always) => info.find(OptionMeaning::YesAlways),
+        ConfirmAnswer::Response(ConfirmResponse::No) => info.find(OptionMeaning::No),
+        ConfirmAnswer::Response(ConfirmResponse::Option(n)) => {
+            let n = *n;
             let numbered = info.options.iter().position(|o| o.number == Some(n));
             // Unnumbered menus: count from 1 in screen order.
             let all_unnumbered = info.options.iter().all(|o| o.number.is_none());
@@ -272,6 +273,13 @@ pub fn choose(info: &ConfirmInfo, response: ConfirmResponse) -> Result<usize, Rp
                     .then(|| n as usize - 1)
             })
         }
+        ConfirmAnswer::Label(label) => {
+            let wanted = label.trim();
+            info.options
+                .iter()
+                .position(|o| o.label.trim().eq_ignore_ascii_case(wanted))
+        }
+        ConfirmAnswer::Text(_) => info.find(OptionMeaning::FreeText),
     };
     index.ok_or_else(|| {
         let options: Vec<_> = info
@@ -279,7 +287,11 @@ pub fn choose(info: &ConfirmInfo, response: ConfirmResponse) -> Result<usize, Rp
             .iter()
             .map(|o| json!({"number": o.number, "label": o.label, "meaning": o.meaning}))
             .collect();
-        let asked = serde_json::to_value(response).unwrap_or_default();
+        let asked = match answer {
+            ConfirmAnswer::Response(r) => serde_json::to_value(r).unwrap_or_default(),
+            ConfirmAnswer::Label(l) => json!({ "label": l }),
+            ConfirmAnswer::Text(_) => json!("free text"),
+        };
         RpcError::new(
             ErrorCode::InvalidChoice,
             format!(
@@ -305,13 +317,13 @@ pub fn choose(info: &ConfirmInfo, response: ConfirmResponse) -> Result<usize, Rp
 /// load, and a blind retry could land on the next dialog and approve it.
 pub fn select(
     slot: &Slot,
-    response: ConfirmResponse,
+    answer: &ConfirmAnswer,
 ) -> Result<(ConfirmInfo, usize, Option<u64>), RpcError> {
     slot.with_live(|run| {
         let Some(info) = run.term.confirm().cloned() else {
             return Err(RpcError::no_dialog_open(&slot.spec.id));
         };
-        let index = choose(&info, response)?;
+        let index = choose(&info, answer)?;
         let mut keys = info
             .keys_for(index)
             .ok_or_else(|| RpcError::internal("chosen option vanished"))?;
@@ -324,6 +336,25 @@ pub fn select(
         let seq = run.turn.as_ref().filter(|t| t.is_open()).map(|t| t.seq);
         Ok((info, index, seq))
     })
+}
+
+/// Type `text` into the selected free-text option of the open dialog (no Enter).
+pub fn type_answer(slot: &Slot, text: &str) -> Result<(), RpcError> {
+    slot.with_live(|run| {
+        run.pty
+            .write(text.as_bytes())
+            .map_err(|e| RpcError::internal(format!("slot `{}`: {e:#}", slot.spec.id)))
+    })
+}
+
+/// Whether the open dialog's option `index` shows `text` (typed into it).
+pub fn shows_typed(slot: &Slot, dialog: &ConfirmInfo, index: usize, text: &str) -> bool {
+    let inner = slot.lock();
+    let now = inner.run.as_ref().and_then(|r| r.term.confirm());
+    same_dialog(now, Some(dialog))
+        && now
+            .and_then(|d| d.options.get(index))
+            .is_some_and(|o| o.selected && o.label.trim() == text.trim())
 }
 
 /// Whether the slot still shows `dialog` with option `index` selected.
@@ -395,6 +426,10 @@ pub fn on_hook(slot: &Slot, event: &HookEvent) {
             tracing::debug!(slot = %slot.spec.id, event = %event.event, "hook for a stopped slot");
             return;
         };
+        // The reconciler hears the hook first: what the turn ends with is what
+        // `mission_pty_status` says from now on.
+        let t = run.now();
+        run.merge.hook(&event.event, &event.payload, t);
         let state = run.state();
         match event.event.as_str() {
             "SessionStart" => {
@@ -430,10 +465,14 @@ pub fn on_hook(slot: &Slot, event: &HookEvent) {
                     }
                 }
             }
+            // `StopFailure` only claims Error (in the merge): the turn is ended by the
+            // screen once it shows the error, whose text the task runner reports.
             "Stop" => {
                 if let Some(turn) = run.turn.as_mut().filter(|t| t.is_open()) {
                     let answer = event.field("last_assistant_message").map(str::to_string);
-                    let end = if state.is_working() {
+                    // The merged state already says how the turn ended (Idle, or
+                    // ToolRunning while background agents run).
+                    let end = if state.is_working() && state != State::ToolRunning {
                         State::Idle
                     } else {
                         state
@@ -444,8 +483,6 @@ pub fn on_hook(slot: &Slot, event: &HookEvent) {
             }
             _ => {}
         }
-        let t = run.now();
-        run.merge.hook(&event.event, &event.payload, t);
         super::slot_task::reconcile(slot, run);
         tracing::debug!(slot = %slot.spec.id, event = %event.event, "hook");
     }
@@ -463,6 +500,7 @@ mod tests {
             label: label.into(),
             meaning,
             selected,
+            description: None,
         };
         ConfirmInfo {
             kind: DialogKind::Bash,
@@ -483,19 +521,35 @@ mod tests {
     #[test]
     fn answers_by_meaning_and_number() {
         use ConfirmResponse as R;
+        let r = |r| ConfirmAnswer::Response(r);
         let d = dialog(true);
-        assert_eq!(choose(&d, R::Yes).unwrap(), 0);
-        assert_eq!(choose(&d, R::No).unwrap(), 2);
-        assert_eq!(choose(&d, R::Always).unwrap(), 1);
-        assert_eq!(choose(&d, R::Option(2)).unwrap(), 1);
+        assert_eq!(choose(&d, &r(R::Yes)).unwrap(), 0);
+        assert_eq!(choose(&d, &r(R::No)).unwrap(), 2);
+        assert_eq!(choose(&d, &r(R::Always)).unwrap(), 1);
+        assert_eq!(choose(&d, &r(R::Option(2))).unwrap(), 1);
         assert_eq!(
-            choose(&d, R::Option(9)).unwrap_err().code,
+            choose(&d, &r(R::Option(9))).unwrap_err().code,
             ErrorCode::InvalidChoice.code()
         );
         let mut no_always = dialog(false);
         no_always.options.remove(1);
-        assert_eq!(choose(&no_always, R::Option(2)).unwrap(), 1);
-        assert!(choose(&no_always, R::Always).is_err());
+        assert_eq!(choose(&no_always, &r(R::Option(2))).unwrap(), 1);
+        assert!(choose(&no_always, &r(R::Always)).is_err());
+    }
+
+    #[test]
+    fn answers_a_question_by_label_or_free_text() {
+        let mut d = dialog(true);
+        d.kind = DialogKind::AskUserQuestion;
+        d.options[2].label = "Type something.".into();
+        d.options[2].meaning = OptionMeaning::FreeText;
+        let label = |l: &str| ConfirmAnswer::Label(l.into());
+        assert_eq!(choose(&d, &label("yes, AND always allow")).unwrap(), 1);
+        let err = choose(&d, &label("Purple")).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidChoice.code());
+        assert!(err.message.contains("Type something."), "{}", err.message);
+        assert_eq!(choose(&d, &ConfirmAnswer::Text("orbit".into())).unwrap(), 2);
+        assert!(choose(&dialog(true), &ConfirmAnswer::Text("x".into())).is_err());
     }
 
     #[test]
