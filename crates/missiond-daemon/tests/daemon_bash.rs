@@ -7,13 +7,12 @@ use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
-use daemon_support::{Daemon, err_code, host_pid, ok, process_exists, wait_screen};
+use daemon_support::{Daemon, err_code, host_pid, ok, process_exists, type_line, wait_screen};
 use serde_json::{Value, json};
 
 const UNKNOWN_SLOT: i32 = -32001;
 const SLOT_NOT_RUNNING: i32 = -32002;
 const NO_DIALOG_OPEN: i32 = -32004;
-const TIMEOUT: i32 = -32005;
 const SPAWN_FAILED: i32 = -32008;
 
 fn bash_slots(cwd: &std::path::Path) -> String {
@@ -38,18 +37,6 @@ fn bash_slots(cwd: &std::path::Path) -> String {
 "#,
         cwd = cwd.display()
     )
-}
-
-/// Type a line into the bash slot: send returns a timeout (bash has no turns), and the
-/// keys have been typed.
-async fn type_line(client: &missiond_core::ipc::IpcClient, line: &str) {
-    err_code(
-        client,
-        "mission_pty_send",
-        json!({"slotId": "sh", "message": line, "timeoutMs": 300}),
-        TIMEOUT,
-    )
-    .await;
 }
 
 /// The pid the bash slot printed after `marker` (e.g. `bg=1234`).
@@ -113,7 +100,7 @@ async fn bash_slot_spawn_type_screen_logs_and_kill_with_its_process_group() {
     assert_eq!(again["pid"], spawned["pid"]);
 
     wait_screen(&client, "sh", "sh$", Duration::from_secs(10)).await;
-    type_line(&client, "echo hello-$((6*7))").await;
+    type_line(&client, "sh", "echo hello-$((6*7))").await;
     let screen = wait_screen(&client, "sh", "hello-42", Duration::from_secs(10)).await;
     assert!(screen.contains("echo hello-$((6*7))"), "{screen}");
     let screen_result = ok(&client, "mission_pty_screen", json!({"slotId": "sh"})).await;
@@ -127,13 +114,14 @@ async fn bash_slot_spawn_type_screen_logs_and_kill_with_its_process_group() {
 
     // A background child in the slot's process group must die with the slot.
     // Quoted so the typed command line does not itself read `bg=`.
-    type_line(&client, r#"sleep 1000 & echo "b""g=$!""#).await;
+    type_line(&client, "sh", r#"sleep 1000 & echo "b""g=$!""#).await;
     let bg = pid_shown_after(&client, pid, "bg=").await;
     assert!(process_exists(bg));
     // Claude Code starts tool commands in sessions of their own (setsid), out of the
     // slot's process group: those must die with the slot too.
     type_line(
         &client,
+        "sh",
         r#"setsid sh -c 'echo "s""id=$$"; exec sleep 1001' &"#,
     )
     .await;
@@ -368,7 +356,7 @@ async fn restart_keeps_the_store_and_sigterm_ends_slots() {
         let client = daemon.client().await;
         let spawned = ok(&client, "mission_pty_spawn", json!({"slotId": "sh"})).await;
         wait_screen(&client, "sh", "sh$", Duration::from_secs(10)).await;
-        type_line(&client, "echo first-turn").await;
+        type_line(&client, "sh", "echo first-turn").await;
         let history = ok(&client, "mission_pty_history", json!({"slotId": "sh"})).await;
         assert_eq!(history["turns"][0]["prompt"], "echo first-turn");
         spawned["pid"].as_i64().expect("pid")
@@ -464,7 +452,7 @@ async fn the_command_line_drives_the_daemon() {
         ok_ && out.lines().any(|l| l.starts_with("mission_pty_send ")),
         "{out}"
     );
-    type_line(&client, "echo logged-$((40+2))").await;
+    type_line(&client, "sh", "echo logged-$((40+2))").await;
     wait_screen(&client, "sh", "logged-42", Duration::from_secs(10)).await;
     let (ok_, out, err) = cli(&["logs", "sh"]);
     assert!(

@@ -9,7 +9,7 @@ mod daemon_support;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use daemon_support::{Daemon, err_code, ok, wait_screen};
+use daemon_support::{Daemon, ok, type_line, wait_screen};
 use serde_json::{Value, json};
 
 fn bash_slot(cwd: &Path) -> String {
@@ -27,19 +27,6 @@ fn bash_slot(cwd: &Path) -> String {
         cwd = cwd.display()
     )
 }
-
-/// Types a line into the bash slot (bash has no turns: the send times out, typed).
-async fn type_line(client: &missiond_core::ipc::IpcClient, line: &str) {
-    err_code(
-        client,
-        "mission_pty_send",
-        json!({"slotId": "sh", "message": line, "timeoutMs": 300}),
-        TIMEOUT,
-    )
-    .await;
-}
-
-const TIMEOUT: i32 = -32005;
 
 /// The slot's log files and sizes, the last written last.
 fn slot_logs(home: &Path) -> Vec<(PathBuf, u64)> {
@@ -115,6 +102,7 @@ async fn a_slots_logs_are_pruned_to_its_cap_oldest_first() {
     // About 1.5 MB of output, six times the cap.
     type_line(
         &client,
+        "sh",
         "yes 0123456789abcdefghij | head -c 1500000; echo EN''D",
     )
     .await;
@@ -206,11 +194,16 @@ async fn after_a_full_disk_the_log_resumes_and_the_warning_clears() {
     let client = daemon.client().await;
     ok(&client, "mission_pty_spawn", json!({"slotId": "sh"})).await;
     wait_screen(&client, "sh", "sh$", Duration::from_secs(20)).await;
-    type_line(&client, "echo BEFORE-$((1+1))").await;
+    type_line(&client, "sh", "echo BEFORE-$((1+1))").await;
     wait_screen(&client, "sh", "BEFORE-2", Duration::from_secs(20)).await;
 
     let filler = fill(disk.0.path());
-    type_line(&client, "yes lost-while-full | head -c 200000; echo FU''LL").await;
+    type_line(
+        &client,
+        "sh",
+        "yes lost-while-full | head -c 200000; echo FU''LL",
+    )
+    .await;
     wait_screen(&client, "sh", "FULL", Duration::from_secs(60)).await;
     let health = ok(&client, "mission_health", json!({})).await;
     let warning = log_warning(&health).unwrap_or_else(|| panic!("no PTY log warning: {health}"));
@@ -223,7 +216,7 @@ async fn after_a_full_disk_the_log_resumes_and_the_warning_clears() {
     let mut n = 0;
     loop {
         n += 1;
-        type_line(&client, &format!("echo AFTER-$((1000+{n}))")).await;
+        type_line(&client, "sh", &format!("echo AFTER-$((1000+{n}))")).await;
         tokio::time::sleep(Duration::from_secs(1)).await;
         let health = ok(&client, "mission_health", json!({})).await;
         if log_warning(&health).is_none() {
@@ -231,7 +224,7 @@ async fn after_a_full_disk_the_log_resumes_and_the_warning_clears() {
         }
         assert!(Instant::now() < deadline, "the warning stayed: {health}");
     }
-    type_line(&client, "echo AFTER-DONE-$((2+3))").await;
+    type_line(&client, "sh", "echo AFTER-DONE-$((2+3))").await;
     wait_screen(&client, "sh", "AFTER-DONE-5", Duration::from_secs(20)).await;
     // The log reads whole (nothing cut), from before the disk filled to after.
     let deadline = Instant::now() + Duration::from_secs(20);

@@ -8,7 +8,7 @@ mod daemon_support;
 
 use std::time::Duration;
 
-use daemon_support::{Daemon, err_code, ok, wait_screen};
+use daemon_support::{Daemon, ok, type_line, wait_screen};
 use futures::StreamExt;
 use serde_json::{Value, json};
 use tokio_tungstenite::connect_async;
@@ -18,7 +18,6 @@ const SECRET: &str = "s3cr3t-demo-VALUE-90817265";
 /// Typed as `${K}` + the rest, so the typed line never holds the whole key.
 const KEY: &str = "ghp_0123456789abcdefghijABCDEFGHIJklmnop";
 const REDACTED: &str = "[REDACTED]";
-const TIMEOUT: i32 = -32005;
 const LIMIT: Duration = Duration::from_secs(30);
 
 fn world(tmp: &std::path::Path) -> Daemon {
@@ -35,16 +34,6 @@ fn world(tmp: &std::path::Path) -> Daemon {
         cwd = json!(tmp.display().to_string()),
     );
     Daemon::start(&tmp.join("home"), Some(&yaml))
-}
-
-async fn type_line(client: &missiond_core::ipc::IpcClient, line: &str) {
-    err_code(
-        client,
-        "mission_pty_send",
-        json!({"slotId": "sh", "message": line, "timeoutMs": 300}),
-        TIMEOUT,
-    )
-    .await;
 }
 
 /// `bytes` without escape sequences: what a terminal shows of them.
@@ -106,16 +95,18 @@ async fn a_secret_and_a_key_shape_reach_no_sink_in_clear() {
     wait_screen(&client, "sh", "sh$", LIMIT).await;
 
     // Plainly, split by an SGR reset after every character, and a key shape.
-    type_line(&client, "printf '%s\\n' \"$TOKEN\"; echo P1-DONE").await;
+    type_line(&client, "sh", "printf '%s\\n' \"$TOKEN\"; echo P1-DONE").await;
     wait_screen(&client, "sh", "P1-DONE", LIMIT).await;
     type_line(
         &client,
+        "sh",
         "printf '%s' \"$TOKEN\" | sed 's/./&\\x1b[0m/g'; echo; echo P2-DONE",
     )
     .await;
     wait_screen(&client, "sh", "P2-DONE", LIMIT).await;
     type_line(
         &client,
+        "sh",
         &format!("K=ghp_; echo \"${{K}}{}\"; echo P3-DONE", &KEY[4..]),
     )
     .await;
@@ -183,6 +174,7 @@ async fn a_secret_and_a_key_shape_reach_no_sink_in_clear() {
     assert!(painted.contains(REDACTED), "{painted:?}");
     type_line(
         &client,
+        "sh",
         "printf '%s' \"$TOKEN\" | sed 's/./&\\x1b[1;31m/g'; printf '\\e[0m\\n'; echo \"${K}0123456789abcdefghijABCDEFGHIJklmnop\"; echo LIVE-$((40+2))",
     )
     .await;

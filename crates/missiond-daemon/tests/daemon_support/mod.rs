@@ -210,6 +210,18 @@ pub async fn wait_status(
 }
 
 /// Whether a process with this pid exists.
+/// Types `line` and Enter into a slot that runs a shell: a shell has no turns, so the
+/// send waits briefly, times out, and the keys have been typed.
+pub async fn type_line(client: &IpcClient, slot: &str, line: &str) {
+    err_code(
+        client,
+        "mission_pty_send",
+        json!({"slotId": slot, "message": line, "timeoutMs": 300}),
+        -32005,
+    )
+    .await;
+}
+
 /// Whether `pid` runs: it exists and is not a zombie (slots in a sandbox end as orphans
 /// of the machine's init, which may take a while to reap them).
 pub fn process_exists(pid: i64) -> bool {
