@@ -48,6 +48,34 @@ pub fn typed(text: &str) -> Vec<u8> {
     }
 }
 
+/// How `text` shows in Claude Code's input box once typed: its first characters, or the
+/// placeholder Claude Code draws for pasted (multi-line) text.
+fn input_head(text: &str) -> String {
+    if text.contains('\n') {
+        return "[Pasted text".to_string();
+    }
+    text.trim().chars().take(24).collect()
+}
+
+/// Whether the input box (the bottom of the screen) still holds a prompt that starts
+/// with `head`: typed, but not submitted.
+fn input_holds(lines: &[String], head: &str) -> bool {
+    !head.is_empty()
+        && lines.iter().rev().take(12).any(|line| {
+            line.trim_start()
+                .strip_prefix('❯')
+                .is_some_and(|rest| rest.trim_start().starts_with(head))
+        })
+}
+
+/// A prompt whose Enter got lost (Claude Code was busy drawing, or not yet reading its
+/// input) waits in the input box for ever. After this long without Claude Code taking
+/// it up, Enter is pressed again, at most [`MAX_RESUBMITS`] times: an Enter on a prompt
+/// that is still there only completes the submission, and the box must show the prompt.
+const RESUBMIT_AFTER: Duration = Duration::from_secs(6);
+/// See [`RESUBMIT_AFTER`].
+const MAX_RESUBMITS: u32 = 2;
+
 /// Clears the slot's "send in progress" mark however the send ends.
 struct SendingMark<'a>(&'a Slot);
 
@@ -92,6 +120,7 @@ pub async fn send(slot: &Arc<Slot>, text: &str, timeout: Duration) -> Result<Tur
         let seq = run.next_seq;
         run.next_seq += 1;
         let mut turn = Turn::new(seq, run.transcript_cursor());
+        turn.typed_head = input_head(text);
         turn.record_id =
             slot.ctx
                 .records
@@ -179,6 +208,7 @@ pub async fn wait_turn(
 ) -> TurnWait {
     let mut rx = slot.subscribe();
     let mut dialog_gone = answered.is_none();
+    let mut resubmits = 0u32;
     loop {
         {
             let inner = slot.lock();
@@ -207,6 +237,25 @@ pub async fn wait_turn(
                     partial: TurnRecord::default(),
                 };
             }
+            if slot.spec.claude && resubmits < MAX_RESUBMITS && state == State::Idle {
+                let lost = run.turn.as_ref().filter(|t| t.seq == seq).is_some_and(|t| {
+                    t.is_open()
+                        && !t.began
+                        && t.started_at
+                            .elapsed()
+                            .is_ok_and(|age| age > RESUBMIT_AFTER * (resubmits + 1))
+                        && input_holds(&run.term.screen_lines(), &t.typed_head)
+                });
+                if lost {
+                    resubmits += 1;
+                    tracing::warn!(
+                        slot = %slot.spec.id,
+                        seq,
+                        "the prompt still waits in the input box: pressing Enter again"
+                    );
+                    let _ = run.pty.write(b"\r");
+                }
+            }
             if state != State::Confirming || !same_dialog(dialog.as_ref(), answered.as_ref()) {
                 dialog_gone = true;
             }
@@ -225,10 +274,9 @@ pub async fn wait_turn(
                 };
             }
         }
-        if tokio::time::timeout_at(deadline, rx.changed())
-            .await
-            .is_err()
-        {
+        // Wake at least once a second: a lost Enter leaves the screen still.
+        let wake = deadline.min(Instant::now() + Duration::from_secs(1));
+        if tokio::time::timeout_at(wake, rx.changed()).await.is_err() && wake >= deadline {
             let state = slot.state().unwrap_or(State::Exited);
             return TurnWait {
                 state,
@@ -493,6 +541,40 @@ pub fn on_hook(slot: &Slot, event: &HookEvent) {
 mod tests {
     use super::*;
     use semantic_terminal::{ConfirmOption, DialogKind};
+
+    #[test]
+    fn a_prompt_still_in_the_input_box_is_told_from_one_taken() {
+        let rule = "─".repeat(40);
+        let screen = |input: &str| -> Vec<String> {
+            format!("● Earlier answer\n\n{rule}\n❯ {input}\n{rule}\n  ⏸ manual mode on")
+                .lines()
+                .map(str::to_string)
+                .collect()
+        };
+        let head = input_head("Continue towards the goal: count to two");
+        assert_eq!(head, "Continue towards the goa", "the first 24 characters");
+        assert!(input_holds(
+            &screen("Continue towards the goal: count to two"),
+            &head
+        ));
+        assert!(
+            !input_holds(&screen(""), &head),
+            "an empty box: the prompt was taken"
+        );
+        // The same words higher up, in the transcript, are not the input box's.
+        let mut taken = screen("");
+        taken.insert(0, "❯ Continue towards the goal: count to two".to_string());
+        for _ in 0..12 {
+            taken.insert(1, String::new());
+        }
+        assert!(!input_holds(&taken, &head));
+        assert_eq!(input_head("a\nb"), "[Pasted text");
+        assert!(input_holds(
+            &screen("[Pasted text #1 +1 lines]"),
+            "[Pasted text"
+        ));
+        assert!(!input_holds(&screen("anything"), ""));
+    }
 
     fn dialog(numbered: bool) -> ConfirmInfo {
         let opt = |n: u32, label: &str, meaning, selected| ConfirmOption {

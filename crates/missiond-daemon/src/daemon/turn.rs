@@ -60,6 +60,9 @@ pub struct Turn {
     /// When the screen last became idle or errored during this turn.
     pub settled_since: Option<Instant>,
     pub outcome: Option<Outcome>,
+    /// How the typed prompt starts in Claude Code's input box, to tell a prompt whose
+    /// Enter was lost (it still sits there) from one that was taken.
+    pub typed_head: String,
 }
 
 impl Turn {
@@ -75,6 +78,7 @@ impl Turn {
             ask_message: None,
             settled_since: None,
             outcome: None,
+            typed_head: String::new(),
         }
     }
 
