@@ -124,6 +124,13 @@ impl Daemon {
 
 impl Drop for Daemon {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            // A failed test: what the daemon said is the first thing to read.
+            let text = self.stderr_text();
+            let lines: Vec<&str> = text.lines().collect();
+            let tail = lines[lines.len().saturating_sub(150)..].join("\n");
+            eprintln!("--- the daemon's last stderr lines ---\n{tail}\n---");
+        }
         if let Some(mut child) = self.child.take() {
             // SAFETY: as in `stop`; SIGTERM lets it end its slots' process groups.
             unsafe {
