@@ -200,16 +200,15 @@ pub fn reread_above_dialog(
 }
 
 /// Whether `prev` showed a dialog that a new frame left alone: it changed only rows
-/// above it (see [`reread_above_dialog`]).
+/// above it (see [`reread_above_dialog`]). Everything from the dialog's rule down is as
+/// it was, so every candidate region the reading tried (the last rule's first, then
+/// upwards to the dialog's) reads as before, also for a dialog with rules of its own
+/// (a question dialog spans one).
 pub fn same_dialog(prev: &Reading, lines: &[String], changed: &[usize], rules: &Rules) -> bool {
     let Some(row) = prev.dialog_row else {
         return false;
     };
-    if changed.iter().any(|&r| r >= row) || !lines.get(row).is_some_and(|l| is_rule(l, rules)) {
-        return false;
-    }
-    // The dialog must still be the screen's last rule.
-    !lines[row + 1..].iter().any(|l| is_rule(l, rules))
+    !changed.iter().any(|&r| r >= row) && lines.get(row).is_some_and(|l| is_rule(l, rules))
 }
 
 /// A new frame changed only the spinner line of `prev`: update the status in place
