@@ -241,12 +241,12 @@ async fn a_stuck_slot_is_interrupted_then_restarted() {
     })
     .await;
     assert_eq!(st["role"], "coder");
-    // Each hang is interrupted before anything else. Under load the mock may answer the
-    // interrupted call with its hang step once more, a third hang, interrupted in turn:
-    // at least one interrupt per hang, never a restart without one (the notices above).
+    // Each hang is interrupted before anything else. Under load the mock may answer an
+    // interrupted call with its hang step again (CI once saw 4 interrupts): at least one
+    // interrupt per hang, never a restart without one (the notices above), and no storm.
     let interrupts = count_events(&client, "c1", "stuck_interrupted").await;
     assert!(
-        (2..=3).contains(&interrupts),
+        (2..=6).contains(&interrupts),
         "each hang is interrupted first: {interrupts} interrupts"
     );
 }
