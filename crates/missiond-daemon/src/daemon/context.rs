@@ -17,7 +17,8 @@ pub struct Ctx {
     pub logs_dir: PathBuf,
     /// That folder's caps and the files live runs write.
     pub logs: std::sync::Arc<super::log_folder::LogFolder>,
-    /// Per-slot generated files (hook settings), `MISSIOND_HOME/run`.
+    /// Per-slot folders (`MISSIOND_HOME/run/SLOT`): the slot's endpoint and the settings
+    /// generated for it.
     pub run_dir: PathBuf,
     /// The IPC endpoint as text, as hook commands must name it.
     pub endpoint: String,
