@@ -12,22 +12,6 @@ use std::time::{Duration, Instant};
 use daemon_support::{Daemon, ok, type_line, wait_screen};
 use serde_json::{Value, json};
 
-fn bash_slot(cwd: &Path) -> String {
-    format!(
-        r#"slots:
-  - id: sh
-    cwd: {cwd}
-    command: bash
-    args: ["--norc", "--noprofile"]
-    env:
-      PS1: "sh$ "
-    cols: 100
-    rows: 30
-"#,
-        cwd = cwd.display()
-    )
-}
-
 /// The slot's log files and sizes, the last written last.
 fn slot_logs(home: &Path) -> Vec<(PathBuf, u64)> {
     let mut found: Vec<(PathBuf, u64)> = std::fs::read_dir(home.join("logs"))
@@ -66,7 +50,7 @@ async fn a_database_outside_the_home_is_private() {
     let db = tmp.path().join("somewhere/new/dir/x.db");
     let mut daemon = Daemon::start_with_env(
         &tmp.path().join("home"),
-        Some(&bash_slot(tmp.path())),
+        Some(&daemon_support::shell_slot_yaml(tmp.path())),
         &[("MISSION_DB_PATH", db.to_str().unwrap())],
     );
     let client = daemon.client().await;
@@ -93,7 +77,7 @@ async fn a_slots_logs_are_pruned_to_its_cap_oldest_first() {
     std::fs::write(&ancient, "{\"version\":1,\"cols\":80,\"rows\":24}\n").unwrap();
     let daemon = Daemon::start_with_env(
         &home,
-        Some(&bash_slot(tmp.path())),
+        Some(&daemon_support::shell_slot_yaml(tmp.path())),
         &[("MISSION_LOG_MAX_SLOT_BYTES", "256K")],
     );
     let client = daemon.client().await;
@@ -190,7 +174,7 @@ async fn after_a_full_disk_the_log_resumes_and_the_warning_clears() {
     };
     let tmp = tempfile::tempdir().unwrap();
     let home = disk.0.path().join("home");
-    let mut daemon = Daemon::start(&home, Some(&bash_slot(tmp.path())));
+    let mut daemon = Daemon::start(&home, Some(&daemon_support::shell_slot_yaml(tmp.path())));
     let client = daemon.client().await;
     ok(&client, "mission_pty_spawn", json!({"slotId": "sh"})).await;
     wait_screen(&client, "sh", "sh$", Duration::from_secs(20)).await;

@@ -55,26 +55,13 @@ fn decode(result: &Value) -> Png {
     }
 }
 
-fn bash_slots(cwd: &std::path::Path) -> String {
-    format!(
-        r#"slots:
-  - id: sh
-    cwd: {cwd}
-    command: bash
-    args: ["--norc", "--noprofile"]
-    env:
-      PS1: "sh$ "
-    cols: 100
-    rows: 30
-"#,
-        cwd = cwd.display()
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bash_slots_coloured_text_shows_red_in_the_png() {
     let tmp = tempfile::tempdir().unwrap();
-    let daemon = Daemon::start(&tmp.path().join("home"), Some(&bash_slots(tmp.path())));
+    let daemon = Daemon::start(
+        &tmp.path().join("home"),
+        Some(&daemon_support::shell_slot_yaml(tmp.path())),
+    );
     let client = daemon.client().await;
     err_code(
         &client,

@@ -217,6 +217,23 @@ pub async fn wait_status(
 }
 
 /// Whether a process with this pid exists.
+/// A slots.yaml with one plain shell slot `sh` (100x30, prompt `sh$ `) working in `cwd`.
+pub fn shell_slot_yaml(cwd: &Path) -> String {
+    format!(
+        r#"slots:
+  - id: sh
+    cwd: {cwd}
+    command: bash
+    args: ["--norc", "--noprofile"]
+    env:
+      PS1: "sh$ "
+    cols: 100
+    rows: 30
+"#,
+        cwd = cwd.display()
+    )
+}
+
 /// Types `line` and Enter into a slot that runs a shell: a shell has no turns, so the
 /// send waits briefly, times out, and the keys have been typed.
 pub async fn type_line(client: &IpcClient, slot: &str, line: &str) {
