@@ -44,6 +44,20 @@ step "cargo test"
 export MISSIOND_E2E_REQUIRED=1
 cargo test --workspace --locked
 
+step "cargo package: every crate packs for crates.io"
+# --no-verify: the crates that depend on sibling crates cannot be built from the registry
+# until those are published; packing still checks manifests, versions and file lists.
+# --allow-dirty: a developer's uncommitted edits are packed too.
+cargo package --workspace --locked --no-verify --allow-dirty --quiet
+
+step "scripts/install.sh installs the three binaries (debug build, scratch root)"
+install_root="$(mktemp -d)"
+scripts/install.sh --debug --quiet --root "$install_root"
+"$install_root/bin/missiond" --version
+"$install_root/bin/missiond-attach" --version
+test -x "$install_root/bin/mission-mcp"
+rm -rf "$install_root"
+
 step "Node client (packages/client) against the real daemon"
 cargo build --locked -p missiond-daemon --bin missiond -p mock-anthropic --bin mock-anthropic
 (cd packages/client && npm ci --no-audit --no-fund --loglevel=error && npm test)
