@@ -58,6 +58,9 @@ scripts/install.sh --debug --quiet --root "$install_root"
 test -x "$install_root/bin/mission-mcp"
 rm -rf "$install_root"
 
+step "Node bindings (packages/semantic-terminal): debug addon, tested on the recorded fixtures"
+(cd packages/semantic-terminal && npm run --silent build && npm test)
+
 step "Node client (packages/client) against the real daemon"
 cargo build --locked -p missiond-daemon --bin missiond -p mock-anthropic --bin mock-anthropic
 (cd packages/client && npm ci --no-audit --no-fund --loglevel=error && npm test)
