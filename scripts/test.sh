@@ -64,3 +64,7 @@ step "Node bindings (packages/semantic-terminal): debug addon, tested on the rec
 step "Node client (packages/client) against the real daemon"
 cargo build --locked -p missiond-daemon --bin missiond -p mock-anthropic --bin mock-anthropic
 (cd packages/client && npm ci --no-audit --no-fund --loglevel=error && npm test)
+
+step "npm packages: pack each, install the tarballs offline into a scratch project, use them"
+scripts/npm-pack.sh
+node --test packages/tests/

@@ -33,7 +33,10 @@ export interface MissionControlOptions {
   home?: string;
   /** The IPC endpoint (default: `MISSION_IPC_ENDPOINT`, else `<home>/missiond.sock`). */
   endpoint?: string;
-  /** The daemon binary for auto-start (default: `MISSIOND_BIN`, else `missiond` on PATH). */
+  /**
+   * The daemon binary for auto-start (default: `MISSIOND_BIN`, else the one in the
+   * platform package npm installed with this one, else `missiond` on PATH).
+   */
   daemonBin?: string;
   /** Start the daemon when nothing listens (default true). */
   autoStart?: boolean;

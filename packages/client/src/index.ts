@@ -13,6 +13,7 @@ export type { MissionControlEvents, MissionControlOptions } from './client.js';
 export { MAX_MESSAGE_BYTES } from './connection.js';
 export { DaemonUnavailableError, ErrorCode, MissionError } from './errors.js';
 export type { ErrorCodeValue, UnavailableReason } from './errors.js';
+export { bundledDaemonBin, platformPackage, platformTriple } from './platform.js';
 export { Pty } from './pty.js';
 export type { PtyEvents } from './pty.js';
 export * from './types.js';

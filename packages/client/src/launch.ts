@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { RpcConnection } from './connection.js';
 import { DaemonUnavailableError } from './errors.js';
+import { platformPackage } from './platform.js';
 
 /** What starting needs. */
 export interface LaunchOptions {
@@ -71,7 +72,7 @@ export async function startAndConnect(opts: LaunchOptions): Promise<RpcConnectio
       throw new DaemonUnavailableError(
         'start_failed',
         opts.endpoint,
-        `cannot start the missiond daemon \`${opts.bin}\`: ${(spawnError as Error).message} (install it on PATH, or set MISSIOND_BIN or the daemonBin option)`,
+        `cannot start the missiond daemon \`${opts.bin}\`: ${(spawnError as Error).message} (npm installs it with @missiond/core as ${platformPackage()} where one is published; else install it on PATH, or set MISSIOND_BIN or the daemonBin option)`,
         { cause: spawnError },
       );
     }

@@ -3,6 +3,8 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 
+import { bundledDaemonBin } from './platform.js';
+
 /** The default TCP endpoint on Windows (docs/ipc.md). */
 const WINDOWS_ENDPOINT = 'tcp://127.0.0.1:9121';
 
@@ -23,10 +25,14 @@ export function resolveEndpoint(home: string, explicit?: string): string {
   return process.platform === 'win32' ? WINDOWS_ENDPOINT : join(home, 'missiond.sock');
 }
 
-/** The daemon binary: explicit, else `MISSIOND_BIN`, else `missiond` found on PATH. */
+/**
+ * The daemon binary: explicit, else `MISSIOND_BIN`, else the one npm installed with this
+ * package (`@missiond/missiond-<platform>`, see platform.ts), else `missiond` on PATH.
+ */
 export function resolveDaemonBin(explicit?: string): string {
   const raw = explicit ?? process.env.MISSIOND_BIN;
-  return raw !== undefined && raw !== '' ? raw : 'missiond';
+  if (raw !== undefined && raw !== '') return raw;
+  return bundledDaemonBin() ?? 'missiond';
 }
 
 /**
