@@ -66,5 +66,7 @@ cargo build --locked -p missiond-daemon --bin missiond -p mock-anthropic --bin m
 (cd packages/client && npm ci --no-audit --no-fund --loglevel=error && npm test)
 
 step "npm packages: pack each, install the tarballs offline into a scratch project, use them"
+# The bindings' hand-written types, with the client's TypeScript (installed just above).
+(cd packages/semantic-terminal && npm run --silent typecheck)
 scripts/npm-pack.sh
 node --test packages/tests/
