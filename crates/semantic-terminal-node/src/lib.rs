@@ -7,7 +7,10 @@
 //! tests check that every name it declares exists here.
 //!
 //! Bad input (a size of 0, a time that is not finite, rules or a recording that do not
-//! parse) throws a JS `Error` that says what was wrong; nothing here panics on input.
+//! parse) throws a JS `Error` that says what was wrong; nothing here panics on input. The
+//! calls that drive the emulator (`feed`, `advance`, `resize`, `markExited`) also turn a
+//! panic inside the library into a JS `Error` (`catch_unwind`) instead of aborting the
+//! whole Node process.
 
 use std::sync::Arc;
 
@@ -93,7 +96,7 @@ impl SemanticTerminal {
 
     /// Feeds what the program wrote (bytes, or a string sent as UTF-8) at time `t`
     /// (seconds since an origin you pick; never going back).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn feed(&mut self, t: f64, data: Either<Uint8Array, String>) -> Result<()> {
         let t = time(t)?;
         match data {
@@ -104,7 +107,7 @@ impl SemanticTerminal {
     }
 
     /// Lets time run to `t` with no output: call it when `nextDeadline()` is reached.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn advance(&mut self, t: f64) -> Result<()> {
         self.inner.advance(time(t)?);
         Ok(())
@@ -117,7 +120,7 @@ impl SemanticTerminal {
     }
 
     /// Resizes the terminal at time `t`.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn resize(&mut self, t: f64, cols: u32, rows: u32) -> Result<()> {
         let t = time(t)?;
         let (cols, rows) = (dimension("cols", cols)?, dimension("rows", rows)?);
@@ -126,7 +129,7 @@ impl SemanticTerminal {
     }
 
     /// Records that the program exited at time `t` (the state becomes `Exited`).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn mark_exited(&mut self, t: f64) -> Result<()> {
         self.inner.mark_exited(time(t)?);
         Ok(())
