@@ -237,6 +237,10 @@ pub struct Status {
     /// background agents to finish`), when its last line says so.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting_for_agents: Option<u32>,
+    /// Shells still running in the background (`1 shell` in the footer: a command sent
+    /// there with ctrl+b). They do not keep the turn open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub background_shells: Option<u32>,
 }
 
 /// A subagent running in the background, as its row in the panel under the footer

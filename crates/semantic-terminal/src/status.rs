@@ -246,6 +246,8 @@ pub struct Footer {
     pub text: Option<String>,
     /// The background agents panel's rows.
     pub subagents: Vec<Subagent>,
+    /// Shells running in the background, when the footer counts them.
+    pub background_shells: Option<u32>,
 }
 
 /// One row of the background agents panel, when `line` is one.
@@ -302,6 +304,11 @@ pub fn parse_footer(footer: &[&str], rules: &Rules) -> Footer {
             .iter()
             .filter_map(|l| subagent_of(l, rules))
             .collect(),
+        background_shells: rules.background_shells.as_ref().and_then(|re| {
+            footer
+                .iter()
+                .find_map(|l| re.captures(l)?.get(1)?.as_str().parse().ok())
+        }),
     }
 }
 
@@ -318,6 +325,7 @@ pub fn status_of(spinner: Option<&Spinner>, footer: &Footer) -> Status {
         footer: footer.text.clone(),
         subagents: footer.subagents.clone(),
         waiting_for_agents: None,
+        background_shells: footer.background_shells,
     }
 }
 
