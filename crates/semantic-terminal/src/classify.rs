@@ -49,7 +49,9 @@ fn typed_command(layout: &Layout<'_>, b: InputBox, rules: &Rules) -> bool {
     for (i, line) in layout.lines[b.top + 1..b.bottom].iter().enumerate() {
         let t = line.trim_row_start();
         let t = if i == 0 {
-            strip_marker(t, &rules.prompt_markers).unwrap_or(t)
+            strip_marker(t, &rules.prompt_markers)
+                .or_else(|| strip_marker(t, &rules.shell_command_markers))
+                .unwrap_or(t)
         } else {
             t
         };
@@ -91,15 +93,20 @@ fn box_has_text(layout: &Layout<'_>, rules: &Rules) -> bool {
     let Some(b) = layout.input_box else {
         return false;
     };
-    layout.lines[b.top + 1..b.bottom].iter().enumerate().any(|(i, line)| {
-        let t = line.trim_row_start();
-        let t = if i == 0 {
-            strip_marker(t, &rules.prompt_markers).unwrap_or(t)
-        } else {
-            t
-        };
-        !t.trim_row().is_empty()
-    })
+    layout.lines[b.top + 1..b.bottom]
+        .iter()
+        .enumerate()
+        .any(|(i, line)| {
+            let t = line.trim_row_start();
+            let t = if i == 0 {
+                strip_marker(t, &rules.prompt_markers)
+                    .or_else(|| strip_marker(t, &rules.shell_command_markers))
+                    .unwrap_or(t)
+            } else {
+                t
+            };
+            !t.trim_row().is_empty()
+        })
 }
 
 /// Whether a line just above the input box says a failed request is being retried.
@@ -665,7 +672,11 @@ mod tests {
     fn a_running_tool_is_read_from_its_head() {
         let footer = "⏸ manual mode on · esc to interrupt";
         // An MCP call shows its arguments under the head while it runs.
-        for head in ["Calling slowsrv…", "Calling slowsrv · 4s…", "Reading 3 files…"] {
+        for head in [
+            "Calling slowsrv…",
+            "Calling slowsrv · 4s…",
+            "Reading 3 files…",
+        ] {
             let s = screen(
                 &format!("❯ go\n● {head}\n  ⎿  \"meaning\"\n✻ Working… (5s · ↓ 25 tokens)\n"),
                 "",
@@ -721,6 +732,12 @@ mod tests {
 
     #[test]
     fn a_shell_command_the_user_ran_is_a_running_tool() {
+        // Typed in the box's shell mode (`!` first): the box is read as usual.
+        let rule = "─".repeat(80);
+        let s = lines_of(&format!(
+            "● Hello.\n✻ Brewed for 1s · done 7:38 AM\n{rule}\n! sleep 5\n{rule}\n  ! for shell mode\n"
+        ));
+        assert_eq!(state_of(&s), State::Idle);
         let running = "! sleep 5 && echo shell-done\n  ⎿  Running… (3s)\n     (ctrl+b to run in background)\n";
         let s = screen(running, "", "⏸ manual mode on · esc to interrupt");
         assert_eq!(state_of(&s), State::ToolRunning);
@@ -770,11 +787,21 @@ mod tests {
         let r = read(&s, &Rules::builtin());
         assert_eq!(r.state, State::Idle);
         assert_eq!(r.status.unwrap().background_shells, Some(1));
-        let s = screen("● ok\n", "", "⏵⏵ accept edits on · 3 shells · esc to interrupt");
+        let s = screen(
+            "● ok\n",
+            "",
+            "⏵⏵ accept edits on · 3 shells · esc to interrupt",
+        );
         let r = read(&s, &Rules::builtin());
         assert_eq!(r.status.unwrap().background_shells, Some(3));
         let s = screen("● ok\n", "", "⏸ manual mode on · ? for shortcuts");
-        assert_eq!(read(&s, &Rules::builtin()).status.unwrap().background_shells, None);
+        assert_eq!(
+            read(&s, &Rules::builtin())
+                .status
+                .unwrap()
+                .background_shells,
+            None
+        );
     }
 
     #[test]

@@ -21,7 +21,8 @@ pub enum State {
     Confirming,
     /// An API or runtime error is shown and the turn ended with it.
     Error,
-    /// The `/` command menu is open.
+    /// The `/` command menu, or a picker the user opened (`/model`, `/resume`, ...), is
+    /// open: an overlay of the user's, never a dialog to answer.
     SlashMenu,
     /// The process has exited.
     Exited,

@@ -41,12 +41,9 @@ impl LastBlock {
             error: is_error(b, rules),
             closed: false,
             hinted: b.kind == BlockKind::Tool
-                && b.output.iter().any(|l| {
-                    rules
-                        .tool_running_hints
-                        .iter()
-                        .any(|re| re.is_match(l))
-                }),
+                && b.output
+                    .iter()
+                    .any(|l| rules.tool_running_hints.iter().any(|re| re.is_match(l))),
         }
     }
 

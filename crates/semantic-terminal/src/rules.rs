@@ -380,7 +380,11 @@ impl Rules {
             exit_notes: res("exit_notes", &raw.exit_notes)?,
             shell_command_markers: raw.shell_command_markers,
             queued_notes: res("queued_notes", &raw.queued_notes)?,
-            retrying: raw.retrying.as_deref().map(|p| re("retrying", p)).transpose()?,
+            retrying: raw
+                .retrying
+                .as_deref()
+                .map(|p| re("retrying", p))
+                .transpose()?,
             background_shells: raw
                 .background_shells
                 .as_deref()

@@ -281,8 +281,8 @@ fn head_of<'a>(
             ))
         } else if let Some(rest) = strip_marker(line, &rules.prompt_markers) {
             Some((BlockKind::Prompt, rest.trim_row()))
-        } else if let Some(rest) = strip_marker(line, &rules.shell_command_markers)
-            .filter(|_| next_is_output)
+        } else if let Some(rest) =
+            strip_marker(line, &rules.shell_command_markers).filter(|_| next_is_output)
         {
             // A command the user ran with `!`: a tool call of its own.
             Some((BlockKind::Tool, rest.trim_row()))
