@@ -10,7 +10,9 @@ use crate::memo::{Memo, is_error};
 use crate::rules::Rules;
 use crate::screen::{InputBox, Layout, is_rule, strip_marker};
 use crate::screen_text::ScreenText;
-use crate::status::{SpinnerMemo, find_spinner, find_spinner_with, status_of, waiting_for_agents};
+use crate::status::{
+    SpinnerMemo, find_spinner, find_spinner_with, status_line, status_of, waiting_for_agents,
+};
 #[cfg(test)]
 use crate::tool_output::row_infos;
 use crate::tool_output::{Block, BlockKind, RowInfo, blocks_with};
@@ -109,17 +111,13 @@ fn box_has_text(layout: &Layout<'_>, rules: &Rules) -> bool {
         })
 }
 
-/// Whether a line just above the input box says a failed request is being retried.
+/// Whether the turn's status line just above the input box (where the spinner goes)
+/// says a failed request is being retried.
 fn retry_line(layout: &Layout<'_>, rules: &Rules) -> bool {
-    let (Some(b), Some(re)) = (layout.input_box, rules.retrying.as_ref()) else {
+    let Some(re) = rules.retrying.as_ref() else {
         return false;
     };
-    layout.lines[..b.top]
-        .iter()
-        .rev()
-        .filter(|l| !l.trim_row().is_empty())
-        .take(rules.spinner_search_lines)
-        .any(|l| re.is_match(l))
+    status_line(layout, rules).is_some_and(|l| re.is_match(l))
 }
 
 /// Rows at the bottom of the screen looked at for the note Claude Code prints as it exits.
@@ -241,7 +239,8 @@ pub fn read_with(
     let busy = spinner.is_some() || status.interruptible;
     // Claude Code retries a failed request (`529 Overloaded · retrying in 3s · attempt
     // 1/10`): the turn is held up by an error.
-    let retrying = busy && retry_line(&layout, rules);
+    // The retry line takes the spinner's place: only looked for when no spinner shows.
+    let retrying = busy && spinner.is_none() && retry_line(&layout, rules);
     // Background agents keep the turn open while the input box is free: a new turn
     // starts by itself when one finishes.
     let agents = !status.subagents.is_empty() || status.waiting_for_agents.is_some();

@@ -33,14 +33,17 @@ pub struct LastBlock {
 
 impl LastBlock {
     fn of(b: &Block<'_>, rules: &Rules) -> Self {
+        let tool = b.kind == BlockKind::Tool;
+        // Only a call showing no output of its own can show a running hint (the hint is
+        // such output): the rows are scanned again only then, and they are few.
+        let quiet = tool && is_running(b, rules);
         Self {
             kind: b.kind,
-            running: b.kind == BlockKind::Tool
-                && (is_running(b, rules)
-                    || rules.tool_running_head.iter().any(|re| re.is_match(b.head))),
+            running: quiet
+                || (tool && rules.tool_running_head.iter().any(|re| re.is_match(b.head))),
             error: is_error(b, rules),
             closed: false,
-            hinted: b.kind == BlockKind::Tool
+            hinted: quiet
                 && b.output
                     .iter()
                     .any(|l| rules.tool_running_hints.iter().any(|re| re.is_match(l))),

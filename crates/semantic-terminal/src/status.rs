@@ -260,9 +260,9 @@ fn subagent_of(line: &str, rules: &Rules) -> Option<Subagent> {
     })
 }
 
-/// How many background agents the turn's last status line says it waits for: the
-/// first row above the input box that starts with a spinner glyph, when it says so.
-pub fn waiting_for_agents(layout: &Layout<'_>, rules: &Rules) -> Option<u32> {
+/// The turn's last status line: the first row above the input box (within the spinner's
+/// search distance) that starts with a spinner glyph.
+pub fn status_line<'a>(layout: &Layout<'a>, rules: &Rules) -> Option<&'a str> {
     let top = layout.input_box?.top;
     let mut seen = 0;
     for row in (0..top).rev() {
@@ -271,8 +271,7 @@ pub fn waiting_for_agents(layout: &Layout<'_>, rules: &Rules) -> Option<u32> {
             continue;
         }
         if split_glyph(line, rules).is_some() {
-            let caps = rules.waiting_for_agents.captures(line)?;
-            return caps.get(1)?.as_str().parse().ok();
+            return Some(line);
         }
         seen += 1;
         if seen >= rules.spinner_search_lines {
@@ -280,6 +279,15 @@ pub fn waiting_for_agents(layout: &Layout<'_>, rules: &Rules) -> Option<u32> {
         }
     }
     None
+}
+
+/// How many background agents the turn's last status line says it waits for, when it
+/// says so.
+pub fn waiting_for_agents(layout: &Layout<'_>, rules: &Rules) -> Option<u32> {
+    let caps = rules
+        .waiting_for_agents
+        .captures(status_line(layout, rules)?)?;
+    caps.get(1)?.as_str().parse().ok()
 }
 
 /// Parse the footer's rows (non-blank, trimmed).
