@@ -10,7 +10,9 @@
 #
 # A session is scripts/fixtures/SCENARIO.yaml (the model's answers) plus
 # scripts/fixtures/SESSION.steps.jsonl (the keystrokes; `missiond record --input`).
-# In both, @WORK@ stands for the session's working folder.
+# In both, @WORK@ stands for the session's working folder. Optional per session:
+# SESSION.env (KEY=VALUE lines added to Claude Code's environment) and SESSION.args (extra
+# arguments, one a line); in those @FIXTURES@ stands for scripts/fixtures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -31,6 +33,13 @@ sessions=(
   "dialogs           dialogs          manual       5e55a001-0000-4000-8000-000000000007 yes"
   "plan              plan             plan         5e55a001-0000-4000-8000-000000000009 yes"
   "agents            agents           manual       5e55a001-0000-4000-8000-000000000008 yes"
+  "shell             shell            manual       5e55a001-0000-4000-8000-00000000000a yes"
+  "mcp               mcp              manual       5e55a001-0000-4000-8000-00000000000b yes"
+  "pickers           pickers          manual       5e55a001-0000-4000-8000-00000000000c yes"
+  "busy              busy             manual       5e55a001-0000-4000-8000-00000000000d yes"
+  "exit_ctrlc        exit             manual       5e55a001-0000-4000-8000-00000000000e yes"
+  "exit_slash        exit             manual       5e55a001-0000-4000-8000-00000000000f yes"
+  "text              text             manual       5e55a001-0000-4000-8000-000000000010 yes"
 )
 read -r -a sizes <<<"${FIXTURE_SIZES:-120x40 80x24}"
 # The fake key mock-anthropic's offline module uses; Claude Code only checks it locally.
@@ -67,6 +76,15 @@ record() {
   local work=$dir/work
   sed "s|@WORK@|$work|g" "$fixtures_in/$scenario.yaml" >"$dir/scenario.yaml"
   sed "s|@WORK@|$work|g" "$fixtures_in/$session.steps.jsonl" >"$dir/steps.jsonl"
+  local -a extra_env=() extra_args=()
+  if [[ -f $fixtures_in/$session.env ]]; then
+    mapfile -t extra_env < <(grep -v '^#' "$fixtures_in/$session.env" | grep . |
+      sed -e "s|@WORK@|$work|g" -e "s|@FIXTURES@|$fixtures_in|g")
+  fi
+  if [[ -f $fixtures_in/$session.args ]]; then
+    mapfile -t extra_args < <(grep -v '^#' "$fixtures_in/$session.args" | grep . |
+      sed -e "s|@WORK@|$work|g" -e "s|@FIXTURES@|$fixtures_in|g")
+  fi
   local projects="{\"$work\": {\"hasTrustDialogAccepted\": true, \"allowedTools\": []}}"
   [[ $trusted == yes ]] || projects="{}"
   cat >"$dir/home/.claude.json" <<EOF
@@ -95,9 +113,10 @@ EOF
     DISABLE_AUTOUPDATER=1 CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 \
     DISABLE_TELEMETRY=1 DISABLE_ERROR_REPORTING=1 CLAUDE_CODE_MAX_RETRIES=0 \
     NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost \
+    "${extra_env[@]}" \
     "$missiond" record --cols "$cols" --rows "$rows" \
       --out "$fixtures_out/$name.jsonl" --input "$dir/steps.jsonl" -- \
-      "$claude" --permission-mode "$mode" --session-id "$id") \
+      "$claude" --permission-mode "$mode" --session-id "$id" "${extra_args[@]}") \
     2> >(tee "$dir/record.log" >&2) || status=$?
   stop_mock
   if [[ $status -ne 0 ]]; then

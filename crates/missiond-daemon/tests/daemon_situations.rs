@@ -14,9 +14,9 @@ mod daemon_support;
 
 use std::time::Duration;
 
-use daemon_support::{Daemon, ok, wait_status};
+use daemon_support::{Daemon, claude_slot_daemon, ok, wait_status};
 use missiond_core::ipc::IpcClient;
-use mock_anthropic::offline::{ClaudeHome, claude_env, claude_for_test};
+use mock_anthropic::offline::claude_for_test;
 use mock_anthropic::{Scenario, Server};
 use serde_json::{Value, json};
 
@@ -94,19 +94,7 @@ default:
 
 /// A daemon with one real Claude Code slot `c1` (manual mode) against `server`.
 fn start(tmp: &std::path::Path, server: &Server, claude: &std::path::Path) -> Daemon {
-    let proj = tmp.join("proj");
-    std::fs::create_dir_all(&proj).unwrap();
-    let home = ClaudeHome::create(tmp.join("claude-home"), &[&proj]).expect("claude home");
-    let env: String = claude_env(home.path(), server.base_url())
-        .into_iter()
-        .map(|(k, v)| format!("      {k}: {}\n", json!(v)))
-        .collect();
-    let yaml = format!(
-        "slots:\n  - id: c1\n    role: coder\n    cwd: {}\n    command: {}\n    permission_mode: manual\n    env:\n{env}",
-        json!(proj.display().to_string()),
-        json!(claude.display().to_string()),
-    );
-    Daemon::start(&tmp.join("missiond-home"), Some(&yaml))
+    claude_slot_daemon(tmp, server, claude)
 }
 
 /// Send `message`, then ask for the status at once: the two must say the same state.

@@ -10,7 +10,9 @@ use crate::memo::{Memo, is_error};
 use crate::rules::Rules;
 use crate::screen::{InputBox, Layout, is_rule, strip_marker};
 use crate::screen_text::ScreenText;
-use crate::status::{SpinnerMemo, find_spinner, find_spinner_with, status_of, waiting_for_agents};
+use crate::status::{
+    SpinnerMemo, find_spinner, find_spinner_with, status_line, status_of, waiting_for_agents,
+};
 #[cfg(test)]
 use crate::tool_output::row_infos;
 use crate::tool_output::{Block, BlockKind, RowInfo, blocks_with};
@@ -49,7 +51,9 @@ fn typed_command(layout: &Layout<'_>, b: InputBox, rules: &Rules) -> bool {
     for (i, line) in layout.lines[b.top + 1..b.bottom].iter().enumerate() {
         let t = line.trim_row_start();
         let t = if i == 0 {
-            strip_marker(t, &rules.prompt_markers).unwrap_or(t)
+            strip_marker(t, &rules.prompt_markers)
+                .or_else(|| strip_marker(t, &rules.shell_command_markers))
+                .unwrap_or(t)
         } else {
             t
         };
@@ -84,6 +88,75 @@ fn slash_menu(layout: &Layout<'_>, rules: &Rules) -> bool {
         .filter(|l| is_item(l))
         .count();
     above + below >= 1
+}
+
+/// Whether the input box holds text (typed, or a placeholder Claude Code shows).
+fn box_has_text(layout: &Layout<'_>, rules: &Rules) -> bool {
+    let Some(b) = layout.input_box else {
+        return false;
+    };
+    layout.lines[b.top + 1..b.bottom]
+        .iter()
+        .enumerate()
+        .any(|(i, line)| {
+            let t = line.trim_row_start();
+            let t = if i == 0 {
+                strip_marker(t, &rules.prompt_markers)
+                    .or_else(|| strip_marker(t, &rules.shell_command_markers))
+                    .unwrap_or(t)
+            } else {
+                t
+            };
+            !t.trim_row().is_empty()
+        })
+}
+
+/// Whether the turn's status line just above the input box (where the spinner goes)
+/// says a failed request is being retried.
+fn retry_line(layout: &Layout<'_>, rules: &Rules) -> bool {
+    let Some(re) = rules.retrying.as_ref() else {
+        return false;
+    };
+    status_line(layout, rules).is_some_and(|l| re.is_match(l))
+}
+
+/// Rows at the bottom of the screen looked at for the note Claude Code prints as it exits.
+const EXIT_NOTE_ROWS: usize = 4;
+
+/// Whether the last rows of the screen are the note Claude Code prints as it exits
+/// (`Resume this session with:` and the command to do so).
+fn says_exited(lines: &[String], rules: &Rules) -> bool {
+    !rules.exit_notes.is_empty()
+        && lines
+            .iter()
+            .rev()
+            .filter(|l| !l.trim_row().is_empty())
+            .take(EXIT_NOTE_ROWS)
+            .any(|l| rules.exit_notes.iter().any(|re| re.is_match(l.trim_row())))
+}
+
+/// The row of the edge (`▔▔▔`) above a full-width overlay with something drawn under
+/// it, when one shows: the last such row, looked for from the bottom.
+fn overlay_edge(lines: &[String], rules: &Rules) -> Option<usize> {
+    if rules.overlay_edge_chars.is_empty() {
+        return None;
+    }
+    let is_edge = |line: &str| {
+        let t = line.trim_row();
+        let mut n = 0;
+        t.chars().all(|c| {
+            n += 1;
+            rules.overlay_edge_chars.contains(&c)
+        }) && n >= rules.min_rule_len
+    };
+    let mut below = false;
+    for (row, line) in lines.iter().enumerate().rev() {
+        if below && is_edge(line) {
+            return Some(row);
+        }
+        below |= !line.trim_row().is_empty();
+    }
+    None
 }
 
 /// Where the transcript ends: at the spinner when one shows, else at the box or dialog.
@@ -133,6 +206,16 @@ pub fn read_with(
         return reading;
     }
     if layout.input_box.is_none() {
+        // Claude Code left its full screen and printed how to resume: it has exited.
+        if says_exited(lines, rules) {
+            reading.state = State::Exited;
+            return reading;
+        }
+        // A full-width overlay with no tool dialog in it: a picker the user opened.
+        if overlay_edge(lines, rules).is_some() {
+            reading.state = State::SlashMenu;
+            return reading;
+        }
         let banner = lines.iter().any(|l| {
             rules
                 .starting_markers
@@ -154,6 +237,10 @@ pub fn read_with(
         status.waiting_for_agents = waiting_for_agents(&layout, rules);
     }
     let busy = spinner.is_some() || status.interruptible;
+    // Claude Code retries a failed request (`529 Overloaded · retrying in 3s · attempt
+    // 1/10`): the turn is held up by an error.
+    // The retry line takes the spinner's place: only looked for when no spinner shows.
+    let retrying = busy && spinner.is_none() && retry_line(&layout, rules);
     // Background agents keep the turn open while the input box is free: a new turn
     // starts by itself when one finishes.
     let agents = !status.subagents.is_empty() || status.waiting_for_agents.is_some();
@@ -167,6 +254,8 @@ pub fn read_with(
     let mut last = || memo.last_block(lines, end, text, rules);
     reading.state = if slash_menu(&layout, rules) {
         State::SlashMenu
+    } else if retrying {
+        State::Error
     } else if busy {
         if spinner.as_ref().is_some_and(|s| s.thinking) {
             State::Thinking
@@ -179,10 +268,19 @@ pub fn read_with(
         }
     } else if agents {
         State::ToolRunning
-    } else if last().is_some_and(|b| b.error) {
-        State::Error
     } else {
-        State::Idle
+        match last() {
+            // A command still showing `Running…` runs, even where the footer stopped
+            // offering to interrupt (text typed into the box meanwhile).
+            Some(b) if b.hinted => State::ToolRunning,
+            Some(b) if b.error => State::Error,
+            // Text typed into the box hides `esc to interrupt`; an answer that nothing
+            // closed yet (no turn summary under it) is still being written.
+            Some(b) if b.kind == BlockKind::Answer && !b.closed && box_has_text(&layout, rules) => {
+                State::Responding
+            }
+            _ => State::Idle,
+        }
     };
     reading
 }
@@ -476,7 +574,11 @@ mod tests {
             "⏸ manual mode on",
         );
         assert_eq!(state_of(&menu), State::SlashMenu);
-        let typed_path = screen("● ok\n", "/tmp/x is a path I mention", "");
+        let typed_path = screen(
+            "● ok\n✻ Brewed for 1s · done 7:38 AM\n",
+            "/tmp/x is a path I mention",
+            "",
+        );
         assert_eq!(state_of(&typed_path), State::Idle);
     }
 
@@ -563,5 +665,162 @@ mod tests {
             read(&lines_of("x9#@!\n✶ Harmonizing… (1s)\n❯❯❯ ~~\n"), &r).state,
             State::Unknown
         );
+    }
+
+    #[test]
+    fn a_running_tool_is_read_from_its_head() {
+        let footer = "⏸ manual mode on · esc to interrupt";
+        // An MCP call shows its arguments under the head while it runs.
+        for head in [
+            "Calling slowsrv…",
+            "Calling slowsrv · 4s…",
+            "Reading 3 files…",
+        ] {
+            let s = screen(
+                &format!("❯ go\n● {head}\n  ⎿  \"meaning\"\n✻ Working… (5s · ↓ 25 tokens)\n"),
+                "",
+                footer,
+            );
+            assert_eq!(state_of(&s), State::ToolRunning, "{head}");
+        }
+        // Finished, or cut short at the edge of a narrow screen: not running.
+        for head in ["Called slowsrv", "Bash(sleep 20 && echo bui…)"] {
+            let s = screen(
+                &format!("❯ go\n● {head}\n  ⎿  42\n✻ Working… (5s · ↓ 25 tokens)\n"),
+                "",
+                footer,
+            );
+            assert_eq!(state_of(&s), State::Thinking, "{head}");
+        }
+    }
+
+    #[test]
+    fn a_picker_the_user_opened_is_a_slash_menu() {
+        let edge = "▔".repeat(60);
+        let picker = lines_of(&format!(
+            "❯ say hello\n● Hello.\n{edge}\n  Select model\n  ❯ 1. Default (recommended) ✔  Use the default model\n    2. Opus   Opus 5.5\n  s to use this session only · Enter to save · Esc to cancel\n"
+        ));
+        let r = read(&picker, &Rules::builtin());
+        assert_eq!(r.state, State::SlashMenu);
+        assert!(r.confirm.is_none(), "a picker is not a dialog to answer");
+        // An edge with nothing under it, or no edge at all: not read as a picker.
+        let bare = lines_of(&format!("❯ say hello\n● Hello.\n{edge}\n"));
+        assert_eq!(state_of(&bare), State::Unknown);
+        // The plan dialog also sits under an edge: it stays a dialog.
+        let rule = "─".repeat(58);
+        let plan = lines_of(&format!(
+            "● Here is my plan.\n{edge}\n  {rule}\n   Exit plan mode?\n   Claude wants to exit plan mode\n   ❯ 1. Yes, and switch to default (ask each time) for this session\n     2. No\n"
+        ));
+        assert_eq!(state_of(&plan), State::Confirming);
+    }
+
+    #[test]
+    fn the_note_printed_on_exit_reads_exited() {
+        let s = lines_of(
+            "\nResume this session with:\nclaude --permission-mode manual --resume 5e55a001-0000-4000-\n8000-00000000000e\n",
+        );
+        assert_eq!(state_of(&s), State::Exited);
+        // The same words in an answer above the input box are only an answer.
+        let answer = screen(
+            "❯ how do I resume?\n● Resume this session with:\n  claude --resume abc\n",
+            "",
+            "⏸ manual mode on · ? for shortcuts",
+        );
+        assert_eq!(state_of(&answer), State::Idle);
+    }
+
+    #[test]
+    fn a_shell_command_the_user_ran_is_a_running_tool() {
+        // Typed in the box's shell mode (`!` first): the box is read as usual.
+        let rule = "─".repeat(80);
+        let s = lines_of(&format!(
+            "● Hello.\n✻ Brewed for 1s · done 7:38 AM\n{rule}\n! sleep 5\n{rule}\n  ! for shell mode\n"
+        ));
+        assert_eq!(state_of(&s), State::Idle);
+        let running = "! sleep 5 && echo shell-done\n  ⎿  Running… (3s)\n     (ctrl+b to run in background)\n";
+        let s = screen(running, "", "⏸ manual mode on · esc to interrupt");
+        assert_eq!(state_of(&s), State::ToolRunning);
+        // Text typed into the box hides `esc to interrupt`: the command still runs.
+        let s = screen(running, "check three things", "⏸ manual mode on");
+        assert_eq!(state_of(&s), State::ToolRunning);
+        // Done: its output shows, and the slot is idle.
+        let s = screen(
+            "! sleep 5 && echo shell-done\n  ⎿  shell-done\n",
+            "",
+            "⏸ manual mode on · ? for shortcuts",
+        );
+        assert_eq!(state_of(&s), State::Idle);
+        // An interrupted call keeps no running hint.
+        let s = screen(
+            "● Bash(sleep 20)\n  ⎿  Running… (3s)\n  ⎿  Interrupted · What should Claude do instead?\n",
+            "",
+            "⏸ manual mode on · ? for shortcuts",
+        );
+        assert_eq!(state_of(&s), State::Idle);
+    }
+
+    #[test]
+    fn a_prompt_queued_while_busy_leaves_the_turn_as_it_was() {
+        let footer = "⏸ manual mode on · esc to interrupt";
+        let s = screen(
+            "❯ write a long answer\n● Here is a long answer that streams slowly\n  line after line\n❯ and one more thing\n  ⎿  Queued · ctrl+x ctrl+s to send now\n",
+            "Press up to edit queued messages",
+            footer,
+        );
+        assert_eq!(state_of(&s), State::Responding);
+        let s = screen(
+            "! sleep 5\n  ⎿  Running… (4s)\n❯ check three things\n  ⎿  Queued · ctrl+x ctrl+s to send now\n",
+            "Press up to edit queued messages",
+            footer,
+        );
+        assert_eq!(state_of(&s), State::ToolRunning);
+    }
+
+    #[test]
+    fn shells_in_the_background_are_counted_and_leave_the_slot_idle() {
+        let s = screen(
+            "● The build goes on in the background.\n✻ Crunched for 5s · done 1:59 AM · 1 shell still running\n",
+            "",
+            "⏸ manual mode on · 1 shell · ↓ to manage",
+        );
+        let r = read(&s, &Rules::builtin());
+        assert_eq!(r.state, State::Idle);
+        assert_eq!(r.status.unwrap().background_shells, Some(1));
+        let s = screen(
+            "● ok\n",
+            "",
+            "⏵⏵ accept edits on · 3 shells · esc to interrupt",
+        );
+        let r = read(&s, &Rules::builtin());
+        assert_eq!(r.status.unwrap().background_shells, Some(3));
+        let s = screen("● ok\n", "", "⏸ manual mode on · ? for shortcuts");
+        assert_eq!(
+            read(&s, &Rules::builtin())
+                .status
+                .unwrap()
+                .background_shells,
+            None
+        );
+    }
+
+    #[test]
+    fn retries_are_an_error_and_typing_does_not_end_an_answer() {
+        let footer = "⏸ manual mode on · esc to interrupt";
+        for line in [
+            "✻ API error · retrying in 3s · attempt 1/2",
+            "✻ 529 Overloaded · retrying in 1s · attempt 2/2\n  ⎿  If it persists, check your inference gateway.",
+            "✻ 429 Rate limited · retrying in 12s · attempt 3/10",
+        ] {
+            let s = screen(&format!("❯ overload for good\n{line}\n"), "", footer);
+            assert_eq!(state_of(&s), State::Error, "{line}");
+        }
+        // An answer still streaming while the user types the next prompt.
+        let streaming = "❯ write a long answer\n● Here is a long answer that streams slowly\n  line after line\n";
+        let s = screen(streaming, "and one more thing", "⏸ manual mode on");
+        assert_eq!(state_of(&s), State::Responding);
+        // The same answer closed by its turn summary: idle, whatever is typed.
+        let done = format!("{streaming}✻ Churned for 12s · done 2:02 AM\n");
+        let s = screen(&done, "and one more thing", "⏸ manual mode on");
+        assert_eq!(state_of(&s), State::Idle);
     }
 }

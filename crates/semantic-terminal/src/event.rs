@@ -21,7 +21,8 @@ pub enum State {
     Confirming,
     /// An API or runtime error is shown and the turn ended with it.
     Error,
-    /// The `/` command menu is open.
+    /// The `/` command menu, or a picker the user opened (`/model`, `/resume`, ...), is
+    /// open: an overlay of the user's, never a dialog to answer.
     SlashMenu,
     /// The process has exited.
     Exited,
@@ -237,6 +238,10 @@ pub struct Status {
     /// background agents to finish`), when its last line says so.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting_for_agents: Option<u32>,
+    /// Shells still running in the background (`1 shell` in the footer: a command sent
+    /// there with ctrl+b). They do not keep the turn open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub background_shells: Option<u32>,
 }
 
 /// A subagent running in the background, as its row in the panel under the footer

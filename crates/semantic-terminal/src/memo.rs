@@ -22,16 +22,49 @@ pub struct LastBlock {
     pub running: bool,
     /// An answer that reports an error.
     pub error: bool,
+    /// A tool call whose output shows a live running hint (`Running… (3s)`, `ctrl+b to
+    /// run in background`), with nothing that closes the turn under it: it runs even
+    /// when the footer no longer offers to interrupt (text typed meanwhile).
+    pub hinted: bool,
+    /// Something at column 0 closes the turn under this block: the turn's summary
+    /// (`✻ Brewed for 2s`) or a note (`⎿ Interrupted`).
+    pub closed: bool,
 }
 
 impl LastBlock {
     fn of(b: &Block<'_>, rules: &Rules) -> Self {
+        let tool = b.kind == BlockKind::Tool;
+        // Only a call showing no output of its own can show a running hint (the hint is
+        // such output): the rows are scanned again only then, and they are few.
+        let quiet = tool && is_running(b, rules);
         Self {
             kind: b.kind,
-            running: b.kind == BlockKind::Tool && is_running(b, rules),
+            running: quiet
+                || (tool && rules.tool_running_head.iter().any(|re| re.is_match(b.head))),
             error: is_error(b, rules),
+            closed: false,
+            hinted: quiet
+                && b.output
+                    .iter()
+                    .any(|l| rules.tool_running_hints.iter().any(|re| re.is_match(l))),
         }
     }
+
+    /// This block, with whether something under it closed the turn (which also ends
+    /// any running hint).
+    fn closed_by(mut self, closed: bool) -> Self {
+        self.closed = closed;
+        self.hinted &= !closed;
+        self
+    }
+}
+
+/// Whether the block at `row` is passed over when looking for the turn's last block:
+/// furniture, turn summaries and notes, and a prompt typed while the turn runs (it
+/// waits under it, `⎿ Queued`).
+fn passed_over(block: &Block<'_>, infos: &[RowInfo], row: usize) -> bool {
+    matches!(block.kind, BlockKind::Other | BlockKind::Note)
+        || (block.kind == BlockKind::Prompt && infos.get(row + 1).is_some_and(|n| n.queued))
 }
 
 /// Whether a block is an answer reporting an error.
@@ -42,22 +75,25 @@ pub fn is_error(b: &Block<'_>, rules: &Rules) -> bool {
 /// The last block above `end` that is not furniture or a turn summary, found by
 /// scanning up from `end` only as far as needed: a long transcript costs nothing. It
 /// comes without its body, and only a tool call with its output (see [`first_block`]).
+/// With it, whether something closing the turn (a summary, a note) lies below it.
 pub fn last_block<'a>(
     lines: &'a [String],
     infos: &[RowInfo],
     end: usize,
     rules: &Rules,
-) -> Option<Block<'a>> {
+) -> Option<(Block<'a>, bool)> {
     let mut stop = end;
+    let mut closed = false;
     for row in (0..end).rev() {
         if !is_head(infos, row) {
             continue;
         }
         // Only a tool call's output matters: other blocks are read from their head.
         let block = first_block(&lines[row..stop], &infos[row..stop], rules)?;
-        if !matches!(block.kind, BlockKind::Other | BlockKind::Note) {
-            return Some(block);
+        if !passed_over(&block, infos, row) {
+            return Some((block, closed));
         }
+        closed |= matches!(block.kind, BlockKind::Other | BlockKind::Note);
         stop = row;
     }
     // No head above: the block's head scrolled off the top.
@@ -65,6 +101,7 @@ pub fn last_block<'a>(
         .into_iter()
         .next()
         .filter(|b| !matches!(b.kind, BlockKind::Other | BlockKind::Note))
+        .map(|b| (b, closed))
 }
 
 /// Footers and dialogs remembered: Claude Code flips between a few variants (the footer
@@ -201,7 +238,8 @@ impl Memo {
             Some(text) => self.last_block_of(text, end, rules),
             None => {
                 let infos = row_infos(lines, rules);
-                last_block(lines, &infos, end, rules).map(|b| LastBlock::of(&b, rules))
+                last_block(lines, &infos, end, rules)
+                    .map(|(b, closed)| LastBlock::of(&b, rules).closed_by(closed))
             }
         };
         self.last_block = text.map(|t| (end, end_output, t.generation(), last));
@@ -246,6 +284,7 @@ impl Memo {
         // brought up to date a few rows at a time, as far up as the scan goes.
         let mut known = end;
         let mut stop = end;
+        let mut closed = false;
         for row in (0..end).rev() {
             if row < known {
                 let from = row.saturating_sub(INFO_STEP - 1);
@@ -259,9 +298,10 @@ impl Memo {
             }
             // Only a tool call's output matters: other blocks are read from their head.
             let block = first_block(&lines[row..stop], &infos[row..stop], rules)?;
-            if !matches!(block.kind, BlockKind::Other | BlockKind::Note) {
-                return Some(LastBlock::of(&block, rules));
+            if !passed_over(&block, infos, row) {
+                return Some(LastBlock::of(&block, rules).closed_by(closed));
             }
+            closed |= matches!(block.kind, BlockKind::Other | BlockKind::Note);
             stop = row;
         }
         // No head above: the block's head scrolled off the top (every row is known now).
@@ -269,7 +309,7 @@ impl Memo {
             .into_iter()
             .next()
             .filter(|b| !matches!(b.kind, BlockKind::Other | BlockKind::Note))?;
-        Some(LastBlock::of(&block, rules))
+        Some(LastBlock::of(&block, rules).closed_by(closed))
     }
 }
 

@@ -154,8 +154,25 @@ struct RawRules {
     turn_notes: Vec<String>,
     tool_call: String,
     tool_running_output: Vec<String>,
+    /// Added after version 1 files were written: optional, so they still load.
+    #[serde(default)]
+    tool_running_head: Vec<String>,
+    #[serde(default)]
+    tool_running_hints: Vec<String>,
     output_noise: Vec<String>,
     slash_menu_item: String,
+    #[serde(default)]
+    overlay_edge_chars: Vec<char>,
+    #[serde(default)]
+    exit_notes: Vec<String>,
+    #[serde(default)]
+    shell_command_markers: Vec<String>,
+    #[serde(default)]
+    queued_notes: Vec<String>,
+    #[serde(default)]
+    background_shells: Option<String>,
+    #[serde(default)]
+    retrying: Option<String>,
     starting_markers: Vec<String>,
     subagents: RawSubagents,
 }
@@ -210,8 +227,29 @@ pub struct Rules {
     pub turn_notes: Vec<Regex>,
     pub tool_call: Regex,
     pub tool_running_output: Vec<Regex>,
+    /// A tool call's head while it runs (`Calling server…`: a verb in -ing and an
+    /// ellipsis), whatever its output rows show.
+    pub tool_running_head: Vec<Regex>,
+    /// Output rows only a running tool shows (`Running… (3s)`, `ctrl+b to run in
+    /// background`): the tool runs whatever the footer says.
+    pub tool_running_hints: Vec<Regex>,
     pub output_noise: Vec<Regex>,
     pub slash_menu_item: Regex,
+    /// Characters of the edge drawn above a full-width overlay (`▔▔▔`): a picker the
+    /// user opened (`/model`, `/resume`) when no tool dialog is read under it.
+    pub overlay_edge_chars: Vec<char>,
+    /// What Claude Code prints on the normal screen as it exits (how to resume the
+    /// session), read when no input box shows.
+    pub exit_notes: Vec<Regex>,
+    /// What starts a command the user ran in the shell (`! ls`), at column 0.
+    pub shell_command_markers: Vec<String>,
+    /// Text after `⎿` under a prompt typed while busy (`Queued · …`).
+    pub queued_notes: Vec<Regex>,
+    /// The footer's count of shells running in the background (`1 shell`), as group 1.
+    pub background_shells: Option<Regex>,
+    /// A line above the input box saying a failed request is retried (`retrying in 3s
+    /// · attempt 1/10`): the turn is held up by an error.
+    pub retrying: Option<Regex>,
     pub starting_markers: Vec<String>,
     /// A row of the background-agents panel under the footer, with named groups
     /// `kind`, `description` and optionally `elapsed`.
@@ -336,6 +374,22 @@ impl Rules {
             turn_notes: res("turn_notes", &raw.turn_notes)?,
             tool_call: re("tool_call", &raw.tool_call)?,
             tool_running_output: res("tool_running_output", &raw.tool_running_output)?,
+            tool_running_head: res("tool_running_head", &raw.tool_running_head)?,
+            tool_running_hints: res("tool_running_hints", &raw.tool_running_hints)?,
+            overlay_edge_chars: raw.overlay_edge_chars,
+            exit_notes: res("exit_notes", &raw.exit_notes)?,
+            shell_command_markers: raw.shell_command_markers,
+            queued_notes: res("queued_notes", &raw.queued_notes)?,
+            retrying: raw
+                .retrying
+                .as_deref()
+                .map(|p| re("retrying", p))
+                .transpose()?,
+            background_shells: raw
+                .background_shells
+                .as_deref()
+                .map(|p| re("background_shells", p))
+                .transpose()?,
             output_noise: res("output_noise", &raw.output_noise)?,
             slash_menu_item: re("slash_menu_item", &raw.slash_menu_item)?,
             subagent_row: subagent_row(&raw.subagents.row)?,

@@ -95,7 +95,10 @@ impl<'a> Layout<'a> {
         let input_box = match (second, last) {
             (Some(top), Some(bottom)) if bottom > top + 1 => {
                 let first = lines[top + 1].trim_row_start();
-                strip_marker(first, &rules.prompt_markers).map(|_| InputBox { top, bottom })
+                // In shell mode (`!` typed first) the box starts with that marker instead.
+                strip_marker(first, &rules.prompt_markers)
+                    .or_else(|| strip_marker(first, &rules.shell_command_markers))
+                    .map(|_| InputBox { top, bottom })
             }
             _ => None,
         };

@@ -246,6 +246,8 @@ pub struct Footer {
     pub text: Option<String>,
     /// The background agents panel's rows.
     pub subagents: Vec<Subagent>,
+    /// Shells running in the background, when the footer counts them.
+    pub background_shells: Option<u32>,
 }
 
 /// One row of the background agents panel, when `line` is one.
@@ -258,9 +260,9 @@ fn subagent_of(line: &str, rules: &Rules) -> Option<Subagent> {
     })
 }
 
-/// How many background agents the turn's last status line says it waits for: the
-/// first row above the input box that starts with a spinner glyph, when it says so.
-pub fn waiting_for_agents(layout: &Layout<'_>, rules: &Rules) -> Option<u32> {
+/// The turn's last status line: the first row above the input box (within the spinner's
+/// search distance) that starts with a spinner glyph.
+pub fn status_line<'a>(layout: &Layout<'a>, rules: &Rules) -> Option<&'a str> {
     let top = layout.input_box?.top;
     let mut seen = 0;
     for row in (0..top).rev() {
@@ -269,8 +271,7 @@ pub fn waiting_for_agents(layout: &Layout<'_>, rules: &Rules) -> Option<u32> {
             continue;
         }
         if split_glyph(line, rules).is_some() {
-            let caps = rules.waiting_for_agents.captures(line)?;
-            return caps.get(1)?.as_str().parse().ok();
+            return Some(line);
         }
         seen += 1;
         if seen >= rules.spinner_search_lines {
@@ -278,6 +279,15 @@ pub fn waiting_for_agents(layout: &Layout<'_>, rules: &Rules) -> Option<u32> {
         }
     }
     None
+}
+
+/// How many background agents the turn's last status line says it waits for, when it
+/// says so.
+pub fn waiting_for_agents(layout: &Layout<'_>, rules: &Rules) -> Option<u32> {
+    let caps = rules
+        .waiting_for_agents
+        .captures(status_line(layout, rules)?)?;
+    caps.get(1)?.as_str().parse().ok()
 }
 
 /// Parse the footer's rows (non-blank, trimmed).
@@ -302,6 +312,11 @@ pub fn parse_footer(footer: &[&str], rules: &Rules) -> Footer {
             .iter()
             .filter_map(|l| subagent_of(l, rules))
             .collect(),
+        background_shells: rules.background_shells.as_ref().and_then(|re| {
+            footer
+                .iter()
+                .find_map(|l| re.captures(l)?.get(1)?.as_str().parse().ok())
+        }),
     }
 }
 
@@ -318,6 +333,7 @@ pub fn status_of(spinner: Option<&Spinner>, footer: &Footer) -> Status {
         footer: footer.text.clone(),
         subagents: footer.subagents.clone(),
         waiting_for_agents: None,
+        background_shells: footer.background_shells,
     }
 }
 

@@ -61,6 +61,17 @@ fn is_note(text: &str, rules: &Rules) -> bool {
         })
 }
 
+/// A `⎿` row saying the prompt above waits for the turn to end (`Queued · …`).
+fn is_queued(text: &str, rules: &Rules) -> bool {
+    text.strip_prefix(rules.output_marker.as_str())
+        .is_some_and(|rest| {
+            rules
+                .queued_notes
+                .iter()
+                .any(|re| re.is_match(rest.trim_row()))
+        })
+}
+
 /// What one row says for cutting the transcript into blocks. It depends on the row's
 /// text alone, so it is worked out once per change of the row (see [`row_infos`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -81,6 +92,8 @@ pub struct RowInfo {
     pub box_top: bool,
     /// At column 0, after an answer bullet, text that reads as a tool call.
     pub bullet_call: bool,
+    /// A `⎿` row saying the prompt above it waits until the turn ends (`Queued · …`).
+    pub queued: bool,
 }
 
 /// Whether `line` is tool output (a `⎿` row that is not a note): [`RowInfo::output`]
@@ -110,6 +123,7 @@ pub fn row_info(line: &str, rules: &Rules) -> RowInfo {
         thinking: !blank && is_thinking_head(text, rules),
         box_top: text.starts_with('╭'),
         bullet_call,
+        queued: !blank && is_queued(text, rules),
     }
 }
 
@@ -267,6 +281,11 @@ fn head_of<'a>(
             ))
         } else if let Some(rest) = strip_marker(line, &rules.prompt_markers) {
             Some((BlockKind::Prompt, rest.trim_row()))
+        } else if let Some(rest) =
+            strip_marker(line, &rules.shell_command_markers).filter(|_| next_is_output)
+        {
+            // A command the user ran with `!`: a tool call of its own.
+            Some((BlockKind::Tool, rest.trim_row()))
         } else if info.thinking {
             Some((BlockKind::Thinking, text))
         } else {

@@ -40,6 +40,9 @@ struct Label {
     /// The permission mode the footer names.
     #[serde(default)]
     mode: Option<String>,
+    /// Shells the footer counts as running in the background (`1 shell`).
+    #[serde(default)]
+    shells: Option<u32>,
 }
 
 fn fixtures_dir() -> PathBuf {
@@ -175,6 +178,12 @@ fn check_fixture(path: &Path) -> Vec<String> {
                 report("mode", expected, &got);
             }
         }
+        if let Some(expected) = label.shells {
+            let got = term.status().and_then(|s| s.background_shells).unwrap_or(0);
+            if got != expected {
+                report("shells", &expected.to_string(), &got.to_string());
+            }
+        }
         if let Some(expected) = &label.answer {
             match &last_answer {
                 Some(text) if text.contains(expected.as_str()) => {}
@@ -267,5 +276,36 @@ fn painted_screens_of_real_sessions_repaint_identically() {
             }
         }
     }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// A PTY log can end without its exit line (the daemon went down first): a recording
+/// whose last label is `Exited` must read `Exited` from the screen alone, which Claude
+/// Code leaves on the normal screen with how to resume the session.
+#[test]
+fn exits_read_from_the_screen_alone() {
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for path in recordings() {
+        let name = path.file_stem().and_then(|n| n.to_str()).unwrap_or("?");
+        let labels = load_labels(&path.with_extension("labels.jsonl")).expect("labels");
+        if labels.last().is_none_or(|l| l.state != State::Exited) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("readable");
+        let mut recording = Recording::parse(&text).expect("a recording");
+        recording
+            .entries
+            .retain(|e| !matches!(e, semantic_terminal::recording::Entry::Exit { .. }));
+        let size = recording.size_or(DEFAULT_SIZE);
+        let mut replayer = Replayer::new(&recording, size, Config::default());
+        replayer.finish();
+        checked += 1;
+        let state = replayer.terminal().state();
+        if state != State::Exited {
+            problems.push(format!("{name}: {} without the exit line", state.as_str()));
+        }
+    }
+    assert!(checked > 0, "no recording ends Exited");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -33,7 +33,8 @@ pub enum SlotState {
     Confirming,
     /// The turn ended with an API or runtime error shown on screen.
     Error,
-    /// The `/` command menu is open.
+    /// The `/` command menu, or a picker the user opened (`/model`, `/resume`, ...), is
+    /// open: an overlay of the user's, never a dialog to answer.
     SlashMenu,
     /// The process exited on its own.
     Exited,

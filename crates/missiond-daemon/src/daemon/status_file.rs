@@ -12,6 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
+use notify::event::{AccessKind, AccessMode, EventKind};
 use notify::{RecursiveMode, Watcher};
 use serde_json::Value;
 use tokio::sync::mpsc;
@@ -43,6 +44,17 @@ pub fn parse(text: &str, session_id: &str) -> Option<StatusRecord> {
     })
 }
 
+/// Whether an event can mean new contents. Opening and reading a file are events too
+/// (inotify reports them): reacting to those would answer each read of ours with another
+/// read, for ever.
+fn is_write(kind: &EventKind) -> bool {
+    match kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Access(_) => false,
+        _ => true,
+    }
+}
+
 /// A running watch; dropping it stops the watching.
 pub struct StatusWatch {
     _watcher: notify::RecommendedWatcher,
@@ -72,7 +84,9 @@ pub fn watch(config_dir: &Path, session_id: &str) -> notify::Result<StatusWatch>
     };
     let on_event = send.clone();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if let Ok(event) = event {
+        if let Ok(event) = event
+            && is_write(&event.kind)
+        {
             let paths: Vec<PathBuf> = event.paths;
             for path in &paths {
                 on_event(path);
@@ -158,5 +172,30 @@ mod tests {
             seen = next(&mut w).await;
         }
         assert_eq!(seen.waiting_for.as_deref(), Some("dialog open"));
+    }
+
+    /// Reading the file is not writing it: the watch's own reads (and anyone else's)
+    /// must not come back as records, or each read would set off the next.
+    #[tokio::test]
+    async fn reads_of_the_file_are_not_news() {
+        let tmp = tempfile::tempdir().unwrap();
+        let sessions = tmp.path().join("sessions");
+        std::fs::create_dir_all(&sessions).unwrap();
+        let ours = sessions.join("4242.json");
+        let mut w = watch(tmp.path(), ID).unwrap();
+        std::fs::write(&ours, record("idle", None, 1)).unwrap();
+        // Drain what the write itself reported (a write may show as several events).
+        assert_eq!(next(&mut w).await.status, "idle");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        while w.records.try_recv().is_ok() {}
+        for _ in 0..5 {
+            std::fs::read_to_string(&ours).unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let mut extra = 0;
+        while w.records.try_recv().is_ok() {
+            extra += 1;
+        }
+        assert_eq!(extra, 0, "reads of the file came back as records");
     }
 }

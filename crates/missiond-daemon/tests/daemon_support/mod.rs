@@ -290,3 +290,22 @@ pub fn host_pid(slot_pid: i64, ns_pid: i64) -> i64 {
     }
     panic!("no process {ns_pid} in the sandbox of {slot_pid}")
 }
+
+/// A daemon with one real Claude Code slot `c1` (manual mode, working in `tmp/proj`)
+/// against the mock-anthropic `server`.
+pub fn claude_slot_daemon(tmp: &Path, server: &mock_anthropic::Server, claude: &Path) -> Daemon {
+    let proj = tmp.join("proj");
+    std::fs::create_dir_all(&proj).unwrap();
+    let home = mock_anthropic::offline::ClaudeHome::create(tmp.join("claude-home"), &[&proj])
+        .expect("claude home");
+    let env: String = mock_anthropic::offline::claude_env(home.path(), server.base_url())
+        .into_iter()
+        .map(|(k, v)| format!("      {k}: {}\n", json!(v)))
+        .collect();
+    let yaml = format!(
+        "slots:\n  - id: c1\n    role: coder\n    cwd: {}\n    command: {}\n    permission_mode: manual\n    env:\n{env}",
+        json!(proj.display().to_string()),
+        json!(claude.display().to_string()),
+    );
+    Daemon::start(&tmp.join("missiond-home"), Some(&yaml))
+}
