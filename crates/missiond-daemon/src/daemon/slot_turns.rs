@@ -153,6 +153,11 @@ pub async fn send(slot: &Arc<Slot>, text: &str, timeout: Duration) -> Result<Tur
 /// End the open turn (`seq`, or whichever is open) now, with whatever the transcript
 /// holds, and record it.
 pub fn close_turn(slot: &Slot, seq: Option<u64>, state: State) {
+    close_turn_as(slot, seq, state, false);
+}
+
+/// [`close_turn`], saying whether an interrupt ended the turn (a waiting send reports it).
+pub fn close_turn_as(slot: &Slot, seq: Option<u64>, state: State, interrupted: bool) {
     let mut inner = slot.lock();
     let Some(turn) = inner
         .run
@@ -163,6 +168,9 @@ pub fn close_turn(slot: &Slot, seq: Option<u64>, state: State) {
         return;
     };
     turn.finish_from_transcript(state);
+    if let Some(outcome) = turn.outcome.as_mut() {
+        outcome.interrupted = interrupted;
+    }
     slot.ctx.records.turn_finished(turn);
     drop(inner);
     slot.notify();
