@@ -362,3 +362,58 @@ async fn slots_yaml_reloads_on_change_and_a_broken_file_keeps_the_last_good_slot
     let (_, slots) = cli_json(&home, &["slots"]);
     assert!(slots.get("configError").is_none(), "{slots}");
 }
+
+/// Runs `missiond hook EVENT` for slot `slot` as Claude Code's hook would, with `payload`
+/// on stdin.
+fn hook(daemon: &Daemon, slot: &str, event: &str, payload: Value) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_missiond"))
+        .args(["hook", event])
+        .env("MISSIOND_SLOT_ID", slot)
+        .env("MISSIOND_SLOT_ROLE", "general")
+        .env("MISSION_IPC_ENDPOINT", daemon.endpoint.to_string())
+        .env("MISSIOND_HOME", &daemon.home)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running missiond hook");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(payload.to_string().as_bytes())
+        .expect("writing the event");
+    let out = child.wait_with_output().expect("waiting for missiond hook");
+    assert!(out.status.success(), "missiond hook {event} failed");
+}
+
+/// A prompt a person typed into the slot's terminal (missiond-attach) is announced only
+/// by Claude Code's hooks; it is a turn in `missiond history` all the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn turns_typed_by_a_person_are_in_the_history() {
+    let tmp = tempfile::tempdir().unwrap();
+    let daemon = Daemon::start(&tmp.path().join("home"), Some(&shell_slot_yaml(tmp.path())));
+    let client = daemon.client().await;
+    ok(&client, "mission_pty_spawn", json!({"slotId": "sh"})).await;
+    hook(
+        &daemon,
+        "sh",
+        "UserPromptSubmit",
+        json!({"hook_event_name": "UserPromptSubmit", "prompt": "typed by hand: list the files"}),
+    );
+    hook(
+        &daemon,
+        "sh",
+        "Stop",
+        json!({"hook_event_name": "Stop", "last_assistant_message": "Here they are: a, b."}),
+    );
+    let (ok_, history) = cli_json(&daemon.home, &["history", "sh"]);
+    assert!(ok_, "{history}");
+    let turns = history["turns"].as_array().cloned().unwrap_or_default();
+    assert_eq!(turns.len(), 1, "{history}");
+    assert_eq!(turns[0]["prompt"], "typed by hand: list the files");
+    assert_eq!(turns[0]["answer"], "Here they are: a, b.");
+    let out = text(&cli(&daemon.home, &["history", "sh"]).stdout);
+    assert!(out.contains("> typed by hand: list the files"), "{out}");
+}

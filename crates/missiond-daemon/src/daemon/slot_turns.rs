@@ -478,6 +478,7 @@ pub fn output_chunks(slot: &Slot) -> u64 {
 pub fn on_hook(slot: &Slot, event: &HookEvent) {
     {
         let mut inner = slot.lock();
+        let sending = inner.sending;
         let Some(run) = inner.run.as_mut().filter(|r| r.is_alive()) else {
             tracing::debug!(slot = %slot.spec.id, event = %event.event, "hook for a stopped slot");
             return;
@@ -509,6 +510,20 @@ pub fn on_hook(slot: &Slot, event: &HookEvent) {
             "UserPromptSubmit" => {
                 if let Some(turn) = run.turn.as_mut().filter(|t| t.is_open()) {
                     turn.began = true;
+                } else if let Some(prompt) = event.field("prompt").filter(|_| !sending) {
+                    // Typed by a person (missiond-attach, the board's terminal): a turn
+                    // like any other, recorded and ended by its Stop hook.
+                    let seq = run.next_seq;
+                    run.next_seq += 1;
+                    let mut turn = Turn::new(seq, run.transcript_cursor());
+                    turn.began = true;
+                    turn.record_id = slot.ctx.records.turn_started(
+                        &slot.spec.id,
+                        run.record_id,
+                        prompt,
+                        turn.started_at,
+                    );
+                    run.turn = Some(turn);
                 }
             }
             "PreToolUse" => {
