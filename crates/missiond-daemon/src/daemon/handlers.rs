@@ -75,7 +75,12 @@ impl Handlers {
             }
             cat::PtyLogs::NAME => {
                 let p = cat::PtyLogs::params(params)?;
-                encode(pty_tools::logs(&*sup.get(&p.slot_id)?, &p)?)
+                let slot = sup.get(&p.slot_id)?;
+                // Rendering a long log takes a while: not on the IPC threads.
+                let logs = tokio::task::spawn_blocking(move || pty_tools::logs(&slot, &p))
+                    .await
+                    .map_err(|e| RpcError::internal(format!("rendering the log: {e}")))??;
+                encode(logs)
             }
             cat::Slots::NAME => {
                 cat::Slots::params(params)?;

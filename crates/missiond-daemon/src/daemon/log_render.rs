@@ -8,13 +8,16 @@
 //! Content moving back down (a dialog closing) takes those rows back, so nothing is
 //! shown twice.
 
+use semantic_terminal::Emulator;
 use semantic_terminal::recording::{Entry, Recording};
-use semantic_terminal::{Config, SemanticTerminal};
 
 /// Size assumed for a log without a header (the daemon's default slot size).
 const DEFAULT_SIZE: (u16, u16) = (120, 40);
 /// Scrollback kept while rendering: generous, a slot's logs are capped in bytes anyway.
 const SCROLLBACK: usize = 200_000;
+/// At most this much output, the log's end, is replayed: rendering costs time in
+/// proportion, and a full repaint soon puts a screen started mid-stream right.
+const INPUT_MAX_BYTES: usize = 8 << 20;
 /// Output followed by this long a pause is a finished frame.
 const SETTLED_SECS: f64 = 0.03;
 
@@ -27,15 +30,11 @@ pub fn render(recording: &Recording, redact: &dyn Fn(&[u8]) -> Vec<u8>) -> Strin
         .header
         .as_ref()
         .map_or(DEFAULT_SIZE, |h| (h.cols, h.rows));
-    let config = Config {
-        scrollback_lines: SCROLLBACK,
-        ..Config::default()
-    };
-    let mut term = SemanticTerminal::new(cols, rows, config);
+    let mut term = Emulator::new(cols, rows, SCROLLBACK);
     let mut seen = Seen::default();
     let mut last_t = 0.0_f64;
     let mut history = 0;
-    let entries = &recording.entries;
+    let entries = &recording.entries[first_entry(recording)..];
     for (i, entry) in entries.iter().enumerate() {
         last_t = entry.t().max(last_t);
         match entry {
@@ -56,7 +55,7 @@ pub fn render(recording: &Recording, redact: &dyn Fn(&[u8]) -> Vec<u8>) -> Strin
                 }
             }
             Entry::Resize { cols, rows, .. } => {
-                term.resize(last_t, *cols, *rows);
+                term.resize(*cols, *rows);
                 history = term.scrollback_len();
                 // Rows rewrap: the next frame is not comparable with the last.
                 seen.prev.clear();
@@ -68,11 +67,25 @@ pub fn render(recording: &Recording, redact: &dyn Fn(&[u8]) -> Vec<u8>) -> Strin
     term.advance(last_t + 3600.0);
     seen.frame(&term, history);
     let mut lines = seen.gone;
-    lines.extend(term.screen_lines());
+    lines.extend(term.screen_lines().iter().cloned());
     while lines.last().is_some_and(|l| l.trim().is_empty()) {
         lines.pop();
     }
     lines.join("\n")
+}
+
+/// The first entry of the last [`INPUT_MAX_BYTES`] of output.
+fn first_entry(recording: &Recording) -> usize {
+    let mut total = 0;
+    for (i, entry) in recording.entries.iter().enumerate().rev() {
+        if let Entry::Output { bytes, .. } = entry {
+            total += bytes.len();
+            if total > INPUT_MAX_BYTES {
+                return i + 1;
+            }
+        }
+    }
+    0
 }
 
 /// The lines that left the screen so far, and the last frame.
@@ -85,8 +98,8 @@ struct Seen {
 impl Seen {
     /// Account for the screen after a chunk; `history_before` is the scrollback's length
     /// before it.
-    fn frame(&mut self, term: &SemanticTerminal, history_before: usize) {
-        let frame = term.screen_lines();
+    fn frame(&mut self, term: &Emulator, history_before: usize) {
+        let frame = term.screen_lines().into_owned();
         let history = term.scrollback_len();
         if history > history_before {
             // The main screen scrolled: the emulator kept exactly what left.
