@@ -4,6 +4,9 @@
 #
 #   scripts/demo.sh            run it (builds first; installs the pinned Claude Code if needed)
 #   KEEP=1 scripts/demo.sh     leave the daemon and model server running afterwards
+#
+# The binaries stay in target/debug: the demo runs them by that path (on PATH for its own
+# shell) and ends by printing the exact lines to use them from yours.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -17,6 +20,9 @@ fi
 say "building missiond and mock-anthropic"
 cargo build --quiet --bin missiond --bin mock-anthropic
 bin=$root/target/debug
+# The commands below read as a person types them; they are these binaries.
+export PATH="$bin:$PATH"
+echo "binaries: $bin/missiond, $bin/mock-anthropic (on PATH for this script only)"
 
 work=$(mktemp -d -t missiond-demo.XXXXXX)
 mkdir -p "$work/project" "$work/home"
@@ -26,7 +32,12 @@ cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
   else
-    echo "left running: pids ${pids[*]}; MISSIOND_HOME=$work/home"
+    say "left running (pids ${pids[*]}); to use it from your shell:"
+    echo "  export PATH=\"$bin:\$PATH\" MISSIOND_HOME=\"$work/home\""
+    echo "  missiond status          # $bin/missiond status"
+    echo "  missiond logs demo-1     # what the agent's terminal showed"
+    echo "  missiond stop            # ends the daemon and its slot"
+    echo "  kill ${pids[0]}          # ends the model server"
   fi
 }
 trap cleanup EXIT
@@ -61,7 +72,7 @@ say "starting the daemon (MISSIOND_HOME=$MISSIOND_HOME)"
 pids+=($!)
 for _ in $(seq 100); do "$bin/missiond" status >/dev/null 2>&1 && break; sleep 0.1; done
 
-run() { printf '\n$ missiond %s\n' "$*"; "$bin/missiond" "$@"; }
+run() { printf '\n$ missiond %s\n' "$*"; missiond "$@"; }
 run spawn demo-1
 run send demo-1 "hello"
 run send demo-1 "please write a file"
@@ -69,5 +80,6 @@ run confirm demo-1 yes
 for _ in $(seq 100); do [ -s "$work/project/demo-output.txt" ] && break; sleep 0.1; done
 printf '\n$ cat project/demo-output.txt\n'; cat "$work/project/demo-output.txt"
 run status
-say "done: the agent's PTY log replays with: missiond replay $work/home/logs/<file>.jsonl"
+run logs demo-1
+say "done: the agent's PTY log replays with: $bin/missiond replay $work/home/logs/<file>.jsonl"
 ls "$work/home/logs"

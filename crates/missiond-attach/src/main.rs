@@ -26,9 +26,14 @@ struct Cli {
     #[arg(long)]
     view: bool,
     /// Resize the slot's terminal to yours, now and whenever yours changes (the agent
-    /// redraws; other viewers see the new size too).
-    #[arg(long, conflicts_with = "view")]
+    /// redraws; other viewers see the new size too). This is the default when your
+    /// terminal is smaller than the slot.
+    #[arg(long, conflicts_with_all = ["view", "no_fit"])]
     fit: bool,
+    /// Keep the slot's size even when your terminal is smaller: what does not fit is cut
+    /// off, and the cut edge is marked.
+    #[arg(long)]
+    no_fit: bool,
     /// The daemon's WebSocket server (default: asked from the daemon, see MISSION_WS_PORT).
     #[arg(long, value_name = "ws://127.0.0.1:PORT", requires = "token")]
     url: Option<String>,
@@ -67,6 +72,7 @@ async fn main() {
             session::Mode {
                 view: cli.view,
                 fit: cli.fit,
+                no_fit: cli.no_fit,
             },
         )
         .await

@@ -99,10 +99,15 @@ struct Attached {
 
 impl Attached {
     fn start(home: &Path, args: &[&str]) -> Attached {
+        Attached::start_sized(home, args, 120, 40)
+    }
+
+    /// [`Attached::start`] in a terminal of `cols` x `rows`.
+    fn start_sized(home: &Path, args: &[&str], cols: u16, rows: u16) -> Attached {
         let pty = native_pty_system()
             .openpty(PtySize {
-                rows: 40,
-                cols: 120,
+                rows,
+                cols,
                 pixel_width: 0,
                 pixel_height: 0,
             })
@@ -253,6 +258,47 @@ fn fit_keeps_the_slot_the_size_of_the_terminal() {
     }
     attached.type_keys(&[0x1d]);
     assert_eq!(attached.wait_exit(), 0);
+}
+
+#[test]
+fn a_terminal_smaller_than_the_slot_fits_it_or_shows_the_cut_edge() {
+    let daemon = Daemon::start();
+    // The slot is 80x24; this terminal is 60x20. A viewer cannot resize: it is told so
+    // before the screen is taken, and the cut edge is drawn.
+    let mut view = Attached::start_sized(&daemon.home, &["sh", "--view"], 60, 20);
+    view.wait_for("cut off here");
+    view.type_keys(&[0x1d]);
+    assert_eq!(view.wait_exit(), 0);
+    let text = String::from_utf8_lossy(&view.seen).into_owned();
+    let said = text
+        .find("so its right and bottom are cut off")
+        .expect(&text);
+    let screen = text.find("\x1b[?1049h").expect("the screen was taken");
+    assert!(said < screen, "the warning came after attaching: {text:?}");
+
+    // In control, the slot is fitted to the terminal, and it says so first.
+    let mut control = Attached::start_sized(&daemon.home, &["sh"], 60, 20);
+    control.wait_for("sh$");
+    let deadline = Instant::now() + LIMIT;
+    loop {
+        control.type_keys(b"stty size\r");
+        std::thread::sleep(Duration::from_millis(300));
+        while let Ok(bytes) = control.output.try_recv() {
+            control.seen.extend(bytes);
+        }
+        if String::from_utf8_lossy(&control.seen).contains("20 60") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the slot was never fitted to 60x20"
+        );
+    }
+    control.type_keys(&[0x1d]);
+    assert_eq!(control.wait_exit(), 0);
+    let text = String::from_utf8_lossy(&control.seen).into_owned();
+    let said = text.find("resizing the slot to fit").expect(&text);
+    assert!(said < text.find("\x1b[?1049h").unwrap(), "{text:?}");
 }
 
 #[test]

@@ -59,6 +59,8 @@ impl Handler for TestHandler {
                         slots_configured: 3,
                         slots_running: 1,
                         warnings: Vec::new(),
+                        config_error: None,
+                        started_by: None,
                         parser_disagreements: None,
                         sandbox: None,
                         screen_rules: None,

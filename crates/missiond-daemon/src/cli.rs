@@ -12,6 +12,9 @@ pub struct Cli {
     /// Without a subcommand, run the daemon in the foreground.
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Print machine-readable JSON on stdout (results, and errors as `{"error": ...}`).
+    #[arg(long, global = true)]
+    pub json: bool,
 }
 
 /// The subcommands.
@@ -80,8 +83,18 @@ pub struct ReplayArgs {
 pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         None => crate::daemon::run::run(),
-        Some(Command::Client(command)) => crate::commands::run(command),
-        Some(Command::Record(args)) => crate::record::run(args),
-        Some(Command::Replay(args)) => crate::replay::run(args),
+        Some(Command::Client(command)) => crate::commands::run(command, cli.json),
+        Some(Command::Record(args)) => {
+            let out = args.out.clone();
+            let code = crate::record::run(args)?;
+            if cli.json {
+                crate::commands::print_json(&serde_json::json!({
+                    "out": out.display().to_string(),
+                    "exitCode": code,
+                }))?;
+            }
+            Ok(code)
+        }
+        Some(Command::Replay(args)) => crate::replay::run(args, cli.json),
     }
 }

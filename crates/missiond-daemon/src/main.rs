@@ -12,6 +12,15 @@ use clap::Parser;
 
 fn main() {
     let cli = cli::Cli::parse();
+    if cli.command.is_some() {
+        // A command's output piped into `head` ends quietly, as with any Unix tool,
+        // instead of panicking on the broken pipe. The daemon keeps Rust's default
+        // (ignored, so a closed client socket is an error, not its death).
+        // SAFETY: before any thread starts; restores the default disposition.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     // Each subcommand restores whatever it changed (raw mode) before returning here.
     let code = match cli::run(cli) {
         Ok(code) => code,

@@ -11,8 +11,9 @@ use crate::cli::ReplayArgs;
 /// Exit code for a file that cannot be read or parsed.
 pub const EXIT_BAD_FILE: i32 = 2;
 
-/// Run `missiond replay`; returns the process exit code.
-pub fn run(args: ReplayArgs) -> Result<i32> {
+/// Run `missiond replay`; returns the process exit code. Events are JSON lines either
+/// way; with `json`, `--screen-at` prints one JSON object (screen, state, dialog).
+pub fn run(args: ReplayArgs, json: bool) -> Result<i32> {
     let shown = args.file.display();
     let text = match std::fs::read_to_string(&args.file) {
         Ok(text) => text,
@@ -43,6 +44,17 @@ pub fn run(args: ReplayArgs) -> Result<i32> {
     if let Some(t) = args.screen_at {
         replayer.run_until(t);
         let term = replayer.terminal();
+        if json {
+            let value = serde_json::json!({
+                "t": t,
+                "screen": term.screen_text(),
+                "state": term.state().to_string(),
+                "since": term.state_since(),
+                "dialog": term.confirm(),
+            });
+            writeln!(stdout, "{value:#}").context("writing the screen")?;
+            return Ok(0);
+        }
         writeln!(stdout, "{}", term.screen_text()).context("writing the screen")?;
         eprintln!(
             "t={t}: state {} since {:.3}s",

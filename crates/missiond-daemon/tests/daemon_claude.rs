@@ -216,7 +216,13 @@ async fn send_returns_the_exact_answer_and_records_the_turn() {
     )
     .await;
     ok(&client, "mission_pty_interrupt", json!({"slotId": "c1"})).await;
-    let _ = slow.await;
+    // The waiting send returns, saying its turn was interrupted (not an empty answer
+    // passed off as a finished one).
+    let sent = slow
+        .await
+        .expect("the send task")
+        .expect("an interrupted send still returns");
+    assert_eq!(sent["interrupted"], true, "{sent}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -18,6 +18,10 @@ pub const ENV_BIN: &str = "MISSIOND_BIN";
 pub const ENV_START_TIMEOUT: &str = "MISSIOND_START_TIMEOUT_MS";
 /// Default wait for a started daemon (it opens its database and loads slots first).
 pub const DEFAULT_START_TIMEOUT: Duration = Duration::from_secs(20);
+/// Tells a daemon who started it (the daemon's `mission_health` reports it as
+/// `startedBy`).
+pub const STARTED_BY_ENV: &str = "MISSIOND_STARTED_BY";
+
 /// The log file, under `$MISSIOND_HOME/logs`, that a started daemon writes to.
 pub const LOG_FILE: &str = "missiond.log";
 
@@ -167,6 +171,16 @@ pub async fn start_and_connect(
     let mut command = Command::new(bin);
     command
         .current_dir(&paths.home)
+        // Reported by the daemon's mission_health: it outlives this server, and
+        // whoever finds it running should learn where it came from and stop it.
+        .env(
+            STARTED_BY_ENV,
+            format!(
+                "mission-mcp (pid {}); its log is {}; stop it with `missiond stop`",
+                std::process::id(),
+                log.display()
+            ),
+        )
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err);

@@ -3,18 +3,15 @@
 //! Written from the shape of the JSON alone, never per tool: long strings (an answer,
 //! a screen, a log) come first as blocks; then one line of the short scalar fields;
 //! then one line per nested object and per array item (`(none)` for an empty array).
-//! Nulls are left out. Fields come in key order (serde_json's maps are sorted). The full result is
-//! always in `structuredContent` too.
+//! Nulls are left out. Fields come in key order (serde_json's maps are sorted). Nothing
+//! is ever cut short: clients that read only the text (not `structuredContent`) must
+//! get every dialog option and every word of a result.
 
 use missiond_core::ipc::{ErrorCode, RpcError};
 use serde_json::{Map, Value};
 
 /// A string longer than this, or with a line break, is shown as a block of its own.
 const BLOCK_MIN_CHARS: usize = 80;
-/// Nested values shown inline are cut to this many characters.
-const INLINE_MAX_CHARS: usize = 200;
-/// Array items shown before "… N more".
-const MAX_ITEMS: usize = 30;
 
 /// The text for a successful result.
 pub fn result_text(value: &Value) -> String {
@@ -29,23 +26,19 @@ pub fn result_text(value: &Value) -> String {
             Value::Null => {}
             Value::String(s) if is_block(s) => blocks.push(format!("{key}:\n{}", s.trim_end())),
             Value::Object(inner) if inner.is_empty() => {}
-            Value::Object(inner) => nested.push(cut(&format!("{key}: {}", fields_of(inner)))),
+            Value::Object(inner) => nested.push(format!("{key}: {}", fields_of(inner))),
             Value::Array(items) if items.is_empty() => nested.push(format!("{key}: (none)")),
             Value::Array(items) if items.iter().all(is_scalar) => {
                 let shown: Vec<String> = items.iter().map(inline_value).collect();
-                nested.push(cut(&format!("{key}: {}", shown.join(", "))));
+                nested.push(format!("{key}: {}", shown.join(", ")));
             }
             Value::Array(items) => {
                 let mut lines = vec![format!("{key} ({}):", items.len())];
                 lines.extend(
                     items
                         .iter()
-                        .take(MAX_ITEMS)
                         .map(|item| format!("  - {}", inline_value(item))),
                 );
-                if items.len() > MAX_ITEMS {
-                    lines.push(format!("  … {} more", items.len() - MAX_ITEMS));
-                }
                 nested.push(lines.join("\n"));
             }
             scalar => scalars.push(format!("{key}: {}", inline_value(scalar))),
@@ -105,12 +98,13 @@ fn is_scalar(v: &Value) -> bool {
     !matches!(v, Value::Object(_) | Value::Array(_))
 }
 
-/// One value on one line: strings raw, objects as `k: v, ...`, arrays as compact JSON.
+/// One value on one line, whole: strings raw, objects as `k: v, ...`, arrays as compact
+/// JSON.
 fn inline_value(v: &Value) -> String {
     match v {
-        Value::String(s) => cut(&s.replace('\n', " ⏎ ")),
-        Value::Object(map) => cut(&fields_of(map)),
-        other => cut(&other.to_string()),
+        Value::String(s) => s.replace('\n', " ⏎ "),
+        Value::Object(map) => fields_of(map),
+        other => other.to_string(),
     }
 }
 
@@ -125,14 +119,6 @@ fn fields_of(map: &Map<String, Value>) -> String {
         })
         .collect();
     fields.join(", ")
-}
-
-fn cut(s: &str) -> String {
-    if s.chars().count() <= INLINE_MAX_CHARS {
-        return s.to_string();
-    }
-    let kept: String = s.chars().take(INLINE_MAX_CHARS).collect();
-    format!("{kept}…")
 }
 
 #[cfg(test)]
@@ -179,8 +165,8 @@ mod tests {
     }
 
     #[test]
-    fn scalar_lists_and_objects_are_inlined_and_cut() {
-        let long = "x".repeat(500);
+    fn long_nested_values_are_never_cut() {
+        let long = format!("start {} end-of-blob", "x".repeat(500));
         let text = result_text(&json!({
             "args": ["--a", "--b"],
             "cursor": {"row": 3, "col": 7},
@@ -189,19 +175,38 @@ mod tests {
         assert!(text.contains("args: --a, --b"), "{text}");
         assert!(text.contains("cursor: col: 7, row: 3"), "{text}");
         let blob_line = text.lines().find(|l| l.starts_with("blob:")).expect("blob");
-        assert!(blob_line.ends_with('…') && blob_line.chars().count() <= INLINE_MAX_CHARS + 1);
+        assert_eq!(blob_line, format!("blob: v: {long}"));
+        assert!(!text.contains('…'), "{text}");
     }
 
     #[test]
-    fn many_items_are_capped() {
+    fn a_dialogs_options_and_a_long_task_result_arrive_whole() {
+        let options: Vec<Value> = (1..=4)
+            .map(|n| json!({"number": n, "label": format!("Option {n}: {}", "word ".repeat(60)), "meaning": "other"}))
+            .collect();
+        let result = format!("The task's result, long: {} THE END", "detail ".repeat(80));
+        let text = result_text(&json!({
+            "dialog": {"title": "Bash command", "question": "Do you want to proceed?", "options": options},
+            "tasks": [{"id": 7, "result": result}],
+        }));
+        for n in 1..=4 {
+            let label = format!("Option {n}: {}", "word ".repeat(60));
+            assert!(text.contains(label.trim_end()), "option {n} lost: {text}");
+        }
+        assert!(text.contains("THE END"), "{text}");
+        assert!(!text.contains('…'), "{text}");
+    }
+
+    #[test]
+    fn every_item_is_listed() {
         let items: Vec<Value> = (0..40).map(|i| json!({"n": i})).collect();
         let text = result_text(&json!({"items": items}));
         assert!(text.starts_with("items (40):"), "{text}");
         assert!(
-            text.contains("  - n: 29") && !text.contains("  - n: 30"),
+            text.contains("  - n: 0\n") && text.ends_with("  - n: 39"),
             "{text}"
         );
-        assert!(text.ends_with("… 10 more"), "{text}");
+        assert!(!text.contains("more"), "{text}");
     }
 
     #[test]

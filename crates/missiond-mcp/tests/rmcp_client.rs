@@ -64,6 +64,15 @@ async fn handshake_lists_the_catalogue_and_health_starts_a_detached_daemon() {
     let health = call_ok(&client, catalogue::Health::NAME, json!({})).await;
     assert_eq!(health["ok"], true);
     assert_eq!(health["home"], home.home.display().to_string());
+    // A daemon started on the user's behalf says so, with its log and how to stop it.
+    let started_by = health["startedBy"].as_str().unwrap_or_default();
+    let log_path = home.home.join("logs/missiond.log").display().to_string();
+    assert!(
+        started_by.contains("mission-mcp")
+            && started_by.contains(&log_path)
+            && started_by.contains("missiond stop"),
+        "{health}"
+    );
     let pid = health["pid"].as_i64().expect("pid") as i32;
     assert_eq!(
         home.daemon_pid(),

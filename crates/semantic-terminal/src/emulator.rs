@@ -326,6 +326,11 @@ impl Emulator {
         &self.text
     }
 
+    /// How many lines of scrollback there are above the screen.
+    pub fn scrollback_len(&self) -> usize {
+        self.term.grid().history_size()
+    }
+
     /// Up to `max` lines of scrollback above the screen, oldest first.
     pub fn scrollback_lines(&self, max: usize) -> Vec<String> {
         let history = self.term.grid().history_size();

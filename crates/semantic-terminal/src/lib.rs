@@ -59,6 +59,9 @@ mod tools;
 mod trim;
 
 pub use cells::{CellView, DEFAULT_BG, DEFAULT_FG, Rgb, ScreenCells, palette};
+/// The bare terminal emulator under [`SemanticTerminal`] (no reading of Claude Code's
+/// screen), for callers that only need what the screen shows.
+pub use emulator::Emulator;
 pub use event::{
     ConfirmInfo, ConfirmOption, DialogKind, OptionMeaning, SessionEvent, State, Status, Subagent,
     TimedEvent, Title, ToolOutput,

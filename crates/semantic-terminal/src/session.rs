@@ -529,6 +529,12 @@ impl SemanticTerminal {
         self.emu.paint_masked(mask)
     }
 
+    /// How many lines of scrollback there are above the screen (none while an
+    /// application uses the alternate screen).
+    pub fn scrollback_len(&self) -> usize {
+        self.emu.scrollback_len()
+    }
+
     /// Up to `max_lines` lines of scrollback above the screen, oldest first.
     pub fn scrollback_lines(&self, max_lines: usize) -> Vec<String> {
         self.emu.scrollback_lines(max_lines)

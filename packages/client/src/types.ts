@@ -130,6 +130,8 @@ export interface PtySendResult {
   /** `Idle` after a finished turn, `Confirming` when a dialog waits, `Error` on an error. */
   state: SlotState;
   toolsUsed: ToolUse[];
+  /** True when the turn was interrupted before it finished (`answer` is the text so far). */
+  interrupted?: boolean;
 }
 
 /** `mission_pty_screen` result. */
@@ -249,6 +251,20 @@ export interface HealthResult {
   warnings: string[];
   /** `ws://127.0.0.1:PORT`, when the WebSocket server listens. */
   webUrl: string | null;
+  /** Why slots.yaml could not be used (the last good slots stay), when it could not. */
+  configError?: string;
+  /** Who started the daemon, its log and how to stop it, when not started by hand. */
+  startedBy?: string;
+}
+
+/** `mission_reload` result. */
+export interface ReloadResult {
+  added: string[];
+  removed: string[];
+  changed: string[];
+  unchanged: string[];
+  /** Why the file could not be used: nothing changed. */
+  error?: string;
 }
 
 /** The answer to the internal `daemon.web_access` method (docs/ipc.md). */
@@ -407,8 +423,9 @@ export interface ToolMap {
   mission_pty_kill: { params: { slotId: string }; result: PtyKillResult };
   mission_pty_status: { params: { slotId: string }; result: PtyStatusResult };
   mission_pty_history: { params: { slotId: string; limit?: number | null }; result: PtyHistoryResult };
-  mission_pty_logs: { params: { slotId: string; tailBytes?: number | null }; result: PtyLogsResult };
-  mission_slots: { params: Record<string, never>; result: { slots: SlotInfo[] } };
+  mission_pty_logs: { params: { slotId: string; tailBytes?: number | null; raw?: boolean }; result: PtyLogsResult };
+  mission_slots: { params: Record<string, never>; result: { slots: SlotInfo[]; configError?: string } };
+  mission_reload: { params: Record<string, never>; result: ReloadResult };
   mission_agents: { params: Record<string, never>; result: { agents: AgentInfo[] } };
   mission_health: { params: Record<string, never>; result: HealthResult };
   mission_submit: { params: SubmitParams; result: SubmitResult };

@@ -14,6 +14,8 @@ pub struct Slots;
 pub struct Agents;
 /// `mission_health`.
 pub struct Health;
+/// `mission_reload`.
+pub struct Reload;
 
 /// A configured slot as clients see it (its `env` is left out: it may hold secrets).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -45,9 +47,14 @@ pub struct SlotInfo {
 
 /// Result of `mission_slots`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct SlotsResult {
     /// Every configured slot, in file order.
     pub slots: Vec<SlotInfo>,
+    /// Why slots.yaml could not be used, when it could not: the slots listed are then
+    /// the last good configuration (none if there never was one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_error: Option<String>,
 }
 
 impl Tool for Slots {
@@ -132,6 +139,13 @@ pub struct HealthResult {
     /// Problems worth knowing (a configuration error, a failing subsystem).
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// Why slots.yaml could not be used, when it could not (also in `warnings`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_error: Option<String>,
+    /// Who started the daemon and where its output goes, when it was not started by
+    /// hand (`started by mission-mcp; log /path/daemon.log`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_by: Option<String>,
     /// Times the slots' screens disagreed for too long with their Claude Code hooks,
     /// summed over each slot's current or last run (the hooks were believed; each time
     /// is logged as a screen reader bug).
@@ -159,4 +173,41 @@ impl Tool for Health {
     const ANNOTATIONS: Annotations = Annotations::QUERY;
     type Params = EmptyParams;
     type Output = HealthResult;
+}
+
+/// Result of `mission_reload`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReloadResult {
+    /// Slots new in the file (started when `autostart`).
+    pub added: Vec<String>,
+    /// Slots gone from the file (stopped).
+    pub removed: Vec<String>,
+    /// Slots whose settings changed (stopped, then started again if they ran).
+    pub changed: Vec<String>,
+    /// Slots left as they were (running ones keep running).
+    pub unchanged: Vec<String>,
+    /// Why the file could not be used: nothing changed, the last good configuration
+    /// stays in force.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Tool for Reload {
+    const NAME: &'static str = "mission_reload";
+    const TITLE: &'static str = "Reload slots.yaml";
+    const DESCRIPTION: &'static str = "Read slots.yaml again and apply it: new slots are \
+        added (and started when autostart), removed ones stopped, changed ones restarted \
+        with their new settings; slots whose settings did not change keep running \
+        untouched. A file that does not load changes nothing and its error is returned \
+        (and shown by mission_slots and mission_health until fixed). The daemon also \
+        reloads by itself when the file changes.";
+    const ANNOTATIONS: Annotations = Annotations {
+        read_only_hint: false,
+        destructive_hint: true,
+        idempotent_hint: true,
+        open_world_hint: false,
+    };
+    type Params = EmptyParams;
+    type Output = ReloadResult;
 }

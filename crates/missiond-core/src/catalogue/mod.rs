@@ -206,6 +206,7 @@ static CATALOGUE: LazyLock<Vec<ToolDef>> = LazyLock::new(|| {
         ToolDef::of::<Slots>(),
         ToolDef::of::<Agents>(),
         ToolDef::of::<Health>(),
+        ToolDef::of::<Reload>(),
         ToolDef::of::<Submit>(),
         ToolDef::of::<TaskQuery>(),
         ToolDef::of::<Ask>(),

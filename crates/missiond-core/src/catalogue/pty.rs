@@ -114,6 +114,10 @@ pub struct PtySendResult {
     /// Tool calls the agent made during the turn, in order.
     #[serde(default)]
     pub tools_used: Vec<ToolUse>,
+    /// True when the turn was interrupted (mission_pty_interrupt) before it finished:
+    /// `answer` is then what was written so far.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
 }
 
 impl Tool for PtySend {
@@ -444,6 +448,10 @@ pub struct PtyLogsParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 1_048_576))]
     pub tail_bytes: Option<u64>,
+    /// Return the output as it was written, terminal control sequences included,
+    /// instead of rendered as text.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub raw: bool,
 }
 
 /// Result of `mission_pty_logs`.
@@ -454,7 +462,9 @@ pub struct PtyLogsResult {
     pub slot_id: String,
     /// The log file.
     pub path: String,
-    /// The end of the log as text, terminal control sequences removed.
+    /// The end of the log: what a person watching saw (every line that left the
+    /// screen, then the final screen) as plain text; with `raw`, the output bytes as
+    /// written (decoded as UTF-8).
     pub text: String,
     /// True when the log is longer than what was returned.
     pub truncated: bool,
@@ -469,9 +479,10 @@ pub struct PtyLogsResult {
 impl Tool for PtyLogs {
     const NAME: &'static str = "mission_pty_logs";
     const TITLE: &'static str = "A slot's terminal log";
-    const DESCRIPTION: &'static str = "Return the end of a slot's terminal log: \
-        everything its Claude Code printed, including what has scrolled off the \
-        screen, as plain text. Use it to debug a slot that failed to start or behaved \
+    const DESCRIPTION: &'static str = "Return the end of a slot's terminal log as a \
+        person watching saw it: every line that left the screen, then the last screen, \
+        as plain text, each redraw shown once (raw: the bytes as written, control \
+        sequences included). Use it to debug a slot that failed to start or behaved \
         oddly; for the current view use mission_pty_screen.";
     const ANNOTATIONS: Annotations = Annotations::QUERY;
     type Params = PtyLogsParams;

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::*;
 
-const EXPECTED_TOOLS: [&str; 55] = [
+const EXPECTED_TOOLS: [&str; 56] = [
     "mission_pty_spawn",
     "mission_pty_send",
     "mission_pty_screen",
@@ -18,6 +18,7 @@ const EXPECTED_TOOLS: [&str; 55] = [
     "mission_slots",
     "mission_agents",
     "mission_health",
+    "mission_reload",
     "mission_submit",
     "mission_task",
     "mission_ask",

@@ -14,4 +14,8 @@ pub use client::{ClientError, IpcClient};
 pub use protocol::{ErrorCode, Id, Request, Response, RpcError};
 pub use server::{Handler, ServerConfig, serve, serve_connection};
 pub use transport::{Endpoint, IpcStream, Listener, TransportError};
+/// Internal method: the daemon stops as on SIGTERM (`missiond stop`). Only the main
+/// endpoint serves it; slots' own endpoints refuse it like every orchestrator method.
+pub const STOP_METHOD: &str = "daemon.stop";
+
 pub use web::{WEB_ACCESS_METHOD, WebAccess, WebAccessError, WebAccessReply, web_access};

@@ -2,8 +2,11 @@
 //! (`missiond status`, `send`, ...) and for Claude Code's hooks (`missiond hook`).
 
 mod board;
+mod errors;
 mod hook;
+mod out;
 mod print;
+mod stop;
 
 use anyhow::{Context, Result};
 use clap::Subcommand;
@@ -12,6 +15,9 @@ use missiond_core::catalogue::{
     PtyScreenParams, PtySendParams, SlotParams,
 };
 use missiond_core::ipc::{ClientError, IpcClient};
+
+use errors::CliError;
+use out::Out;
 
 use missiond_core::paths::Paths;
 
@@ -72,14 +78,22 @@ pub enum ClientCommand {
         #[arg(long)]
         limit: Option<u32>,
     },
-    /// The end of a slot's terminal log, as plain text.
+    /// A slot's terminal log as a person saw it: every line that left the screen, then
+    /// the last screen (each redraw once). `--raw` prints the bytes as written.
     Logs {
         /// The slot's id.
         slot: String,
-        /// How many bytes from the end.
+        /// How many bytes from the end (default: up to 1 MiB).
         #[arg(long)]
         tail_bytes: Option<u64>,
+        /// The output bytes as written, terminal control sequences included.
+        #[arg(long)]
+        raw: bool,
     },
+    /// Stop the daemon: its slots are ended, its store closed, its socket removed.
+    Stop,
+    /// Read slots.yaml again now (the daemon also does when the file changes).
+    Reload,
     /// Print the URL of the board (a page for the browser), with the web token.
     Board,
     /// List every mission_* tool the daemon serves (the same catalogue mission-mcp offers).
@@ -102,8 +116,9 @@ pub enum ClientCommand {
     },
 }
 
-/// Run a client command; returns the exit code.
-pub fn run(command: ClientCommand) -> Result<i32> {
+/// Run a client command; returns the exit code. With `json`, results and errors are
+/// printed as JSON on stdout.
+pub fn run(command: ClientCommand, json: bool) -> Result<i32> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -113,51 +128,83 @@ pub fn run(command: ClientCommand) -> Result<i32> {
         runtime.block_on(hook::forward(&event));
         return Ok(0);
     }
-    runtime.block_on(run_client(command))
+    let result = runtime.block_on(run_client(command, Out { json }));
+    if json && let Err(e) = &result {
+        let error = match e.downcast_ref::<CliError>() {
+            Some(cli) => cli.to_json(),
+            None => serde_json::json!({"error": {"kind": "error", "message": format!("{e:#}")}}),
+        };
+        out::json(&error)?;
+    }
+    result
 }
 
-/// One line for a person: the daemon's message without its error chain repeated.
-fn flat(e: ClientError) -> anyhow::Error {
-    anyhow::anyhow!("{e}")
+/// `value` as pretty JSON on stdout (for `--json` outside the client commands).
+pub fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
+    out::json(value)
 }
 
-async fn run_client(command: ClientCommand) -> Result<i32> {
+/// What a command needs to reach the daemon, and to word its errors.
+struct Conn {
+    client: IpcClient,
+    paths: Paths,
+}
+
+impl Conn {
+    fn error(&self, e: ClientError) -> anyhow::Error {
+        anyhow::Error::new(errors::client_error(
+            e,
+            &self.paths.ipc_endpoint,
+            &self.paths.home.display().to_string(),
+        ))
+    }
+
+    async fn tool<T: cat::Tool>(&self, params: &T::Params) -> Result<T::Output> {
+        self.client
+            .tool::<T>(params)
+            .await
+            .map_err(|e| self.error(e))
+    }
+}
+
+async fn connect(paths: Paths) -> Result<Conn> {
+    match IpcClient::connect(&paths.ipc_endpoint).await {
+        Ok(client) => Ok(Conn { client, paths }),
+        Err(e) => Err(anyhow::Error::new(errors::client_error(
+            e,
+            &paths.ipc_endpoint,
+            &paths.home.display().to_string(),
+        ))),
+    }
+}
+
+async fn run_client(command: ClientCommand, out: Out) -> Result<i32> {
     if let ClientCommand::Tools = command {
-        print::tools(cat::all());
+        out.show(&cat::all(), |tools| print::tools(tools))?;
         return Ok(0);
     }
     let paths = Paths::from_env()?;
-    let client = IpcClient::connect(&paths.ipc_endpoint)
-        .await
-        .with_context(|| format!("connecting to missiond at {}", paths.ipc_endpoint))?;
+    if let ClientCommand::Stop = command {
+        return stop::run(paths, out).await;
+    }
+    let conn = connect(paths).await?;
     let slot = |s: &str| SlotParams {
         slot_id: s.to_string(),
     };
     match command {
         ClientCommand::Status => {
-            let health = client
-                .tool::<cat::Health>(&EmptyParams {})
-                .await
-                .map_err(flat)?;
-            let agents = client
-                .tool::<cat::Agents>(&EmptyParams {})
-                .await
-                .map_err(flat)?;
-            print::status(&health, &agents);
+            let health = conn.tool::<cat::Health>(&EmptyParams {}).await?;
+            let agents = conn.tool::<cat::Agents>(&EmptyParams {}).await?;
+            let both = serde_json::json!({"health": health, "agents": agents.agents});
+            out.show(&both, |_| print::status(&health, &agents))?;
         }
         ClientCommand::Slots => {
-            let slots = client
-                .tool::<cat::Slots>(&EmptyParams {})
-                .await
-                .map_err(flat)?;
-            print::slots(&slots);
+            let slots = conn.tool::<cat::Slots>(&EmptyParams {}).await?;
+            out.show(&slots, print::slots)?;
         }
         ClientCommand::Spawn { slot: id } => {
-            let r = client
-                .tool::<cat::PtySpawn>(&slot(&id))
-                .await
-                .map_err(flat)?;
-            print::spawned(&r);
+            let r = conn.tool::<cat::PtySpawn>(&slot(&id)).await?;
+            out.show(&r, print::spawned)?;
         }
         ClientCommand::Send {
             slot: id,
@@ -165,21 +212,23 @@ async fn run_client(command: ClientCommand) -> Result<i32> {
             timeout_ms,
         } => {
             let params = PtySendParams {
-                slot_id: id,
+                slot_id: id.clone(),
                 message: text,
                 timeout_ms,
             };
-            let r = client.tool::<cat::PtySend>(&params).await.map_err(flat)?;
-            print::sent(&r);
+            let r = conn.tool::<cat::PtySend>(&params).await?;
+            out.show(&r, |r| print::sent(&id, r))?;
         }
         ClientCommand::Screen { slot: id } => {
             let params = PtyScreenParams {
                 slot_id: id,
                 lines: None,
             };
-            let r = client.tool::<cat::PtyScreen>(&params).await.map_err(flat)?;
-            println!("{}", r.screen);
-            eprintln!("[{}]", r.state);
+            let r = conn.tool::<cat::PtyScreen>(&params).await?;
+            out.show(&r, |r| {
+                out::body(&r.screen);
+                eprintln!("[{}]", r.state);
+            })?;
         }
         ClientCommand::Confirm {
             slot: id,
@@ -202,54 +251,45 @@ async fn run_client(command: ClientCommand) -> Result<i32> {
                 label,
                 text,
             };
-            let r = client
-                .tool::<cat::PtyConfirm>(&params)
-                .await
-                .map_err(flat)?;
-            println!("chose: {} (now {})", r.chosen.label, r.state);
+            let r = conn.tool::<cat::PtyConfirm>(&params).await?;
+            out.show(&r, |r| {
+                println!("chose: {} (now {})", r.chosen.label, r.state)
+            })?;
         }
         ClientCommand::Kill { slot: id } => {
-            let r = client
-                .tool::<cat::PtyKill>(&slot(&id))
-                .await
-                .map_err(flat)?;
-            if r.was_running {
-                println!("{}: stopped (exit code {:?})", r.slot_id, r.exit_code);
-            } else {
-                println!("{}: was not running", r.slot_id);
-            }
+            let r = conn.tool::<cat::PtyKill>(&slot(&id)).await?;
+            out.show(&r, print::killed)?;
         }
         ClientCommand::Interrupt { slot: id } => {
-            let r = client
-                .tool::<cat::PtyInterrupt>(&slot(&id))
-                .await
-                .map_err(flat)?;
-            println!("{}: {}", r.slot_id, r.state);
+            let r = conn.tool::<cat::PtyInterrupt>(&slot(&id)).await?;
+            out.show(&r, |r| {
+                println!("{}: interrupted, now {}", r.slot_id, r.state)
+            })?;
         }
         ClientCommand::History { slot: id, limit } => {
             let params = PtyHistoryParams { slot_id: id, limit };
-            let r = client
-                .tool::<cat::PtyHistory>(&params)
-                .await
-                .map_err(flat)?;
-            print::history(&r);
+            let r = conn.tool::<cat::PtyHistory>(&params).await?;
+            out.show(&r, print::history)?;
         }
         ClientCommand::Logs {
             slot: id,
             tail_bytes,
+            raw,
         } => {
             let params = PtyLogsParams {
                 slot_id: id,
-                tail_bytes,
+                tail_bytes: Some(tail_bytes.unwrap_or(cat::LOGS_TAIL_MAX_BYTES)),
+                raw,
             };
-            let r = client.tool::<cat::PtyLogs>(&params).await.map_err(flat)?;
-            println!("{}", r.text);
-            eprintln!(
-                "[{}: {} of {} bytes]",
-                r.path,
-                if r.truncated { "end" } else { "all" },
-                r.total_bytes
-            );
+            let r = conn.tool::<cat::PtyLogs>(&params).await?;
+            out.show(&r, |r| print::logs(r, raw))?;
+        }
+        ClientCommand::Reload => {
+            let r = conn.tool::<cat::Reload>(&EmptyParams {}).await?;
+            out.show(&r, print::reloaded)?;
+            if r.error.is_some() {
+                return Ok(1);
+            }
         }
         ClientCommand::Call { tool, args } => {
             if cat::find(&tool).is_none() {
@@ -257,12 +297,20 @@ async fn run_client(command: ClientCommand) -> Result<i32> {
             }
             let args: serde_json::Value = serde_json::from_str(&args)
                 .with_context(|| format!("arguments for {tool} must be a JSON object"))?;
-            let result = client.call(&tool, args).await.map_err(flat)?;
-            println!("{}", serde_json::to_string_pretty(&result)?);
+            let result = conn
+                .client
+                .call(&tool, args)
+                .await
+                .map_err(|e| conn.error(e))?;
+            out::json(&result)?;
         }
-        ClientCommand::Board => println!("{}", board::url(&client).await?),
-        ClientCommand::Tools => unreachable!("handled before connecting"),
-        ClientCommand::Hook { .. } => unreachable!("handled before connecting"),
+        ClientCommand::Board => {
+            let url = board::url(&conn.client).await?;
+            out.show(&serde_json::json!({ "url": url }), |_| println!("{url}"))?;
+        }
+        ClientCommand::Tools | ClientCommand::Stop | ClientCommand::Hook { .. } => {
+            unreachable!("handled before connecting")
+        }
     }
     Ok(0)
 }

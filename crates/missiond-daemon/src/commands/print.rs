@@ -1,9 +1,11 @@
 //! How client commands show results to a person.
 
 use missiond_core::catalogue::{
-    AgentsResult, Dialog, HealthResult, PtyHistoryResult, PtySendResult, PtySpawnResult,
-    SlotsResult, ToolDef,
+    AgentsResult, Dialog, HealthResult, PtyHistoryResult, PtyKillResult, PtyLogsResult,
+    PtySendResult, PtySpawnResult, ReloadResult, SlotsResult, ToolDef,
 };
+
+use super::out;
 
 /// `missiond status`.
 pub fn status(health: &HealthResult, agents: &AgentsResult) {
@@ -33,7 +35,10 @@ pub fn status(health: &HealthResult, agents: &AgentsResult) {
 
 /// `missiond slots`.
 pub fn slots(slots: &SlotsResult) {
-    if slots.slots.is_empty() {
+    if let Some(error) = &slots.config_error {
+        println!("config error: {error}");
+    }
+    if slots.slots.is_empty() && slots.config_error.is_none() {
         println!("no slots configured");
     }
     for s in &slots.slots {
@@ -59,20 +64,109 @@ pub fn spawned(r: &PtySpawnResult) {
         r.session_id.as_deref().unwrap_or("-")
     );
     if let Some(d) = &r.dialog {
-        dialog(d);
+        dialog(&r.slot_id, d);
     }
 }
 
 /// `missiond send`: the answer on stdout, the rest on stderr.
-pub fn sent(r: &PtySendResult) {
-    println!("{}", r.answer);
-    eprintln!("[{} in {} ms]", r.state, r.duration_ms);
+pub fn sent(slot: &str, r: &PtySendResult) {
+    if r.interrupted {
+        if !r.answer.is_empty() {
+            out::body(&r.answer);
+        }
+        eprintln!(
+            "[interrupted after {} ms, before the answer was finished; now {}]",
+            r.duration_ms, r.state
+        );
+    } else {
+        out::body(&r.answer);
+        eprintln!("[{} in {} ms]", r.state, r.duration_ms);
+    }
     if let Some(d) = &r.dialog {
-        dialog(d);
+        dialog(slot, d);
     }
 }
 
-fn dialog(d: &Dialog) {
+/// `missiond kill`.
+pub fn killed(r: &PtyKillResult) {
+    if r.was_running {
+        println!("{}: stopped{}", r.slot_id, exit_wording(r.exit_code));
+    } else {
+        println!("{}: was not running", r.slot_id);
+    }
+}
+
+/// How a process ended, for a person: ` (ended by SIGTERM)`, ` (exit code 1)`, or
+/// nothing when unknown. Codes above 128 are a signal's number plus 128, as shells and
+/// the sandbox report a program a signal ended.
+pub fn exit_wording(code: Option<i32>) -> String {
+    match code {
+        None => String::new(),
+        Some(0) => " (exited normally)".into(),
+        Some(c) if c > 128 && c < 128 + 32 => match signal_name(c - 128) {
+            Some(name) => format!(" (ended by {name})"),
+            None => format!(" (ended by signal {})", c - 128),
+        },
+        Some(c) => format!(" (exit code {c})"),
+    }
+}
+
+fn signal_name(n: i32) -> Option<&'static str> {
+    Some(match n {
+        1 => "SIGHUP",
+        2 => "SIGINT",
+        3 => "SIGQUIT",
+        4 => "SIGILL",
+        6 => "SIGABRT",
+        7 => "SIGBUS",
+        8 => "SIGFPE",
+        9 => "SIGKILL",
+        11 => "SIGSEGV",
+        13 => "SIGPIPE",
+        14 => "SIGALRM",
+        15 => "SIGTERM",
+        _ => return None,
+    })
+}
+
+/// `missiond logs`: the text on stdout; where it came from on stderr (not with `--raw`,
+/// whose bytes may leave the terminal in any state).
+pub fn logs(r: &PtyLogsResult, raw: bool) {
+    if raw {
+        out::raw(r.text.as_bytes());
+        return;
+    }
+    out::body(&r.text);
+    eprintln!(
+        "[{}: {} of {} bytes]",
+        r.path,
+        if r.truncated { "end" } else { "all" },
+        r.total_bytes
+    );
+}
+
+/// `missiond reload`.
+pub fn reloaded(r: &ReloadResult) {
+    if let Some(error) = &r.error {
+        println!("config error: {error}");
+        println!("the last good configuration stays in force");
+        return;
+    }
+    let list = |what: &str, ids: &[String]| {
+        if !ids.is_empty() {
+            println!("{what}: {}", ids.join(", "));
+        }
+    };
+    list("added", &r.added);
+    list("removed", &r.removed);
+    list("changed", &r.changed);
+    list("unchanged", &r.unchanged);
+    if r.added.is_empty() && r.removed.is_empty() && r.changed.is_empty() {
+        println!("no slot changed");
+    }
+}
+
+fn dialog(slot: &str, d: &Dialog) {
     eprintln!("dialog: {} - {}", d.title, d.question);
     if let Some(c) = &d.command {
         eprintln!("  command: {c}");
@@ -81,7 +175,7 @@ fn dialog(d: &Dialog) {
         let n = o.number.unwrap_or(i as u32 + 1);
         eprintln!("  {n}. {} ({:?})", o.label, o.meaning);
     }
-    eprintln!("answer with: missiond confirm SLOT yes|no|always|N");
+    eprintln!("answer with: missiond confirm {slot} yes|no|always|N");
 }
 
 /// `missiond history`: one block per turn, oldest first.

@@ -114,32 +114,47 @@ pub async fn listen(run_dir: &Path, slot: &str) -> anyhow::Result<Listener> {
 
 /// Starts every slot's endpoint; each serves until the daemon shuts down. A slot whose
 /// endpoint cannot be made is recorded in `ctx` (its spawns fail with the reason).
-pub async fn start_all(ctx: &Arc<Ctx>, slots: &[String], handlers: &Arc<Handlers>) {
-    for slot in slots {
-        match listen(&ctx.run_dir, slot).await {
-            Ok(listener) => {
-                let handler = Arc::new(AgentHandler::new(slot.clone(), Arc::clone(handlers)));
-                let mut shutdown = ctx.subscribe_shutdown();
-                tokio::spawn(serve(
-                    listener,
-                    handler,
-                    ServerConfig::default(),
-                    async move {
-                        while !*shutdown.borrow_and_update() {
-                            if shutdown.changed().await.is_err() {
-                                break;
-                            }
+pub async fn start_all(sup: &Arc<super::supervisor::Supervisor>, handlers: &Arc<Handlers>) {
+    let _ = sup.endpoint_handlers.set(Arc::downgrade(handlers));
+    for slot in sup.slots() {
+        start_one(&sup.ctx, &slot.spec.id, handlers).await;
+    }
+}
+
+/// Starts `slot`'s endpoint unless it has one (a slot a reload changed or brought back
+/// keeps the endpoint of its id: it serves whichever slot has that id now).
+pub async fn start_one(ctx: &Arc<Ctx>, slot: &str, handlers: &Arc<Handlers>) {
+    let new = ctx
+        .endpoints
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(slot.to_string());
+    if !new {
+        return;
+    }
+    match listen(&ctx.run_dir, slot).await {
+        Ok(listener) => {
+            let handler = Arc::new(AgentHandler::new(slot.to_string(), Arc::clone(handlers)));
+            let mut shutdown = ctx.subscribe_shutdown();
+            tokio::spawn(serve(
+                listener,
+                handler,
+                ServerConfig::default(),
+                async move {
+                    while !*shutdown.borrow_and_update() {
+                        if shutdown.changed().await.is_err() {
+                            break;
                         }
-                    },
-                ));
-            }
-            Err(e) => {
-                tracing::error!(slot, "no endpoint for the slot: {e:#}");
-                ctx.endpoint_errors
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(slot.clone(), format!("{e:#}"));
-            }
+                    }
+                },
+            ));
+        }
+        Err(e) => {
+            tracing::error!(slot, "no endpoint for the slot: {e:#}");
+            ctx.endpoint_errors
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(slot.to_string(), format!("{e:#}"));
         }
     }
 }

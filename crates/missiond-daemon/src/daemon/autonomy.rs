@@ -180,7 +180,7 @@ pub fn report(sup: &Supervisor, p: ReportParams) -> Result<ReportResult, RpcErro
             "mission_report is for agents in slots: the slot id is missing",
         ));
     };
-    let slot = sup.get(slot_id)?;
+    let slot = &*sup.get(slot_id)?;
     let kind: InboxKind = p.kind.inbox_kind();
     let turns = life(slot).autonomy.as_ref().map(|a| a.run.turns_taken());
     let message_id = lifecycle::post(

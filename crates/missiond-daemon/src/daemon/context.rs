@@ -24,8 +24,6 @@ pub struct Ctx {
     pub endpoint: String,
     /// This binary, which hook commands run as `<exe> hook <Event>`.
     pub exe: PathBuf,
-    /// Why the slots file could not be used, when it could not.
-    pub config_error: Option<String>,
     /// Slot sessions and turns.
     pub records: Records,
     /// The tool permission policy (`permissions.yaml`).
@@ -33,7 +31,7 @@ pub struct Ctx {
     /// When the daemon started.
     pub started_at: SystemTime,
     /// How `${secret:path}` references in slot environments are resolved (`secrets:`).
-    pub secrets: Option<missiond_core::secrets::SecretsConfig>,
+    pub secrets: std::sync::RwLock<Option<missiond_core::secrets::SecretsConfig>>,
     /// Live events for WebSocket subscribers.
     pub events: EventBus,
     /// The WebSocket/HTTP server's address, once it listens.
@@ -48,8 +46,17 @@ pub struct Ctx {
     /// The daemon's files (database, rules, slots file, main socket): slots must not
     /// reach them, wherever they are.
     pub daemon_files: Vec<PathBuf>,
+    /// Slot ids whose own endpoint was started (or tried), once per id.
+    pub endpoints: std::sync::Mutex<std::collections::HashSet<String>>,
     /// Slots whose own endpoint could not be made, with the reason (they cannot start).
     pub endpoint_errors: std::sync::Mutex<std::collections::HashMap<String, String>>,
+    /// The slots file (`MISSION_SLOTS_CONFIG`, else `MISSIOND_HOME/slots.yaml`).
+    pub slots_config: PathBuf,
+    /// Who started the daemon and where its output goes, when not a person
+    /// (`MISSIOND_STARTED_BY`, set by mission-mcp when it starts one).
+    pub started_by: Option<String>,
+    /// A client asked the daemon to stop (`missiond stop`).
+    stop_requested: tokio::sync::Notify,
     shutting_down: AtomicBool,
     shutdown: tokio::sync::watch::Sender<bool>,
 }
@@ -75,25 +82,38 @@ impl Ctx {
             run_dir,
             endpoint,
             exe,
-            config_error: None,
             records,
             permissions,
             started_at: SystemTime::now(),
-            secrets: None,
+            secrets: Default::default(),
             events: EventBus::default(),
             web_addr: std::sync::OnceLock::new(),
             web_error: std::sync::OnceLock::new(),
             sandbox: super::sandbox::Support::Unavailable("not probed".into()),
             daemon_files: Vec::new(),
             endpoint_errors: Default::default(),
+            endpoints: Default::default(),
             web_token: format!(
                 "{}{}",
                 uuid::Uuid::new_v4().simple(),
                 uuid::Uuid::new_v4().simple()
             ),
+            slots_config: PathBuf::new(),
+            started_by: None,
+            stop_requested: tokio::sync::Notify::new(),
             shutting_down: AtomicBool::new(false),
             shutdown: tokio::sync::watch::channel(false).0,
         }
+    }
+
+    /// Ask the daemon to stop as on SIGTERM (after the current reply is sent).
+    pub fn request_stop(&self) {
+        self.stop_requested.notify_one();
+    }
+
+    /// Resolves once a stop was requested.
+    pub async fn stop_requested(&self) {
+        self.stop_requested.notified().await
     }
 
     /// Whether shutdown has begun (new work is refused).

@@ -33,15 +33,16 @@ const MAX_CHUNK: u64 = 32 * 1024 * 1024;
 /// Start ingesting (call once, inside the runtime).
 pub fn start(sup: &Arc<Supervisor>) {
     let wake = Arc::new(Notify::new());
-    for slot in sup.slots() {
+    let waker = Arc::clone(&wake);
+    sup.on_each_slot(move |slot| {
         let mut changes = slot.subscribe();
-        let wake = Arc::clone(&wake);
+        let wake = Arc::clone(&waker);
         tokio::spawn(async move {
             while changes.changed().await.is_ok() {
                 wake.notify_one();
             }
         });
-    }
+    });
     tokio::spawn(follow(Arc::clone(sup), wake));
 }
 

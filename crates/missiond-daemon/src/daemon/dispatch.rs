@@ -148,9 +148,12 @@ impl Dispatcher {
 
     /// Start the event loop and one watcher per Claude Code slot.
     pub fn start(self: &Arc<Self>) {
-        for slot in self.sup.slots().filter(|s| s.spec.claude).cloned() {
-            tokio::spawn(watch_slot(Arc::downgrade(self), slot));
-        }
+        let d = Arc::downgrade(self);
+        self.sup.on_each_slot(move |slot| {
+            if slot.spec.claude {
+                tokio::spawn(watch_slot(d.clone(), Arc::clone(slot)));
+            }
+        });
         let d = Arc::clone(self);
         tokio::spawn(async move {
             // `notify_one` keeps a permit when nobody waits, so a wake during a pass
@@ -185,7 +188,7 @@ impl Dispatcher {
             .map(|s| {
                 let free = !st.claims.contains_key(&s.spec.id)
                     && !st.held_down.contains(&s.spec.id)
-                    && is_free(s);
+                    && is_free(&s);
                 SlotView::new(s.spec.id.clone(), s.spec.config.role.clone(), free)
             })
             .collect()
@@ -237,7 +240,7 @@ impl Dispatcher {
             let Some(slot_id) = task.assigned_slot.clone() else {
                 continue;
             };
-            let Ok(slot) = self.sup.get(&slot_id).cloned() else {
+            let Ok(slot) = self.sup.get(&slot_id) else {
                 continue;
             };
             st.next_generation += 1;
@@ -288,7 +291,7 @@ impl Dispatcher {
             if let Some(v) = candidates.iter().find(|v| {
                 self.sup
                     .get(&v.slot_id)
-                    .is_ok_and(|s| is_alive(s) || lifecycle::is_restarting(s))
+                    .is_ok_and(|s| is_alive(&s) || lifecycle::is_restarting(&s))
             }) {
                 counted.insert(&v.slot_id);
                 continue;
@@ -358,7 +361,7 @@ impl Dispatcher {
                             || self
                                 .sup
                                 .get(slot)
-                                .is_ok_and(|s| lifecycle::is_restarting(s));
+                                .is_ok_and(|s| lifecycle::is_restarting(&s));
                         self.queue.slot_lost(slot, reason, returns, now).map(|r| {
                             r.map_or("already settled".to_string(), |r| r.task.status.to_string())
                         })
@@ -406,7 +409,6 @@ impl Dispatcher {
             .interrupt_slot
             .as_ref()
             .and_then(|s| self.sup.get(s).ok())
-            .cloned()
         {
             tokio::spawn(Arc::clone(self).stop_cancelled(slot, id));
         }
@@ -511,13 +513,13 @@ impl Dispatcher {
             .map(|s| SlotActivity {
                 slot_id: s.spec.id.clone(),
                 role: s.spec.config.role.clone(),
-                state: pty_tools::slot_state(s).0,
+                state: pty_tools::slot_state(&s).0,
                 task_id: st
                     .claims
                     .get(&s.spec.id)
                     .filter(|c| !c.cancelled)
                     .map(|c| c.task),
-                autonomous: is_autonomous(s),
+                autonomous: is_autonomous(&s),
             })
             .collect()
     }

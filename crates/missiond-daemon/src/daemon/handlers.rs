@@ -7,7 +7,7 @@ use std::sync::Arc;
 use missiond_core::catalogue::{
     self as cat, AgentInfo, AgentsResult, HealthResult, SlotsResult, Tool,
 };
-use missiond_core::ipc::{Handler, RpcError, WEB_ACCESS_METHOD};
+use missiond_core::ipc::{Handler, RpcError, STOP_METHOD, WEB_ACCESS_METHOD};
 use serde_json::Value;
 
 use super::dispatch::Dispatcher;
@@ -36,7 +36,7 @@ impl Handlers {
         match method {
             cat::PtySpawn::NAME => {
                 let p = cat::PtySpawn::params(params)?;
-                encode(pty_tools::spawn(sup.get(&p.slot_id)?).await?)
+                encode(pty_tools::spawn(&sup.get(&p.slot_id)?).await?)
             }
             cat::PtySend::NAME => {
                 let p = cat::PtySend::params(params)?;
@@ -45,7 +45,7 @@ impl Handlers {
             }
             cat::PtyScreen::NAME => {
                 let p = cat::PtyScreen::params(params)?;
-                encode(pty_tools::screen(sup.get(&p.slot_id)?, &p)?)
+                encode(pty_tools::screen(&*sup.get(&p.slot_id)?, &p)?)
             }
             cat::PtyScreenshot::NAME => {
                 let p = cat::PtyScreenshot::params(params)?;
@@ -59,29 +59,45 @@ impl Handlers {
             }
             cat::PtyInterrupt::NAME => {
                 let p = cat::PtyInterrupt::params(params)?;
-                encode(pty_tools::interrupt(sup.get(&p.slot_id)?).await?)
+                encode(pty_tools::interrupt(&*sup.get(&p.slot_id)?).await?)
             }
             cat::PtyKill::NAME => {
                 let p = cat::PtyKill::params(params)?;
-                encode(pty_tools::kill(sup.get(&p.slot_id)?).await?)
+                encode(pty_tools::kill(&*sup.get(&p.slot_id)?).await?)
             }
             cat::PtyStatus::NAME => {
                 let p = cat::PtyStatus::params(params)?;
-                encode(pty_tools::status(sup.get(&p.slot_id)?))
+                encode(pty_tools::status(&*sup.get(&p.slot_id)?))
             }
             cat::PtyHistory::NAME => {
                 let p = cat::PtyHistory::params(params)?;
-                encode(pty_tools::history(sup.get(&p.slot_id)?, &p)?)
+                encode(pty_tools::history(&*sup.get(&p.slot_id)?, &p)?)
             }
             cat::PtyLogs::NAME => {
                 let p = cat::PtyLogs::params(params)?;
-                encode(pty_tools::logs(sup.get(&p.slot_id)?, &p)?)
+                let slot = sup.get(&p.slot_id)?;
+                // Rendering a long log takes a while: not on the IPC threads.
+                let logs = tokio::task::spawn_blocking(move || pty_tools::logs(&slot, &p))
+                    .await
+                    .map_err(|e| RpcError::internal(format!("rendering the log: {e}")))??;
+                encode(logs)
             }
             cat::Slots::NAME => {
                 cat::Slots::params(params)?;
                 encode(SlotsResult {
                     slots: sup.slots().map(|s| s.spec.config.info()).collect(),
+                    config_error: sup.config_error(),
                 })
+            }
+            cat::Reload::NAME => {
+                cat::Reload::params(params)?;
+                let path = sup.ctx.slots_config.clone();
+                encode(super::reload::reload(sup, &path).await)
+            }
+            STOP_METHOD => {
+                cat::decode_params::<cat::EmptyParams>(params)?;
+                sup.ctx.request_stop();
+                Ok(serde_json::json!({ "pid": std::process::id() }))
             }
             cat::Agents::NAME => {
                 cat::Agents::params(params)?;
@@ -99,7 +115,7 @@ impl Handlers {
             }
             HOOK_METHOD => {
                 let event: HookEvent = cat::decode_params(params)?;
-                let slot = sup.get(&event.slot)?;
+                let slot = &*sup.get(&event.slot)?;
                 slot_turns::on_hook(slot, &event);
                 lifecycle::on_hook(slot);
                 if event.event == "PreToolUse" {
@@ -134,7 +150,7 @@ impl Handlers {
             }
             cat::AutonomousStop::NAME => {
                 let p = cat::AutonomousStop::params(params)?;
-                encode(super::autonomy::stop(sup.get(&p.slot_id)?))
+                encode(super::autonomy::stop(&sup.get(&p.slot_id)?))
             }
             cat::Report::NAME => {
                 let p = cat::Report::params(params)?;
@@ -160,7 +176,7 @@ impl Handlers {
             .sup
             .slots()
             .map(|slot| {
-                let (state, since) = pty_tools::slot_state(slot);
+                let (state, since) = pty_tools::slot_state(&slot);
                 let inner = slot.lock();
                 let run = inner.run.as_ref();
                 AgentInfo {
@@ -185,7 +201,8 @@ impl Handlers {
             .filter(|s| s.lock().run.as_ref().is_some_and(|r| r.is_alive()))
             .count();
         let mut warnings = Vec::new();
-        if let Some(e) = &ctx.config_error {
+        let config_error = self.sup.config_error();
+        if let Some(e) = &config_error {
             warnings.push(e.clone());
         }
         if let Some(e) = ctx.permissions.error() {
@@ -232,6 +249,8 @@ impl Handlers {
             slots_configured: self.sup.slots().count() as u32,
             slots_running: running as u32,
             warnings,
+            config_error,
+            started_by: ctx.started_by.clone(),
             screen_rules: Some(rules.source.clone()),
             parser_disagreements: Some(
                 self.sup

@@ -12,6 +12,10 @@
 //! `agent_endpoint` is each slot's own socket (agent tools and its hooks, as that slot)
 //! and `sandbox` the bubblewrap sandbox that leaves a slot nothing else of the daemon.
 
+/// Set by whoever starts the daemon for someone else (mission-mcp): who, and where the
+/// daemon's output goes; `mission_health` reports it as `startedBy`.
+pub const STARTED_BY_ENV: &str = "MISSIOND_STARTED_BY";
+
 pub mod agent_endpoint;
 pub mod agent_tools;
 pub mod autonomy;
@@ -27,6 +31,7 @@ pub mod hooks;
 pub mod kb_ipc;
 pub mod lifecycle;
 pub mod log_folder;
+pub mod log_render;
 pub mod log_text;
 pub mod mcp_config;
 pub mod orphans;
@@ -37,6 +42,7 @@ pub mod pty_log;
 pub mod pty_tools;
 pub mod question_ipc;
 pub mod records;
+pub mod reload;
 pub mod rules_override;
 pub mod run;
 pub mod sandbox;

@@ -24,7 +24,7 @@ use super::supervisor::KILL_GRACE;
 
 // Declared here rather than in daemon/mod.rs: the screenshot's font loading, used only
 // by `screenshot` below.
-use super::{log_text, pty_log, slot_turns};
+use super::{log_render, log_text, pty_log, slot_turns};
 
 /// How long `mission_pty_spawn` waits for Claude Code to become ready.
 const SPAWN_READY: Duration = Duration::from_secs(60);
@@ -160,16 +160,18 @@ pub async fn send(slot: &Arc<Slot>, p: PtySendParams) -> Result<PtySendResult, R
         return Err(RpcError::timeout(&slot.spec.id, "the turn", timeout_ms));
     }
     let duration_ms = began.elapsed().as_millis() as u64;
-    let (answer, tools, state) = match &waited.outcome {
+    let (answer, tools, state, interrupted) = match &waited.outcome {
         Some(o) => (
             o.answer.clone().unwrap_or_default(),
             o.tools.clone(),
             SlotState::from(o.end_state),
+            o.interrupted,
         ),
         None => (
             waited.partial.answer.clone().unwrap_or_default(),
             waited.partial.tools.clone(),
             SlotState::from(waited.state),
+            false,
         ),
     };
     Ok(PtySendResult {
@@ -178,6 +180,7 @@ pub async fn send(slot: &Arc<Slot>, p: PtySendParams) -> Result<PtySendResult, R
         duration_ms,
         dialog: waited.dialog.clone(),
         tools_used: tools,
+        interrupted,
     })
 }
 
@@ -340,7 +343,7 @@ pub async fn interrupt(slot: &Slot) -> Result<SlotStateResult, RpcError> {
     wait_for(slot, SETTLE_REPORT, |state, _| !state.is_working()).await;
     if let Some(state) = slot.state().filter(|s| !s.is_working()) {
         // The turn ends here; a send waiting on it returns now.
-        slot_turns::close_turn(slot, None, state);
+        slot_turns::close_turn_as(slot, None, state, true);
     }
     Ok(SlotStateResult {
         slot_id: slot.spec.id.clone(),
@@ -426,9 +429,17 @@ pub fn logs(slot: &Slot, p: &PtyLogsParams) -> Result<PtyLogsResult, RpcError> {
         .map_err(|e| RpcError::internal(format!("reading {}: {e}", path.display())))?;
     // The log was scrubbed as it was written; scrub again with everything known now
     // (secrets resolved later, escape-split ones), on the bytes and on the text.
-    let (bytes, skipped_line) = log_text::output_bytes(&raw);
-    let bytes = super::secrets::redactor().redact_bytes(&bytes).into_owned();
-    let text = super::secrets::scrub(&log_text::strip_controls(&bytes)).into_owned();
+    let (recording, skipped_line) = log_text::parse(&raw);
+    let redactor = super::secrets::redactor();
+    let text = if p.raw {
+        let bytes = log_text::collect(&recording);
+        String::from_utf8_lossy(&redactor.redact_bytes(&bytes)).into_owned()
+    } else {
+        let rendered = log_render::render(&recording, &|b: &[u8]| {
+            redactor.redact_bytes(b).into_owned()
+        });
+        super::secrets::scrub(&rendered).into_owned()
+    };
     let (tail, truncated) = log_text::tail(&text, max);
     Ok(PtyLogsResult {
         slot_id: slot.spec.id.clone(),

@@ -134,16 +134,20 @@ async fn serve_until_signal(paths: Paths, given_token: Option<String>) -> Result
         LogLimits::new(paths.log_max_slot_bytes, paths.log_max_total_bytes),
     ));
     ctx.logs.prune_total();
-    ctx.config_error = loaded.error.clone();
-    ctx.secrets = loaded.secrets.clone();
+    ctx.secrets = std::sync::RwLock::new(loaded.secrets.clone());
     ctx.sandbox = super::sandbox::Support::probe();
     if let super::sandbox::Support::Unavailable(why) = &ctx.sandbox {
         tracing::warn!("slots cannot be sandboxed here: {why}");
     }
     ctx.daemon_files = daemon_files(&paths);
+    ctx.slots_config = paths.slots_config.clone();
+    ctx.started_by = std::env::var(super::STARTED_BY_ENV)
+        .ok()
+        .filter(|s| !s.trim().is_empty());
     super::secrets::configure(&loaded.redact);
     let ctx = Arc::new(ctx);
     let supervisor = Arc::new(Supervisor::new(Arc::clone(&ctx), loaded.specs));
+    supervisor.set_config_error(loaded.error.clone());
 
     let count = supervisor.slots().count();
     eprintln!(
@@ -164,8 +168,8 @@ async fn serve_until_signal(paths: Paths, given_token: Option<String>) -> Result
     super::watchdog::start(&supervisor);
     super::conversation_ingest::start(&supervisor);
     let handlers = Arc::new(Handlers::new(Arc::clone(&supervisor), dispatch));
-    let slot_ids: Vec<String> = supervisor.slots().map(|s| s.spec.id.clone()).collect();
-    super::agent_endpoint::start_all(&supervisor.ctx, &slot_ids, &handlers).await;
+    super::agent_endpoint::start_all(&supervisor, &handlers).await;
+    super::reload::watch(&supervisor, paths.slots_config.clone());
     super::web::start(
         Arc::clone(&supervisor),
         Arc::clone(&handlers),
@@ -185,7 +189,15 @@ async fn serve_until_signal(paths: Paths, given_token: Option<String>) -> Result
             tcp_token,
             ..ServerConfig::default()
         },
-        shutdown_signal(),
+        {
+            let ctx = Arc::clone(&supervisor.ctx);
+            async move {
+                tokio::select! {
+                    _ = shutdown_signal() => {}
+                    _ = ctx.stop_requested() => tracing::info!("stop requested by a client"),
+                }
+            }
+        },
     )
     .await;
     tracing::info!("shutting down");

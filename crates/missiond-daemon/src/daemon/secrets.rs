@@ -196,7 +196,13 @@ fn resolve(
 /// The slot's environment, resolved on the calling thread (for callers outside async
 /// code, or slots without secrets, where nothing blocks).
 pub fn resolve_now(slot: &Slot) -> Result<ResolvedEnv, RpcError> {
-    let config = slot.ctx.secrets.as_ref();
+    let config = slot
+        .ctx
+        .secrets
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let config = config.as_ref();
     if !mentions_secrets(slot) {
         return resolve(&slot.spec.id, &slot.spec.config.env, config);
     }
@@ -220,7 +226,12 @@ pub async fn start(slot: &Arc<Slot>) -> Result<bool, RpcError> {
     let env = if mentions_secrets(slot) {
         let id = slot.spec.id.clone();
         let vars = slot.spec.config.env.clone();
-        let config = slot.ctx.secrets.clone();
+        let config = slot
+            .ctx
+            .secrets
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         tokio::task::spawn_blocking(move || resolve(&id, &vars, config.as_ref()))
             .await
             .map_err(|e| RpcError::internal(format!("resolving secrets: {e}")))??

@@ -153,6 +153,11 @@ pub async fn send(slot: &Arc<Slot>, text: &str, timeout: Duration) -> Result<Tur
 /// End the open turn (`seq`, or whichever is open) now, with whatever the transcript
 /// holds, and record it.
 pub fn close_turn(slot: &Slot, seq: Option<u64>, state: State) {
+    close_turn_as(slot, seq, state, false);
+}
+
+/// [`close_turn`], saying whether an interrupt ended the turn (a waiting send reports it).
+pub fn close_turn_as(slot: &Slot, seq: Option<u64>, state: State, interrupted: bool) {
     let mut inner = slot.lock();
     let Some(turn) = inner
         .run
@@ -163,6 +168,9 @@ pub fn close_turn(slot: &Slot, seq: Option<u64>, state: State) {
         return;
     };
     turn.finish_from_transcript(state);
+    if let Some(outcome) = turn.outcome.as_mut() {
+        outcome.interrupted = interrupted;
+    }
     slot.ctx.records.turn_finished(turn);
     drop(inner);
     slot.notify();
@@ -470,6 +478,7 @@ pub fn output_chunks(slot: &Slot) -> u64 {
 pub fn on_hook(slot: &Slot, event: &HookEvent) {
     {
         let mut inner = slot.lock();
+        let sending = inner.sending;
         let Some(run) = inner.run.as_mut().filter(|r| r.is_alive()) else {
             tracing::debug!(slot = %slot.spec.id, event = %event.event, "hook for a stopped slot");
             return;
@@ -501,6 +510,20 @@ pub fn on_hook(slot: &Slot, event: &HookEvent) {
             "UserPromptSubmit" => {
                 if let Some(turn) = run.turn.as_mut().filter(|t| t.is_open()) {
                     turn.began = true;
+                } else if let Some(prompt) = event.field("prompt").filter(|_| !sending) {
+                    // Typed by a person (missiond-attach, the board's terminal): a turn
+                    // like any other, recorded and ended by its Stop hook.
+                    let seq = run.next_seq;
+                    run.next_seq += 1;
+                    let mut turn = Turn::new(seq, run.transcript_cursor());
+                    turn.began = true;
+                    turn.record_id = slot.ctx.records.turn_started(
+                        &slot.spec.id,
+                        run.record_id,
+                        prompt,
+                        turn.started_at,
+                    );
+                    run.turn = Some(turn);
                 }
             }
             "PreToolUse" => {

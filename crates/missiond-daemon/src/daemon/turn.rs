@@ -37,6 +37,9 @@ pub struct Outcome {
     /// The slot's state when the turn ended (`Idle`, `Error`, `Exited`, ...).
     pub end_state: State,
     pub tools: Vec<ToolUse>,
+    /// Ended by an interrupt (`mission_pty_interrupt`) rather than by finishing.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
     #[serde(skip)]
     pub ended_at: SystemTime,
 }
@@ -160,6 +163,7 @@ impl Turn {
             source,
             end_state,
             tools,
+            interrupted: false,
             ended_at: SystemTime::now(),
         });
     }

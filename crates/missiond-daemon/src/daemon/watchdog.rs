@@ -34,9 +34,9 @@ const USAGE_GRACE: Duration = Duration::from_secs(15);
 
 /// Start one watcher per slot (call once, inside the runtime).
 pub fn start(sup: &Supervisor) {
-    for slot in sup.slots() {
+    sup.on_each_slot(|slot| {
         tokio::spawn(watch(Arc::clone(slot)));
-    }
+    });
 }
 
 async fn watch(slot: Arc<Slot>) {

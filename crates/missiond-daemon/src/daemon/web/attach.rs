@@ -47,7 +47,7 @@ pub async fn upgrade(
     Query(query): Query<AttachQuery>,
     ws: WebSocketUpgrade,
 ) -> Response {
-    let Ok(slot) = sup.get(&slot_id).cloned() else {
+    let Ok(slot) = sup.get(&slot_id) else {
         return (
             StatusCode::NOT_FOUND,
             format!("missiond: no slot `{slot_id}`\n"),
