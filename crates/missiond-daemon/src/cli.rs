@@ -21,6 +21,8 @@ pub enum Command {
     Record(RecordArgs),
     /// Replay a recording through the screen reader: events as JSON lines, or one screen.
     Replay(ReplayArgs),
+    /// Token usage and cost of every Claude Code session here (no daemon needed).
+    Usage(crate::commands::usage::UsageArgs),
     /// Talk to the running daemon (status, slots, spawn, send, ...).
     #[command(flatten)]
     Client(crate::commands::ClientCommand),
@@ -83,5 +85,6 @@ pub fn run(cli: Cli) -> Result<i32> {
         Some(Command::Client(command)) => crate::commands::run(command),
         Some(Command::Record(args)) => crate::record::run(args),
         Some(Command::Replay(args)) => crate::replay::run(args),
+        Some(Command::Usage(args)) => crate::commands::usage::run(args),
     }
 }

@@ -68,3 +68,26 @@ pub enum HistoryError {
     #[error("{0}")]
     Invalid(String),
 }
+
+/// The index file for a missiond home (`$MISSIOND_HOME/history.db`), shared by the daemon
+/// and `missiond usage`.
+pub fn db_path(paths: &crate::paths::Paths) -> std::path::PathBuf {
+    paths.home.join("history.db")
+}
+
+/// The prices for a missiond home: the shipped table, then `$MISSIOND_HOME/prices.json`
+/// when it exists, then `extra` (a `--prices` file).
+pub fn load_prices(
+    paths: &crate::paths::Paths,
+    extra: Option<&std::path::Path>,
+) -> Result<prices::PriceTable, HistoryError> {
+    let mut table = prices::PriceTable::built_in();
+    let home_file = paths.home.join("prices.json");
+    if home_file.is_file() {
+        table.merge_file(&home_file)?;
+    }
+    if let Some(extra) = extra {
+        table.merge_file(extra)?;
+    }
+    Ok(table)
+}

@@ -181,3 +181,22 @@ pub fn project_slug(cwd: &str) -> String {
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect()
 }
+
+/// The config folders to read for a missiond home: the process environment, the slots
+/// of `slots.yaml` and the `watch:` list of `history.yaml` (in the missiond home). A
+/// slots file that does not load is skipped with a warning (the usage of other folders
+/// is still worth reporting); a malformed `history.yaml` is an error.
+pub fn discover(paths: &crate::paths::Paths) -> Result<(Vec<PathBuf>, Vec<String>), HistoryError> {
+    let mut warnings = Vec::new();
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let home = var("HOME").map(PathBuf::from);
+    let slots = match SlotsConfig::load(&paths.slots_config, home.as_deref()) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            warnings.push(format!("slots' config folders skipped: {e}"));
+            None
+        }
+    };
+    let watch = watch_list(&paths.home.join(WATCH_FILE), home.as_deref())?;
+    Ok((config_dirs(&var, slots.as_ref(), &watch), warnings))
+}

@@ -4,6 +4,7 @@
 mod board;
 mod hook;
 mod print;
+pub mod usage;
 
 use anyhow::{Context, Result};
 use clap::Subcommand;
