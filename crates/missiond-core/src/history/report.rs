@@ -1,7 +1,7 @@
 //! Daily, monthly and per-session usage from the index, in ccusage's JSON shape (so
 //! scripts written for `ccusage --json` keep working), or as a table for people.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -119,61 +119,87 @@ pub fn build(
     filter: &Filter,
     prices: &PriceTable,
 ) -> Result<Report, HistoryError> {
-    let root_ids = index.root_ids(roots)?;
-    let ids = root_ids
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
-    let group = match kind {
-        ReportKind::Daily | ReportKind::Monthly => "day",
-        ReportKind::Session => "session",
-    };
-    // `+file_id`: scan the table in order rather than visit rows through the file index
-    // (most rows are wanted; the index would turn the scan into random reads).
-    let sql = format!(
-        "SELECT CAST({group} AS TEXT), model, SUM(input), SUM(output), SUM(cache_create),
-                SUM(cache_read), MAX(ts_ms), MIN(project)
-         FROM responses
-         WHERE +file_id IN (SELECT id FROM files WHERE root_id IN ({ids}))
-           AND day >= ?1 AND day <= ?2 AND (?3 IS NULL OR project = ?3 OR project = ?4)
-         GROUP BY {group}, model"
-    );
+    let root_ids: HashSet<i64> = index.root_ids(roots)?.into_iter().collect();
     let db = |source| HistoryError::Db {
         path: index.path().to_path_buf(),
         action: "reading usage",
         source,
     };
+    // Which files count: those under the config folders asked about.
+    let mut wanted_files: HashSet<i64> = HashSet::new();
+    {
+        let mut stmt = index
+            .conn()
+            .prepare("SELECT id, root_id FROM files")
+            .map_err(db)?;
+        let mut rows = stmt.query([]).map_err(db)?;
+        while let Some(r) = rows.next().map_err(db)? {
+            if root_ids.contains(&r.get::<_, i64>(1).map_err(db)?) {
+                wanted_files.insert(r.get(0).map_err(db)?);
+            }
+        }
+    }
+    // One sequential scan, summed here: cheaper than SQLite sorting every row to group.
+    let group = match kind {
+        ReportKind::Daily | ReportKind::Monthly => "day",
+        ReportKind::Session => "session",
+    };
+    let sql = format!(
+        "SELECT file_id, CAST({group} AS TEXT), model, input, output, cache_create,
+                cache_read, ts_ms, project
+         FROM responses
+         WHERE day >= ?1 AND day <= ?2 AND (?3 IS NULL OR project = ?3 OR project = ?4)"
+    );
     let mut stmt = index.conn().prepare(&sql).map_err(db)?;
     let slug = filter.project.as_deref().map(project_slug);
-    let rows = stmt
-        .query_map(
-            rusqlite::params![
-                filter.since.unwrap_or(i64::MIN),
-                filter.until.unwrap_or(i64::MAX),
-                filter.project,
-                slug
-            ],
-            |r| {
-                let n = |i: usize| r.get::<_, i64>(i).map(|v| v.max(0) as u64);
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    Tokens {
-                        input_tokens: n(2)?,
-                        output_tokens: n(3)?,
-                        cache_creation_input_tokens: n(4)?,
-                        cache_read_input_tokens: n(5)?,
-                    },
-                    r.get::<_, i64>(6)?,
-                    r.get::<_, String>(7)?,
-                ))
-            },
-        )
+    let mut rows = stmt
+        .query(rusqlite::params![
+            filter.since.unwrap_or(i64::MIN),
+            filter.until.unwrap_or(i64::MAX),
+            filter.project,
+            slug
+        ])
         .map_err(db)?;
+    // (group, model) -> (tokens, latest, project), without allocating per row.
+    let mut sums: HashMap<String, HashMap<String, (Tokens, i64, String)>> = HashMap::new();
+    while let Some(r) = rows.next().map_err(db)? {
+        if !wanted_files.contains(&r.get::<_, i64>(0).map_err(db)?) {
+            continue;
+        }
+        let text = |i: usize| -> Result<&str, HistoryError> {
+            r.get_ref(i).map_err(db)?.as_str().map_err(|e| {
+                db(rusqlite::Error::FromSqlConversionFailure(
+                    i,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                ))
+            })
+        };
+        let n = |i: usize| r.get::<_, i64>(i).map(|v| v.max(0) as u64).map_err(db);
+        let tokens = Tokens {
+            input_tokens: n(3)?,
+            output_tokens: n(4)?,
+            cache_creation_input_tokens: n(5)?,
+            cache_read_input_tokens: n(6)?,
+        };
+        let ts: i64 = r.get(7).map_err(db)?;
+        let (key, model) = (text(1)?, text(2)?);
+        if !sums.contains_key(key) {
+            sums.insert(key.to_string(), HashMap::new());
+        }
+        let by_model = sums.get_mut(key).expect("inserted above");
+        if !by_model.contains_key(model) {
+            by_model.insert(
+                model.to_string(),
+                (Tokens::default(), i64::MIN, text(8)?.to_string()),
+            );
+        }
+        let e = by_model.get_mut(model).expect("inserted above");
+        add(&mut e.0, &tokens);
+        e.1 = e.1.max(ts);
+    }
     let mut groups: Groups = BTreeMap::new();
-    for row in rows {
-        let (key, model, tokens, last, project) = row.map_err(db)?;
+    for (key, by_model) in sums {
         let key = match kind {
             ReportKind::Session => key,
             ReportKind::Daily | ReportKind::Monthly => {
@@ -188,10 +214,12 @@ pub fn build(
         let g = groups
             .entry(key)
             .or_insert_with(|| (BTreeMap::new(), i64::MIN, None));
-        add(g.0.entry(model).or_default(), &tokens);
-        g.1 = g.1.max(last);
-        if g.2.is_none() {
-            g.2 = Some(project);
+        for (model, (tokens, last, project)) in by_model {
+            add(g.0.entry(model).or_default(), &tokens);
+            g.1 = g.1.max(last);
+            if g.2.as_ref().is_none_or(|p| project < *p) {
+                g.2 = Some(project);
+            }
         }
     }
     let mut report = Report {
