@@ -6,6 +6,8 @@
 //! - [`paths`]: locations from `MISSIOND_HOME` and friends; the one-daemon lock.
 //! - [`config`]: the `slots.yaml` file.
 //! - [`permissions`]: per-role tool rules (`permissions.yaml`) and the allow/ask/deny engine.
+//! - [`history`]: every Claude Code session's transcripts on this machine, indexed; exact
+//!   token usage and cost reports.
 //! - [`store`]: the SQLite database (versioned schema, sessions, turns, tasks, inbox).
 //! - [`tasks`]: the task queue: routing, retries, recovery after a crash.
 //! - [`inbox`]: messages for the orchestrator.
@@ -17,6 +19,7 @@ pub mod board;
 pub mod catalogue;
 pub mod config;
 pub mod conversations;
+pub mod history;
 pub mod inbox;
 pub mod ipc;
 pub mod kb;

@@ -24,6 +24,8 @@ pub enum Command {
     Record(RecordArgs),
     /// Replay a recording through the screen reader: events as JSON lines, or one screen.
     Replay(ReplayArgs),
+    /// Token usage and cost of every Claude Code session here (no daemon needed).
+    Usage(crate::commands::usage::UsageArgs),
     /// Talk to the running daemon (status, slots, spawn, send, ...).
     #[command(flatten)]
     Client(crate::commands::ClientCommand),
@@ -96,5 +98,6 @@ pub fn run(cli: Cli) -> Result<i32> {
             Ok(code)
         }
         Some(Command::Replay(args)) => crate::replay::run(args, cli.json),
+        Some(Command::Usage(args)) => crate::commands::usage::run(args, cli.json),
     }
 }

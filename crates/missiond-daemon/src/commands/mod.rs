@@ -7,6 +7,7 @@ mod hook;
 mod out;
 mod print;
 mod stop;
+pub mod usage;
 
 use anyhow::{Context, Result};
 use clap::Subcommand;
