@@ -20,6 +20,7 @@ pub mod conversations;
 pub mod inbox;
 pub mod infra;
 pub mod ipc;
+pub mod jarvis;
 pub mod kb;
 pub mod lifecycle;
 pub mod paths;

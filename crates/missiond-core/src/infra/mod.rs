@@ -23,6 +23,7 @@
 //! - [`target`]: what a `health` value means (HTTP URL or TCP `host:port`).
 //! - [`select`]: filters and the choice of items to probe.
 
+pub mod diagnose;
 pub mod probes;
 pub mod select;
 pub mod target;

@@ -108,3 +108,68 @@ fn filters_and_probe_selection() {
     assert_eq!(e.data.unwrap()["field"], "names");
     assert!(e.message.contains("known: a, b, c"), "{}", e.message);
 }
+
+#[test]
+fn diagnose_orders_disks_and_warns_near_limits() {
+    use crate::catalogue::{DaemonProcessInfo, DiskInfo, MemoryInfo, OsDiagnoseResult};
+    let disk = |mp: &str, total: u64, avail: u64| DiskInfo {
+        mount_point: mp.into(),
+        file_system: "ext4".into(),
+        total_bytes: total,
+        available_bytes: avail,
+        free_percent: diagnose::free_percent(avail, total),
+        holds_home: false,
+    };
+    let disks = diagnose::order_disks(
+        vec![
+            disk("/", 100, 50),
+            disk("/proc", 0, 0),
+            disk("/srv/data", 1000, 10),
+        ],
+        Path::new("/srv/data/missiond"),
+    );
+    assert_eq!(
+        disks
+            .iter()
+            .map(|d| d.mount_point.as_str())
+            .collect::<Vec<_>>(),
+        ["/srv/data", "/"]
+    );
+    assert!(disks[0].holds_home && !disks[1].holds_home);
+    let report = OsDiagnoseResult {
+        disks,
+        daemon: DaemonProcessInfo {
+            open_files: Some(900),
+            open_files_limit: Some(1024),
+            ..Default::default()
+        },
+        memory: MemoryInfo {
+            total_bytes: 100,
+            used_bytes: 95,
+            available_bytes: 5,
+        },
+        ..Default::default()
+    };
+    let w = diagnose::warnings(&report);
+    assert_eq!(w.len(), 3, "{w:?}");
+    assert!(
+        w[0].starts_with("disk /srv/data is 1.0 % free") && w[0].contains("home"),
+        "{}",
+        w[0]
+    );
+    assert!(
+        w[1].contains("900 files open of its limit 1024"),
+        "{}",
+        w[1]
+    );
+    assert!(w[2].starts_with("memory is 95 %"), "{}", w[2]);
+    let calm = OsDiagnoseResult {
+        daemon: DaemonProcessInfo {
+            open_files: Some(800),
+            open_files_limit: Some(1024),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    assert!(diagnose::warnings(&calm).is_empty());
+}

@@ -129,7 +129,9 @@ async fn run_client(command: ClientCommand) -> Result<i32> {
     let paths = Paths::from_env()?;
     let client = IpcClient::connect(&paths.ipc_endpoint)
         .await
-        .with_context(|| format!("connecting to missiond at {}", paths.ipc_endpoint))?;
+        .with_context(|| format!("connecting to missiond at {}", paths.ipc_endpoint))?
+        // One command, one request: every call it makes is traced under one id.
+        .with_request_id(&missiond_core::jarvis::request_id::mint("cli"));
     let slot = |s: &str| SlotParams {
         slot_id: s.to_string(),
     };
