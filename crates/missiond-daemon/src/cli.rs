@@ -24,6 +24,23 @@ pub enum Command {
     /// Talk to the running daemon (status, slots, spawn, send, ...).
     #[command(flatten)]
     Client(crate::commands::ClientCommand),
+    /// `missiond logs --daemon`: the log center (parsed apart, see [`parse`]).
+    #[command(skip)]
+    DaemonLogs(crate::commands::daemon_logs::DaemonLogsArgs),
+}
+
+/// Parses the command line. `logs --daemon` is read apart, since `logs SLOT` wants a
+/// slot and the daemon's own log has none.
+pub fn parse() -> Cli {
+    let args: Vec<String> = std::env::args().collect();
+    if crate::commands::daemon_logs::wanted(&args) {
+        return Cli {
+            command: Some(Command::DaemonLogs(crate::commands::daemon_logs::parse(
+                &args,
+            ))),
+        };
+    }
+    Cli::parse()
 }
 
 /// Options of `missiond record`.
@@ -83,5 +100,6 @@ pub fn run(cli: Cli) -> Result<i32> {
         Some(Command::Client(command)) => crate::commands::run(command),
         Some(Command::Record(args)) => crate::record::run(args),
         Some(Command::Replay(args)) => crate::replay::run(args),
+        Some(Command::DaemonLogs(args)) => crate::commands::daemon_logs::run(args),
     }
 }

@@ -8,10 +8,8 @@ mod pty;
 mod record;
 mod replay;
 
-use clap::Parser;
-
 fn main() {
-    let cli = cli::Cli::parse();
+    let cli = cli::parse();
     // Each subcommand restores whatever it changed (raw mode) before returning here.
     let code = match cli::run(cli) {
         Ok(code) => code,

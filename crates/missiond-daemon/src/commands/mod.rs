@@ -2,6 +2,7 @@
 //! (`missiond status`, `send`, ...) and for Claude Code's hooks (`missiond hook`).
 
 mod board;
+pub mod daemon_logs;
 mod hook;
 mod print;
 

@@ -48,6 +48,7 @@ pub async fn handle(
                 tokio::task::spawn_blocking(move || super::os_diagnose::diagnose(&sup))
                     .await
                     .map_err(|e| RpcError::internal(format!("diagnosing the machine: {e}")))
+                    .and_then(|report| report)
                     .and_then(encode)
             }
             Err(e) => Err(e),
