@@ -131,7 +131,10 @@ fn rotation_by_age_and_size() {
     };
     let removed = s.rotate(limits, 105_000).unwrap();
     let left = s.count().unwrap();
-    assert!(removed >= 1 + 1000, "removed {removed}");
+    assert!(
+        removed > 1000,
+        "the ancient entry and at least half the rest: {removed}"
+    );
     assert_eq!(left + removed, 2001);
     let r = s
         .query(&LogQuery {
