@@ -43,6 +43,9 @@ pub use target::HealthTarget;
 
 /// Environment variable naming another infra file than `$MISSIOND_HOME/infra.yaml`.
 pub const ENV_INFRA_CONFIG: &str = "MISSION_INFRA_CONFIG";
+/// Most items (servers and services together) a file may describe: a reachability run
+/// over all of them stays a few timeouts long.
+pub const MAX_ITEMS: usize = 1000;
 /// Largest infra file read, in bytes.
 pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
@@ -144,6 +147,16 @@ impl InfraConfig {
         ];
         for (section, default_kind, list) in sections {
             for (i, raw) in list.into_iter().enumerate() {
+                if items.len() == MAX_ITEMS {
+                    return Err(error_at(
+                        path,
+                        raw.name.referenced,
+                        format!("{section}[{i}]"),
+                        format!(
+                            "more than {MAX_ITEMS} items; split the infrastructure across homes"
+                        ),
+                    ));
+                }
                 items.push(check_item(path, section, i, default_kind, raw, &mut seen)?);
             }
         }

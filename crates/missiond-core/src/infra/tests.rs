@@ -64,6 +64,12 @@ fn missing_file_is_empty_and_huge_file_refused() {
     let dir = tempfile::tempdir().unwrap();
     let c = InfraConfig::load(&dir.path().join("infra.yaml")).unwrap();
     assert!(!c.exists && c.items.is_empty());
+    let many: String = (0..=MAX_ITEMS)
+        .map(|i| format!("  - name: s{i}\n"))
+        .collect();
+    let e = parse(&format!("servers:\n{many}")).unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("servers[1000]"), "{e}");
+    assert_eq!(e.line, Some(1002));
 }
 
 #[test]
