@@ -23,3 +23,26 @@ pub fn get(slot: &str) -> Option<String> {
         .get(slot)
         .cloned()
 }
+
+/// Requests that submitted tasks (task id to request id).
+static BY_TASK: LazyLock<Mutex<HashMap<String, String>>> = LazyLock::new(Default::default);
+/// Tasks remembered at most; the oldest are forgotten first (a bound, not a policy).
+const MAX_TASKS: usize = 10_000;
+
+/// Task `task` was submitted by request `request_id`.
+pub fn set_task(task: &str, request_id: &str) {
+    let mut map = BY_TASK.lock().unwrap_or_else(|e| e.into_inner());
+    if map.len() >= MAX_TASKS {
+        map.clear();
+    }
+    map.insert(task.to_string(), request_id.to_string());
+}
+
+/// The request that submitted `task` (kept for its retries).
+pub fn task(task: &str) -> Option<String> {
+    BY_TASK
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(task)
+        .cloned()
+}

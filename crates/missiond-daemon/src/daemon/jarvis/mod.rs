@@ -112,3 +112,22 @@ pub fn hook_span(slot: &str, event: &str) -> tracing::Span {
     span.in_scope(|| tracing::info!(hook = %event, "hook event"));
     span
 }
+
+/// Notes that the request being served submitted `task` (see [`task_span`]).
+pub fn task_submitted(task: &str) {
+    if let Some(id) = missiond_core::jarvis::request_id::current() {
+        causes::set_task(task, &id);
+    }
+}
+
+/// The span of a task's run on `slot`: the request that submitted the task is its
+/// cause, and becomes the slot's cause for the hooks of the run.
+pub fn task_span(task: &str, slot: &str) -> tracing::Span {
+    match causes::task(task) {
+        Some(cause) => {
+            causes::set(slot, &cause);
+            tracing::error_span!("task", task = %task, slot = %slot, cause_id = %cause)
+        }
+        None => tracing::error_span!("task", task = %task, slot = %slot),
+    }
+}
