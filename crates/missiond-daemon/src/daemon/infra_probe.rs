@@ -87,6 +87,8 @@ async fn resolve(
             e.failure
         )
     })?;
+    // Scrubbed from logs and replies from now on, like a slot's secrets.
+    super::secrets::register(resolved.secrets());
     let mut headers = BTreeMap::new();
     let mut url = String::new();
     for (k, v) in resolved.exposed() {

@@ -72,6 +72,10 @@ fn run(store: &JarvisStore, receiver: &Receiver<Record>, limits: StoreLimits) {
             Err(RecvTimeoutError::Timeout) => true,
             Err(RecvTimeoutError::Disconnected) => false,
         };
+        // Known secrets are scrubbed here, off the logging thread, as on stderr.
+        for record in &mut batch {
+            scrub(record);
+        }
         if !batch.is_empty()
             && let Err(e) = store.insert(&batch)
         {
@@ -91,5 +95,16 @@ fn run(store: &JarvisStore, receiver: &Receiver<Record>, limits: StoreLimits) {
         if !open {
             return;
         }
+    }
+}
+
+fn scrub(record: &mut Record) {
+    use crate::daemon::secrets;
+    if let std::borrow::Cow::Owned(clean) = secrets::scrub(&record.message) {
+        record.message = clean;
+    }
+    let fields = serde_json::Value::Object(std::mem::take(&mut record.fields));
+    if let serde_json::Value::Object(clean) = secrets::scrub_value(&fields) {
+        record.fields = clean;
     }
 }
