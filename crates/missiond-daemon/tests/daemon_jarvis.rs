@@ -241,3 +241,31 @@ async fn requests_are_traced_from_the_edge_through_a_slots_hook() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("limit"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_log_center_setting_is_a_health_warning_not_a_dead_daemon() {
+    let dir = tempfile::Builder::new()
+        .prefix("jarvis-off")
+        .tempdir()
+        .unwrap();
+    let daemon = Daemon::start_with_env(
+        dir.path(),
+        Some("slots: []\n"),
+        &[("MISSION_JARVIS_MAX_BYTES", "lots")],
+    );
+    let client = daemon.client().await;
+    let health = ok(&client, "mission_health", json!({})).await;
+    let warnings = health["warnings"].to_string();
+    assert!(warnings.contains("MISSION_JARVIS_MAX_BYTES"), "{health}");
+    let e = client
+        .call("mission_jarvis_logs", json!({}))
+        .await
+        .expect_err("the log center is off");
+    let rpc = e.rpc().expect("an RPC error");
+    assert_eq!(rpc.code, -32009, "{}", rpc.message);
+    assert!(
+        rpc.message.contains("MISSION_JARVIS_MAX_BYTES"),
+        "{}",
+        rpc.message
+    );
+}

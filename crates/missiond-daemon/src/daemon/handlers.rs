@@ -214,6 +214,7 @@ impl Handlers {
         if let Some(e) = ctx.web_error.get() {
             warnings.push(e.clone());
         }
+        warnings.extend(super::jarvis::problem().map(str::to_string));
         warnings.extend(self.isolation_warnings());
         if self.sup.slots().any(|s| s.spec.claude)
             && super::mcp_config::mission_mcp(&ctx.exe).is_none()

@@ -39,6 +39,13 @@ impl Center {
 }
 
 static CENTER: OnceLock<Arc<Center>> = OnceLock::new();
+/// Why the log center is off, when it could not start.
+static PROBLEM: OnceLock<String> = OnceLock::new();
+
+/// Why the log center is off (for `mission_health` and the query tools' errors).
+pub fn problem() -> Option<&'static str> {
+    PROBLEM.get().map(String::as_str)
+}
 
 /// The log center, once [`start`] ran.
 pub fn center() -> Option<&'static Arc<Center>> {
@@ -48,6 +55,12 @@ pub fn center() -> Option<&'static Arc<Center>> {
 /// Opens the store and starts the writer; the error says why the log center is off
 /// (the daemon runs on without it).
 pub fn start(home: &std::path::Path) -> Result<Arc<Center>, String> {
+    open(home).inspect_err(|e| {
+        let _ = PROBLEM.set(format!("the log center is off: {e}"));
+    })
+}
+
+fn open(home: &std::path::Path) -> Result<Arc<Center>, String> {
     let path = missiond_core::jarvis::db_path(home);
     let store = Arc::new(JarvisStore::open(&path).map_err(|e| e.to_string())?);
     let limits = writer::limits_from_env()?;
@@ -129,5 +142,36 @@ pub fn task_span(task: &str, slot: &str) -> tracing::Span {
             tracing::error_span!("task", task = %task, slot = %slot, cause_id = %cause)
         }
         None => tracing::error_span!("task", task = %task, slot = %slot),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_queue_drops_and_counts_instead_of_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(JarvisStore::open(&dir.path().join("j.db")).unwrap());
+        // No writer drains this queue of two: the third and later offers must not block.
+        let (sender, _receiver) = std::sync::mpsc::sync_channel(2);
+        let center = Center {
+            store,
+            dropped: AtomicU64::new(0),
+            sender,
+        };
+        for i in 0..5 {
+            center.offer(Record {
+                time_ms: i,
+                level: 2,
+                target: "t".into(),
+                message: format!("m{i}"),
+                request_id: None,
+                cause_id: None,
+                slot_id: None,
+                fields: Default::default(),
+            });
+        }
+        assert_eq!(center.dropped.load(Ordering::Relaxed), 3);
     }
 }

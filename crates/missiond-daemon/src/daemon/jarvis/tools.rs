@@ -12,7 +12,7 @@ fn center() -> Result<&'static std::sync::Arc<super::Center>, RpcError> {
     super::center().ok_or_else(|| {
         RpcError::new(
             ErrorCode::StorageError,
-            "the log center is not running in this daemon (see mission_health warnings)",
+            super::problem().unwrap_or("the log center is not running in this daemon"),
         )
     })
 }
