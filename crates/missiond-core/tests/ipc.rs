@@ -28,6 +28,7 @@ impl Handler for TestHandler {
     async fn handle(&self, method: &str, params: Value) -> Result<Value, RpcError> {
         match method {
             "echo" => Ok(params),
+            "request_id" => Ok(json!(missiond_core::jarvis::request_id::current())),
             // Waits until "release" is called: proves calls run concurrently.
             "slow" => {
                 self.slow_started.notify_one();
@@ -219,6 +220,19 @@ mod unix {
             .expect("connect");
         let reply = bounded(client.call("echo", json!({"slotId": "a"}))).await;
         assert_eq!(reply.expect("echo"), json!({"slotId": "a"}));
+        // The request id rides in params._meta: the handler runs inside it and never
+        // sees `_meta`; without one, the server mints an `ipc-` id.
+        let traced = client.with_request_id("cli-test-7");
+        let reply = bounded(traced.call("echo", json!({"slotId": "a"}))).await;
+        assert_eq!(reply.expect("echo"), json!({"slotId": "a"}));
+        let id = bounded(traced.call("request_id", json!({})))
+            .await
+            .expect("id");
+        assert_eq!(id, json!("cli-test-7"));
+        let id = bounded(client.call("request_id", json!({})))
+            .await
+            .expect("id");
+        assert!(id.as_str().is_some_and(|s| s.starts_with("ipc-")), "{id}");
         // Typed call through the catalogue binding.
         let health: HealthResult = bounded(client.tool::<Health>(&Default::default()))
             .await

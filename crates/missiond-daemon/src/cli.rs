@@ -29,6 +29,23 @@ pub enum Command {
     /// Talk to the running daemon (status, slots, spawn, send, ...).
     #[command(flatten)]
     Client(crate::commands::ClientCommand),
+    /// `missiond logs --daemon`: the log center (parsed apart, see [`parse`]).
+    #[command(skip)]
+    DaemonLogs(crate::commands::daemon_logs::DaemonLogsArgs),
+}
+
+/// Parses the command line. `logs --daemon` is read apart, since `logs SLOT` wants a
+/// slot and the daemon's own log has none.
+pub fn parse() -> Cli {
+    let args: Vec<String> = std::env::args().collect();
+    if crate::commands::daemon_logs::wanted(&args) {
+        let logs = crate::commands::daemon_logs::parse(&args);
+        return Cli {
+            json: logs.json,
+            command: Some(Command::DaemonLogs(logs)),
+        };
+    }
+    Cli::parse()
 }
 
 /// Options of `missiond record`.
@@ -99,5 +116,6 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
         Some(Command::Replay(args)) => crate::replay::run(args, cli.json),
         Some(Command::Usage(args)) => crate::commands::usage::run(args, cli.json),
+        Some(Command::DaemonLogs(args)) => crate::commands::daemon_logs::run(args),
     }
 }

@@ -8,10 +8,8 @@ mod pty;
 mod record;
 mod replay;
 
-use clap::Parser;
-
 fn main() {
-    let cli = cli::Cli::parse();
+    let cli = cli::parse();
     if cli.command.is_some() {
         // A command's output piped into `head` ends quietly, as with any Unix tool,
         // instead of panicking on the broken pipe. The daemon keeps Rust's default

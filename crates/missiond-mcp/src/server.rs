@@ -18,6 +18,9 @@ use serde_json::Value;
 use crate::link::{DaemonLink, LinkError};
 use crate::{render, tools};
 
+/// The key of a tool result's `_meta` that holds the call's request id (for
+/// `mission_jarvis_trace`).
+pub const REQUEST_ID_META: &str = "missiond/requestId";
 /// The `mission-mcp` handler. Cheap to clone; clones share the daemon link.
 #[derive(Clone)]
 pub struct MissionServer {
@@ -96,8 +99,12 @@ impl MissionServer {
             // The caller is the slot that runs this server, whatever the agent wrote.
             args.insert(field.to_string(), Value::String(slot.clone()));
         }
-        let args = Value::Object(args);
-        Ok(match self.link.call(def, args).await {
+        let mut args = Value::Object(args);
+        // The MCP call is an edge: its id travels to the daemon and is handed back in
+        // the result's `_meta` so the caller can ask mission_jarvis_trace about it.
+        let request_id = missiond_core::jarvis::request_id::mint("mcp");
+        missiond_core::jarvis::request_id::attach(&mut args, &request_id);
+        let mut result = match self.link.call(def, args).await {
             Ok(mut value) => {
                 let image = render::take_image(&mut value);
                 let mut content = vec![ContentBlock::text(render::result_text(&value))];
@@ -118,7 +125,11 @@ impl MissionServer {
                     def.name
                 ))])
             }
-        })
+        };
+        let mut meta = serde_json::Map::new();
+        meta.insert(REQUEST_ID_META.into(), Value::String(request_id));
+        result.meta = Some(rmcp::model::MetaObject(meta));
+        Ok(result)
     }
 }
 

@@ -18,11 +18,14 @@ mod conversations;
 mod daemon;
 mod docs;
 mod inbox;
+mod infra;
+mod jarvis;
 mod kb;
 mod params;
 mod permissions;
 mod pty;
 mod questions;
+mod skills;
 mod tasks;
 mod types;
 
@@ -41,11 +44,14 @@ pub use conversations::*;
 pub use daemon::*;
 pub use docs::render_markdown;
 pub use inbox::*;
+pub use infra::*;
+pub use jarvis::*;
 pub use kb::*;
 pub use params::{EmptyParams, SlotParams, decode_params};
 pub use permissions::*;
 pub use pty::*;
 pub use questions::*;
+pub use skills::*;
 pub use tasks::*;
 pub use types::*;
 
@@ -230,6 +236,9 @@ static CATALOGUE: LazyLock<Vec<ToolDef>> = LazyLock::new(|| {
     tools.extend(conversations::defs());
     tools.extend(questions::defs());
     tools.extend(board::defs());
+    tools.extend(infra::defs());
+    tools.extend(skills::defs());
+    tools.extend(jarvis::defs());
     tools
 });
 

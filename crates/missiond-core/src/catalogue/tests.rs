@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::*;
 
-const EXPECTED_TOOLS: [&str; 56] = [
+const EXPECTED_TOOLS: [&str; 65] = [
     "mission_pty_spawn",
     "mission_pty_send",
     "mission_pty_screen",
@@ -61,6 +61,15 @@ const EXPECTED_TOOLS: [&str; 56] = [
     "mission_board_toggle",
     "mission_board_note_add",
     "mission_board_summary",
+    "mission_infra_list",
+    "mission_infra_get",
+    "mission_reachability",
+    "mission_os_diagnose",
+    "mission_skill_list",
+    "mission_skill_search",
+    "mission_context_build",
+    "mission_jarvis_logs",
+    "mission_jarvis_trace",
 ];
 
 #[test]
@@ -196,6 +205,15 @@ fn annotations_mark_queries_read_only_and_kill_destructive() {
         "mission_board_list",
         "mission_board_get",
         "mission_board_summary",
+        "mission_infra_list",
+        "mission_infra_get",
+        "mission_reachability",
+        "mission_os_diagnose",
+        "mission_skill_list",
+        "mission_skill_search",
+        "mission_context_build",
+        "mission_jarvis_logs",
+        "mission_jarvis_trace",
     ];
     for tool in all() {
         assert_eq!(

@@ -290,7 +290,7 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    fn from_yaml(path: &Path, text: &str, e: &serde_saphyr::Error) -> ConfigError {
+    pub(crate) fn from_yaml(path: &Path, text: &str, e: &serde_saphyr::Error) -> ConfigError {
         let line = e.location().map(|l| l.line()).filter(|l| *l > 0);
         let message = plain_message(e);
         // serde names unknown and missing fields in backticks; for other errors (wrong

@@ -116,6 +116,8 @@ impl Drop for Inner {
 #[derive(Clone)]
 pub struct IpcClient {
     inner: Arc<Inner>,
+    /// Sent with every call as `params._meta.requestId` (see `crate::jarvis`).
+    request_id: Option<Arc<str>>,
 }
 
 impl IpcClient {
@@ -212,6 +214,7 @@ impl IpcClient {
             reader_shared.close(reason);
         });
         Ok(IpcClient {
+            request_id: None,
             inner: Arc::new(Inner {
                 shared,
                 outgoing,
@@ -221,8 +224,21 @@ impl IpcClient {
         })
     }
 
+    /// A handle on the same connection whose calls all carry request id `id` (one CLI
+    /// command is one request, whatever calls it makes); an id already in a call's
+    /// `params._meta` wins.
+    pub fn with_request_id(&self, id: &str) -> IpcClient {
+        IpcClient {
+            inner: self.inner.clone(),
+            request_id: Some(id.into()),
+        }
+    }
+
     /// Calls `method` with `params` (a JSON object) and waits for the reply.
-    pub async fn call(&self, method: &str, params: Value) -> Result<Value, ClientError> {
+    pub async fn call(&self, method: &str, mut params: Value) -> Result<Value, ClientError> {
+        if let Some(request_id) = &self.request_id {
+            crate::jarvis::request_id::attach(&mut params, request_id);
+        }
         let inner = &self.inner;
         let id = inner.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();

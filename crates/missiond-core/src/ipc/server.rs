@@ -242,16 +242,28 @@ async fn run_call<H: Handler>(
     max_line_bytes: usize,
     _permit: tokio::sync::OwnedSemaphorePermit,
 ) {
-    let Request { id, method, params } = request;
-    let outcome = AssertUnwindSafe(handler.handle(&method, params))
-        .catch_unwind()
-        .await
-        .unwrap_or_else(|_| {
-            tracing::error!(%method, "IPC handler panicked");
-            Err(RpcError::internal(format!(
-                "the handler for {method} panicked"
-            )))
-        });
+    let Request {
+        id,
+        method,
+        mut params,
+    } = request;
+    // The request id minted at the client's edge (or here, for clients that send none)
+    // goes on a span, so every event the call logs carries it (see `crate::jarvis`).
+    let request_id = crate::jarvis::request_id::take(&mut params)
+        .unwrap_or_else(|| crate::jarvis::request_id::mint("ipc"));
+    // At ERROR level so that whatever level a subscriber keeps, the span (and with it
+    // the id) is there for the events it does keep.
+    let span = tracing::error_span!("request", request_id = %request_id, method = %method);
+    let call = AssertUnwindSafe(handler.handle(&method, params)).catch_unwind();
+    let outcome =
+        tracing::Instrument::instrument(crate::jarvis::request_id::scope(request_id, call), span)
+            .await
+            .unwrap_or_else(|_| {
+                tracing::error!(%method, "IPC handler panicked");
+                Err(RpcError::internal(format!(
+                    "the handler for {method} panicked"
+                )))
+            });
     match id {
         Some(id) => {
             let reply = Response {

@@ -84,7 +84,9 @@ async fn call(params: HookEvent) -> anyhow::Result<Value> {
         Ok(text) if !text.trim().is_empty() => Endpoint::parse(&text)?,
         _ => Paths::from_env()?.ipc_endpoint,
     };
-    let client = IpcClient::connect(&endpoint).await?;
+    let client = IpcClient::connect(&endpoint)
+        .await?
+        .with_request_id(&missiond_core::jarvis::request_id::mint("hook"));
     let params = serde_json::to_value(params)?;
     Ok(client.call(HOOK_METHOD, params).await?)
 }

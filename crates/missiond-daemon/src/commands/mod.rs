@@ -2,6 +2,7 @@
 //! (`missiond status`, `send`, ...) and for Claude Code's hooks (`missiond hook`).
 
 mod board;
+pub mod daemon_logs;
 mod errors;
 mod hook;
 mod out;
@@ -188,7 +189,11 @@ async fn run_client(command: ClientCommand, out: Out) -> Result<i32> {
     if let ClientCommand::Stop = command {
         return stop::run(paths, out).await;
     }
-    let conn = connect(paths).await?;
+    let mut conn = connect(paths).await?;
+    // One command, one request: every call it makes is traced under one id.
+    conn.client = conn
+        .client
+        .with_request_id(&missiond_core::jarvis::request_id::mint("cli"));
     let slot = |s: &str| SlotParams {
         slot_id: s.to_string(),
     };

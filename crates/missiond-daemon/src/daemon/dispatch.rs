@@ -211,6 +211,7 @@ impl Dispatcher {
             let st = self.lock();
             self.queue.submit(req, &self.views(&st), now_ms())?
         };
+        super::jarvis::task_submitted(&task.id.to_string());
         self.sup.ctx.events.publish(DaemonEvent::TaskQueued {
             task_id: task.id,
             slot_id: task.slot_id.clone(),
@@ -253,17 +254,24 @@ impl Dispatcher {
                     cancelled: false,
                 },
             );
-            tracing::info!(task = %task.id, slot = %slot_id, attempt = task.attempts, "task started");
+            // The run is traced to the request that submitted the task (log center).
+            let span = super::jarvis::task_span(&task.id.to_string(), &slot_id);
+            span.in_scope(|| {
+                tracing::info!(task = %task.id, slot = %slot_id, attempt = task.attempts, "task started");
+            });
             self.sup.ctx.events.publish(DaemonEvent::TaskStarted {
                 task_id: task.id,
                 slot_id: slot_id.clone(),
                 attempt: task.attempts,
             });
             let me = Arc::clone(self);
-            tokio::spawn(async move {
-                let ending = task_run::run(&slot, &task).await;
-                me.finish(&slot.spec.id, generation, ending);
-            });
+            tokio::spawn(tracing::Instrument::instrument(
+                async move {
+                    let ending = task_run::run(&slot, &task).await;
+                    me.finish(&slot.spec.id, generation, ending);
+                },
+                span,
+            ));
         }
         self.start_needed(&mut st, &views);
     }

@@ -116,10 +116,18 @@ impl Handlers {
             HOOK_METHOD => {
                 let event: HookEvent = cat::decode_params(params)?;
                 let slot = &*sup.get(&event.slot)?;
+                let _cause = super::jarvis::hook_span(&event.slot, &event.event).entered();
                 slot_turns::on_hook(slot, &event);
                 lifecycle::on_hook(slot);
                 if event.event == "PreToolUse" {
-                    return encode(hook_decision::answer(slot, &event));
+                    let answer = hook_decision::answer(slot, &event);
+                    tracing::info!(
+                        tool = event.field("tool_name").unwrap_or_default(),
+                        decision = answer.decision.as_deref().unwrap_or("defer"),
+                        reason = %answer.reason,
+                        "permission decision"
+                    );
+                    return encode(answer);
                 }
                 Ok(Value::Object(Default::default()))
             }
@@ -162,6 +170,15 @@ impl Handlers {
                     .or_else(|| super::question_ipc::handle(sup, other, &params))
                     .or_else(|| super::board_ipc::handle(sup, other, &params))
                 {
+                    return answer;
+                }
+                if let Some(answer) = super::infra_ipc::handle(sup, other, &params).await {
+                    return answer;
+                }
+                if let Some(answer) = super::skill_ipc::handle(sup, other, &params).await {
+                    return answer;
+                }
+                if let Some(answer) = super::jarvis::tools::handle(other, &params).await {
                     return answer;
                 }
                 super::task_ipc::handle(&self.dispatch, other, params)
@@ -214,6 +231,7 @@ impl Handlers {
         if let Some(e) = ctx.web_error.get() {
             warnings.push(e.clone());
         }
+        warnings.extend(super::jarvis::problem().map(str::to_string));
         warnings.extend(self.isolation_warnings());
         if self.sup.slots().any(|s| s.spec.claude)
             && super::mcp_config::mission_mcp(&ctx.exe).is_none()
@@ -324,6 +342,14 @@ impl Handler for Handlers {
     async fn handle(&self, method: &str, params: Value) -> Result<Value, RpcError> {
         // No secret is stored or shown in clear (see `tool_scrub`).
         let params = super::tool_scrub::params(method, params);
-        super::tool_scrub::result(method, self.dispatch(method, params).await)
+        let span = super::jarvis::call_span(method, &params);
+        let started = std::time::Instant::now();
+        let outcome = tracing::Instrument::instrument(
+            async { super::tool_scrub::result(method, self.dispatch(method, params).await) },
+            span.clone(),
+        )
+        .await;
+        span.in_scope(|| super::jarvis::call_done(method, started, &outcome));
+        outcome
     }
 }

@@ -22,7 +22,7 @@ pub fn run() -> Result<i32> {
     let paths = Paths::from_env()?;
     // Before any thread starts, so the environment may still be changed safely.
     let given_token = take_ipc_token_from_env();
-    init_tracing(&paths.log_level);
+    init_tracing(&paths.log_level, &paths.home);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -31,15 +31,32 @@ pub fn run() -> Result<i32> {
     Ok(0)
 }
 
-fn init_tracing(level: &str) {
+/// Logs to stderr at `level`, and to the log center (`super::jarvis`) at
+/// `MISSION_JARVIS_LEVEL` (default `info`), each layer with its own filter.
+fn init_tracing(level: &str, home: &Path) {
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = tracing_subscriber::EnvFilter::try_new(level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let stderr = tracing_subscriber::fmt::layer()
         .with_writer(super::secrets::ScrubbedStderr)
         // Colour codes only for a person's terminal, never into a log file.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_filter(filter);
+    let jarvis_level =
+        std::env::var(missiond_core::jarvis::ENV_JARVIS_LEVEL).unwrap_or_else(|_| "info".into());
+    let jarvis_filter = tracing_subscriber::EnvFilter::try_new(&jarvis_level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // The home may not exist yet: the store makes its folder (private) itself.
+    let center = super::jarvis::start(home);
+    let _ = tracing_subscriber::registry()
+        .with(stderr)
+        .with(super::jarvis::layer::JarvisLayer.with_filter(jarvis_filter))
         .try_init();
+    if let Err(e) = center {
+        tracing::warn!("the log center is off: {e}");
+    }
 }
 
 /// A folder only its owner can enter.
@@ -219,6 +236,14 @@ fn daemon_files(paths: &Paths) -> Vec<std::path::PathBuf> {
         paths.slots_config.clone(),
     ];
     files.extend(paths.ipc_endpoint.path().map(Path::to_path_buf));
+    // The log center holds every slot's events: no slot reads another's.
+    let jarvis = missiond_core::jarvis::db_path(&paths.home);
+    let text = jarvis.to_string_lossy().into_owned();
+    files.extend([
+        jarvis.clone(),
+        format!("{text}-wal").into(),
+        format!("{text}-shm").into(),
+    ]);
     files
 }
 

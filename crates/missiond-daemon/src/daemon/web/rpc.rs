@@ -73,7 +73,17 @@ pub async fn call(
     if catalogue::find(&call.method).is_none() {
         return answer(Err(RpcError::method_not_found(&call.method)));
     }
-    answer(handlers.handle(&call.method, params).await)
+    // The board is an edge: its action gets a request id here unless it brought one.
+    let mut params = params;
+    let request_id = missiond_core::jarvis::request_id::take(&mut params)
+        .unwrap_or_else(|| missiond_core::jarvis::request_id::mint("web"));
+    let span = tracing::error_span!("request", request_id = %request_id, method = %call.method);
+    let outcome = tracing::Instrument::instrument(
+        missiond_core::jarvis::request_id::scope(request_id, handlers.handle(&call.method, params)),
+        span,
+    )
+    .await;
+    answer(outcome)
 }
 
 fn answer(outcome: Result<Value, RpcError>) -> Response {
