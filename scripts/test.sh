@@ -44,6 +44,12 @@ step "cargo test"
 export MISSIOND_E2E_REQUIRED=1
 cargo test --workspace --locked
 
+step "scripts/demo.sh: the README's demo runs offline and says where its binaries are"
+demo_out=$(scripts/demo.sh 2>&1) || { echo "$demo_out"; exit 1; }
+echo "$demo_out" | tail -n 4
+grep -q "^binaries: $PWD/target/debug/missiond" <<<"$demo_out" \
+  || { echo "the demo did not print the full path of its binaries"; exit 1; }
+
 step "cargo package: every crate packs for crates.io"
 # --no-verify: the crates that depend on sibling crates cannot be built from the registry
 # until those are published; packing still checks manifests, versions and file lists.

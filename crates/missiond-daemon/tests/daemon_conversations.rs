@@ -86,6 +86,8 @@ async fn wait_messages(
 ) -> Vec<Value> {
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut last = Value::Null;
+    // (message count, reads in a row with that count)
+    let mut settled = (usize::MAX, 0);
     while Instant::now() < deadline {
         if let Ok(got) = client
             .call(
@@ -95,8 +97,17 @@ async fn wait_messages(
             .await
         {
             let messages = got["messages"].as_array().cloned().unwrap_or_default();
+            // Claude Code may write more lines after the awaited one: return once the
+            // conversation has also stopped growing for three reads in a row.
             if messages.iter().any(&done) {
-                return messages;
+                if messages.len() == settled.0 {
+                    settled.1 += 1;
+                    if settled.1 >= 3 {
+                        return messages;
+                    }
+                } else {
+                    settled = (messages.len(), 1);
+                }
             }
             last = got;
         }
@@ -246,7 +257,12 @@ async fn a_real_session_is_recorded_searchable_counted_and_survives_a_restart() 
     assert_eq!(listed["total"], 1, "{listed}");
     let convo = &listed["conversations"][0];
     assert_eq!(convo["sessionId"], session.as_str());
-    assert_eq!(convo["messageCount"], messages.len() as u64);
+    assert_eq!(
+        convo["messageCount"],
+        messages.len() as u64,
+        "{listed} vs {}",
+        json!(messages)
+    );
     assert_eq!(convo["firstPrompt"], prompt);
     assert_eq!(convo["tokens"]["inputTokens"], FIRST[0]);
 
