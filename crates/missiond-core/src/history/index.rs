@@ -102,6 +102,28 @@ pub fn fnv1a(parts: &[&[u8]]) -> u64 {
     h
 }
 
+/// How long two processes opening a fresh index at once keep retrying the switch to WAL.
+const WAL_SWITCH_PATIENCE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Puts the database in WAL mode. Two connections switching a fresh file at once can get
+/// SQLITE_BUSY at once, without the busy handler (SQLite's deadlock avoidance): retry.
+fn switch_to_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let started = std::time::Instant::now();
+    loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())) {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && started.elapsed() < WAL_SWITCH_PATIENCE =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
+
 impl HistoryIndex {
     /// Opens (creating if needed) the index at `path`: WAL, and a generous busy timeout
     /// so the daemon and a `missiond usage` can share it.
@@ -123,8 +145,7 @@ impl HistoryIndex {
         let conn = Connection::open(path).map_err(db("opening"))?;
         conn.busy_timeout(std::time::Duration::from_secs(30))
             .map_err(db("setting the busy timeout"))?;
-        conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
-            .map_err(db("switching to WAL"))?;
+        switch_to_wal(&conn).map_err(db("switching to WAL"))?;
         // A report scans every response row, and a first sync writes them at random keys:
         // a larger page cache, memory-mapped reads and in-memory sorting keep both from
         // turning into hundreds of thousands of small reads and temp-file writes.
