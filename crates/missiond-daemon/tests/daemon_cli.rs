@@ -9,7 +9,9 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use daemon_support::{Daemon, ok, process_exists, shell_slot_yaml, type_line, wait_screen};
+use daemon_support::{
+    Daemon, ok, process_exists, run_hook, shell_slot_yaml, type_line, wait_screen,
+};
 use serde_json::{Value, json};
 
 /// Runs `missiond ARGS` against the daemon of `home`.
@@ -363,29 +365,9 @@ async fn slots_yaml_reloads_on_change_and_a_broken_file_keeps_the_last_good_slot
     assert!(slots.get("configError").is_none(), "{slots}");
 }
 
-/// Runs `missiond hook EVENT` for slot `slot` as Claude Code's hook would, with `payload`
-/// on stdin.
+/// Runs `missiond hook EVENT` for slot `slot` as Claude Code's hook would.
 fn hook(daemon: &Daemon, slot: &str, event: &str, payload: Value) {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_missiond"))
-        .args(["hook", event])
-        .env("MISSIOND_SLOT_ID", slot)
-        .env("MISSIOND_SLOT_ROLE", "general")
-        .env("MISSION_IPC_ENDPOINT", daemon.endpoint.to_string())
-        .env("MISSIOND_HOME", &daemon.home)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("running missiond hook");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(payload.to_string().as_bytes())
-        .expect("writing the event");
-    let out = child.wait_with_output().expect("waiting for missiond hook");
-    assert!(out.status.success(), "missiond hook {event} failed");
+    run_hook(daemon, slot, "general", event, &payload);
 }
 
 /// A prompt a person typed into the slot's terminal (missiond-attach) is announced only

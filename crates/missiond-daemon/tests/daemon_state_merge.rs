@@ -9,12 +9,10 @@
 
 mod daemon_support;
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use daemon_support::{Daemon, ok, wait_status};
+use daemon_support::{Daemon, ok, run_hook, wait_status};
 use mock_anthropic::offline::{ClaudeHome, claude_env, claude_for_test};
 use mock_anthropic::{Scenario, Server};
 use semantic_terminal::recording::{Entry, Recording};
@@ -49,27 +47,9 @@ fn frozen_screen_at(out: &Path, until: f64) {
     std::fs::write(out, bytes).expect("writing the screen bytes");
 }
 
-/// Run `missiond hook <event>` as Claude Code would for slot `fake`.
+/// Run `missiond hook <event>` as Claude Code would for slot `fake`; it prints nothing.
 fn hook(daemon: &Daemon, event: &str, payload: Value) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_missiond"))
-        .args(["hook", event])
-        .env("MISSIOND_SLOT_ID", "fake")
-        .env("MISSIOND_SLOT_ROLE", "coder")
-        .env("MISSION_IPC_ENDPOINT", daemon.endpoint.to_string())
-        .env("MISSIOND_HOME", &daemon.home)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("running missiond hook");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(payload.to_string().as_bytes())
-        .expect("writing the event");
-    let out = child.wait_with_output().expect("waiting for missiond hook");
-    assert!(out.status.success(), "missiond hook {event} failed");
+    let out = run_hook(daemon, "fake", "coder", event, &payload);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.trim().is_empty(), "missiond hook {event}: {err}");
 }

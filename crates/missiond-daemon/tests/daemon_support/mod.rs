@@ -309,3 +309,36 @@ pub fn claude_slot_daemon(tmp: &Path, server: &mock_anthropic::Server, claude: &
     );
     Daemon::start(&tmp.join("missiond-home"), Some(&yaml))
 }
+
+/// Runs `missiond hook EVENT` as Claude Code's hook would for `slot` (with `role`),
+/// `payload` on stdin, against `daemon`; returns its output once it has ended.
+#[allow(dead_code)] // Not every test file sends hooks by hand.
+pub fn run_hook(
+    daemon: &Daemon,
+    slot: &str,
+    role: &str,
+    event: &str,
+    payload: &Value,
+) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_missiond"))
+        .args(["hook", event])
+        .env("MISSIOND_SLOT_ID", slot)
+        .env("MISSIOND_SLOT_ROLE", role)
+        .env("MISSION_IPC_ENDPOINT", daemon.endpoint.to_string())
+        .env("MISSIOND_HOME", &daemon.home)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running missiond hook");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(payload.to_string().as_bytes())
+        .expect("writing the event");
+    let out = child.wait_with_output().expect("waiting for missiond hook");
+    assert!(out.status.success(), "missiond hook {event} failed");
+    out
+}
