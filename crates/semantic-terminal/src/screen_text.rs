@@ -81,24 +81,37 @@ fn read_row(cells: &[Cell], text: &mut String) -> (bool, usize) {
     // One allocation at most: a character takes at most 4 bytes, and few rows grow.
     text.reserve(end * 4);
     let mut plain = true;
+    let mut utf8 = [0u8; 4];
+    // SAFETY: only ASCII bytes and whole `char::encode_utf8` encodings are appended,
+    // so the bytes stay valid UTF-8.
+    let bytes = unsafe { text.as_mut_vec() };
     for cell in &cells[..end] {
-        // The common cell: no text flags and no extra data (one test for both).
+        let c = cell.c;
+        // The common cell: no text flags and no extra data (one test for both), and
+        // most often ASCII: one byte pushed, with no UTF-8 encoding.
         if cell.flags.bits() & TEXT_FLAGS == 0 && cell.extra.is_none() {
-            text.push(cell.c);
+            if c.is_ascii() {
+                bytes.push(c as u8);
+            } else {
+                bytes.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+            }
             continue;
         }
         plain &= cell.flags.bits() & TEXT_FLAGS == 0;
         if cell.flags.intersects(SPACERS) {
             continue;
         }
-        text.push(cell.c);
+        bytes.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
         if let Some(marks) = cell.zerowidth() {
             plain = false;
-            text.extend(marks.iter());
+            for mark in marks {
+                bytes.extend_from_slice(mark.encode_utf8(&mut utf8).as_bytes());
+            }
         }
     }
-    let trimmed = text.trim_end_matches(' ').len();
-    text.truncate(trimmed);
+    while bytes.last() == Some(&b' ') {
+        bytes.pop();
+    }
     (plain, end)
 }
 
