@@ -40,6 +40,7 @@ sessions=(
   "exit_ctrlc        exit             manual       5e55a001-0000-4000-8000-00000000000e yes"
   "exit_slash        exit             manual       5e55a001-0000-4000-8000-00000000000f yes"
   "text              text             manual       5e55a001-0000-4000-8000-000000000010 yes"
+  "autocompact       autocompact      manual       5e55a001-0000-4000-8000-000000000011 yes"
 )
 read -r -a sizes <<<"${FIXTURE_SIZES:-120x40 80x24}"
 # The fake key mock-anthropic's offline module uses; Claude Code only checks it locally.

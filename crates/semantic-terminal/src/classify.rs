@@ -11,7 +11,8 @@ use crate::rules::Rules;
 use crate::screen::{InputBox, Layout, is_rule, strip_marker};
 use crate::screen_text::ScreenText;
 use crate::status::{
-    SpinnerMemo, find_spinner, find_spinner_with, status_line, status_of, waiting_for_agents,
+    SpinnerMemo, context_left, find_spinner, find_spinner_with, status_line, status_of,
+    waiting_for_agents,
 };
 #[cfg(test)]
 use crate::tool_output::row_infos;
@@ -232,6 +233,16 @@ pub fn read_with(
     // The footer offers to interrupt until the turn is really over: the spinner goes
     // first, and the last frame of the answer can follow seconds later.
     let mut status = status;
+    // Claude Code puts some context notes (`auto-compact next`) on the row over the
+    // input box, right-aligned beside the effort note, rather than in the footer.
+    if status.context_left_percent.is_none()
+        && let Some(note) = layout
+            .input_box
+            .and_then(|b| b.top.checked_sub(1))
+            .and_then(|row| layout.lines.get(row))
+    {
+        status.context_left_percent = context_left(&[note.as_str()], rules);
+    }
     // Under a spinner the turn is not waiting (the spinner is the turn's last line).
     if spinner.is_none() {
         status.waiting_for_agents = waiting_for_agents(&layout, rules);

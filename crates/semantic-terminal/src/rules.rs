@@ -184,6 +184,8 @@ pub enum ContextMeaning {
     Left,
     /// The figure is what is used (left = 100 - figure).
     Used,
+    /// The pattern has no figure: the next prompt compacts (nothing is left).
+    Next,
 }
 
 /// A dialog title pattern and the kind it means.
@@ -323,10 +325,13 @@ impl Rules {
                 let meaning = match c.meaning.as_str() {
                     "left" => ContextMeaning::Left,
                     "used" => ContextMeaning::Used,
+                    "next" => ContextMeaning::Next,
                     other => {
                         return Err(RulesError::Invalid {
                             field: "context_left",
-                            reason: format!("meaning must be \"left\" or \"used\", not {other:?}"),
+                            reason: format!(
+                                "meaning must be \"left\", \"used\" or \"next\", not {other:?}"
+                            ),
                         });
                     }
                 };

@@ -222,15 +222,24 @@ pub fn find_spinner_with<'a>(
     None
 }
 
-/// Context left before auto-compact, in percent, from any footer line.
-fn context_left(footer: &[&str], rules: &Rules) -> Option<u8> {
-    footer.iter().filter(|l| l.contains('%')).find_map(|line| {
+/// Context left before auto-compact, in percent, from any of `lines` (the footer's, or
+/// the note row over the input box).
+pub(crate) fn context_left(lines: &[&str], rules: &Rules) -> Option<u8> {
+    lines.iter().find_map(|line| {
+        // Figures need a `%`: most rows have none, so their regexes are not run.
+        let figure = line.contains('%');
         rules.context_left.iter().find_map(|(re, meaning)| {
+            if *meaning == ContextMeaning::Next {
+                return re.is_match(line).then_some(0);
+            }
+            if !figure {
+                return None;
+            }
             let n: u32 = re.captures(line)?.get(1)?.as_str().parse().ok()?;
             let n = n.min(100) as u8;
             Some(match meaning {
-                ContextMeaning::Left => n,
                 ContextMeaning::Used => 100 - n,
+                _ => n,
             })
         })
     })

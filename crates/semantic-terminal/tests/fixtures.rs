@@ -43,6 +43,10 @@ struct Label {
     /// Shells the footer counts as running in the background (`1 shell`).
     #[serde(default)]
     shells: Option<u32>,
+    /// The context left before auto-compact, in percent, that the screen shows (0 for
+    /// `auto-compact next`).
+    #[serde(default)]
+    context_left: Option<u8>,
 }
 
 fn fixtures_dir() -> PathBuf {
@@ -182,6 +186,12 @@ fn check_fixture(path: &Path) -> Vec<String> {
             let got = term.status().and_then(|s| s.background_shells).unwrap_or(0);
             if got != expected {
                 report("shells", &expected.to_string(), &got.to_string());
+            }
+        }
+        if let Some(expected) = label.context_left {
+            let got = term.status().and_then(|s| s.context_left_percent);
+            if got != Some(expected) {
+                report("context_left", &expected.to_string(), &format!("{got:?}"));
             }
         }
         if let Some(expected) = &label.answer {
