@@ -344,3 +344,22 @@ pub struct TokenQuery {
     /// Written before this instant, Unix ms.
     pub until_ms: Option<i64>,
 }
+
+/// What the store knows of one session, for the sessions watcher's tools.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionSummary {
+    /// Its slot ([`EXTERNAL_SLOT`] for an external session).
+    pub slot_id: String,
+    /// Its project folder under `projects/`.
+    pub project: Option<String>,
+    /// Its config folder.
+    pub config_dir: Option<String>,
+    /// Tokens of its API responses.
+    pub tokens: Usage,
+    /// The model of its latest response.
+    pub model: Option<String>,
+    /// Its latest message, Unix ms.
+    pub last_message_ms: Option<i64>,
+    /// The first prompt typed (cut to 500 characters).
+    pub first_prompt: Option<String>,
+}

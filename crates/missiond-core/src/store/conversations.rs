@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::{Store, StoreError, query_err};
 use crate::conversations::{
-    EXTERNAL_SLOT, Conversation, ConversationQuery, MAX_PAYLOAD_BYTES, MAX_TEXT_BYTES, Message, MessageKind,
+    EXTERNAL_SLOT, Conversation, SessionSummary, ConversationQuery, MAX_PAYLOAD_BYTES, MAX_TEXT_BYTES, Message, MessageKind,
     MessageQuery, NewMessage, Role, SearchHit, SearchQuery, TokenQuery, TokenRow, TokenStats,
     TranscriptFile, Usage, cap_text,
 };
@@ -611,5 +611,81 @@ impl Store {
             }
             Ok::<_, StoreError>(moved)
         })
+    }
+
+    /// What the store knows of session `session_id` (its main transcript), if anything.
+    pub fn session_summary(&self, session_id: &str) -> Result<Option<SessionSummary>, StoreError> {
+        const ACTION: &str = "summing a session";
+        let conn = self.conn();
+        let file = conn
+            .query_row(
+                "SELECT slot_id, project, config_dir FROM conversation_files
+                 WHERE session_id = ?1 ORDER BY updated_at DESC LIMIT 1",
+                [session_id],
+                |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(query_err(ACTION))?;
+        let Some((slot_id, project, config_dir)) = file else {
+            return Ok(None);
+        };
+        let n = |v: Option<i64>| v.unwrap_or(0).unsigned_abs();
+        let tokens = conn
+            .query_row(
+                "SELECT sum(input_tokens), sum(output_tokens), sum(cache_read_tokens),
+                     sum(cache_creation_tokens),
+                     (SELECT model FROM conversation_usage WHERE session_id = ?1
+                      ORDER BY created_at DESC LIMIT 1)
+                 FROM conversation_usage WHERE session_id = ?1",
+                [session_id],
+                |r| {
+                    Ok((
+                        Usage {
+                            input_tokens: n(r.get(0)?),
+                            output_tokens: n(r.get(1)?),
+                            cache_read_tokens: n(r.get(2)?),
+                            cache_creation_tokens: n(r.get(3)?),
+                        },
+                        r.get::<_, Option<String>>(4)?,
+                    ))
+                },
+            )
+            .map_err(query_err(ACTION))?;
+        let (last, first_prompt) = conn
+            .query_row(
+                "SELECT max(created_at),
+                     (SELECT substr(text, 1, 500) FROM conversation_messages
+                      WHERE session_id = ?1 AND role = 'user' AND kind = 'text' AND meta = 0
+                      ORDER BY id LIMIT 1)
+                 FROM conversation_messages WHERE session_id = ?1",
+                [session_id],
+                |r| Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Option<String>>(1)?)),
+            )
+            .map_err(query_err(ACTION))?;
+        Ok(Some(SessionSummary {
+            slot_id,
+            project,
+            config_dir,
+            tokens: tokens.0,
+            model: tokens.1,
+            last_message_ms: last,
+            first_prompt,
+        }))
+    }
+
+    /// Sessions whose transcript gained lines at or after `since_ms` (Unix ms), latest
+    /// first, at most `limit`.
+    pub fn recent_sessions(&self, since_ms: i64, limit: u32) -> Result<Vec<String>, StoreError> {
+        const ACTION: &str = "listing recent sessions";
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT session_id, max(updated_at) AS at FROM conversation_files
+                 WHERE updated_at >= ?1 GROUP BY session_id ORDER BY at DESC LIMIT ?2",
+            )
+            .map_err(query_err(ACTION))?;
+        stmt.query_map(params![since_ms, limit], |r| r.get(0))
+            .and_then(Iterator::collect)
+            .map_err(query_err(ACTION))
     }
 }

@@ -20,6 +20,7 @@ pub mod agent_endpoint;
 pub mod agent_tools;
 pub mod autonomy;
 pub mod board_ipc;
+pub mod cc_ipc;
 pub mod cc_watch;
 pub mod context;
 pub mod conversation_appended;
