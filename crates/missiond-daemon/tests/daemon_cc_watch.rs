@@ -36,7 +36,12 @@ rules:
 const WAIT: Duration = Duration::from_secs(90);
 
 /// Polls `mission_cc_sessions` until the session in `cwd` satisfies `done`.
-async fn wait_session(client: &IpcClient, cwd: &Path, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+async fn wait_session(
+    client: &IpcClient,
+    cwd: &Path,
+    what: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
     let deadline = Instant::now() + WAIT;
     let cwd = cwd.display().to_string();
     let mut last = Value::Null;
@@ -45,10 +50,9 @@ async fn wait_session(client: &IpcClient, cwd: &Path, what: &str, done: impl Fn(
         if let Some(s) = got["sessions"]
             .as_array()
             .and_then(|all| all.iter().find(|s| s["cwd"] == cwd.as_str()))
+            && done(s)
         {
-            if done(s) {
-                return s.clone();
-            }
+            return s.clone();
         }
         last = got;
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -63,10 +67,14 @@ async fn a_session_started_outside_the_daemon_is_seen_live_recorded_and_counted(
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
-    let proj = tmp.path().join("outside-proj").canonicalize().unwrap_or_else(|_| {
-        std::fs::create_dir_all(tmp.path().join("outside-proj")).unwrap();
-        tmp.path().join("outside-proj").canonicalize().unwrap()
-    });
+    let proj = tmp
+        .path()
+        .join("outside-proj")
+        .canonicalize()
+        .unwrap_or_else(|_| {
+            std::fs::create_dir_all(tmp.path().join("outside-proj")).unwrap();
+            tmp.path().join("outside-proj").canonicalize().unwrap()
+        });
     let server = Server::start(Scenario::from_yaml(SCENARIO).expect("scenario")).expect("mock");
     // The session's own config folder, which only history.yaml names.
     let config = tmp.path().join("outside-config");
@@ -91,7 +99,11 @@ async fn a_session_started_outside_the_daemon_is_seen_live_recorded_and_counted(
         })
         .expect("a pty");
     let mut cmd = CommandBuilder::new(&claude);
-    cmd.args(["--permission-mode", "manual", "hello from outside the daemon"]);
+    cmd.args([
+        "--permission-mode",
+        "manual",
+        "hello from outside the daemon",
+    ]);
     cmd.cwd(&proj);
     cmd.env_remove("CLAUDE_CONFIG_DIR");
     for (k, v) in claude_env(&config, server.base_url()) {
@@ -107,11 +119,21 @@ async fn a_session_started_outside_the_daemon_is_seen_live_recorded_and_counted(
     });
 
     // Seen running, busy while the model has not answered, then idle.
-    let busy = wait_session(&client, &proj, "busy", |s| s["active"] == true && s["status"] == "busy").await;
+    let busy = wait_session(&client, &proj, "busy", |s| {
+        s["active"] == true && s["status"] == "busy"
+    })
+    .await;
     let session = busy["sessionId"].as_str().expect("session id").to_string();
     assert_eq!(busy["slotId"], Value::Null, "{busy}");
-    assert_eq!(busy["configDir"], config.canonicalize().unwrap().display().to_string());
-    assert_eq!(busy["pid"].as_u64(), child.process_id().map(u64::from), "{busy}");
+    assert_eq!(
+        busy["configDir"],
+        config.canonicalize().unwrap().display().to_string()
+    );
+    assert_eq!(
+        busy["pid"].as_u64(),
+        child.process_id().map(u64::from),
+        "{busy}"
+    );
     let idle = wait_session(&client, &proj, "idle with its tokens", |s| {
         s["status"] == "idle" && s["tokens"]["outputTokens"] == 17
     })
@@ -119,7 +141,10 @@ async fn a_session_started_outside_the_daemon_is_seen_live_recorded_and_counted(
     assert_eq!(idle["sessionId"], session.as_str());
     assert_eq!(idle["active"], true);
     assert_eq!(idle["tokens"]["inputTokens"], 321, "{idle}");
-    assert_eq!(idle["project"], missiond_core::history::sources::project_slug(&proj.display().to_string()));
+    assert_eq!(
+        idle["project"],
+        missiond_core::history::sources::project_slug(&proj.display().to_string())
+    );
 
     // Its messages: an external conversation, searchable.
     let hits = ok(
@@ -140,7 +165,12 @@ async fn a_session_started_outside_the_daemon_is_seen_live_recorded_and_counted(
     )
     .await;
     assert_eq!(slots_only["hits"], json!([]), "{slots_only}");
-    let list = ok(&client, "mission_conversation_list", json!({"source": "external"})).await;
+    let list = ok(
+        &client,
+        "mission_conversation_list",
+        json!({"source": "external"}),
+    )
+    .await;
     let conv = list["conversations"]
         .as_array()
         .and_then(|c| c.iter().find(|c| c["sessionId"] == session.as_str()))
@@ -149,7 +179,12 @@ async fn a_session_started_outside_the_daemon_is_seen_live_recorded_and_counted(
     assert_eq!(conv["firstPrompt"], "hello from outside the daemon");
 
     // Its tokens: counted once, as external.
-    let stats = ok(&client, "mission_token_stats", json!({"source": "external"})).await;
+    let stats = ok(
+        &client,
+        "mission_token_stats",
+        json!({"source": "external"}),
+    )
+    .await;
     assert_eq!(stats["total"]["responses"], 1, "{stats}");
     assert_eq!(stats["total"]["inputTokens"], 321);
     assert_eq!(stats["total"]["outputTokens"], 17);

@@ -30,7 +30,10 @@ fn status_file_variants_and_garbage() {
     assert_eq!(r.proc_start.as_deref(), Some("12345"));
     assert_eq!(r.cwd, None);
     let bg = r#"{"pid":8,"sessionId":"b","kind":"bg","status":"shell","unknownField":{"x":1}}"#;
-    assert_eq!(session_file::parse(bg).unwrap().status.as_deref(), Some("shell"));
+    assert_eq!(
+        session_file::parse(bg).unwrap().status.as_deref(),
+        Some("shell")
+    );
     // Not a status file: no session id, empty session id, no pid, half-written, not JSON.
     for bad in [
         r#"{"pid":1}"#,
@@ -93,8 +96,14 @@ fn a_task_list_folder_is_read_in_id_order_skipping_locks_and_broken_files() {
     let dir = tempfile::tempdir().unwrap();
     let w = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
     w("10.json", r#"{"id":"10","subject":"ten"}"#);
-    w("2.json", r#"{"id":"2","subject":"two","status":"completed"}"#);
-    w("1.json", r#"{"id":"1","subject":"one","status":"completed"}"#);
+    w(
+        "2.json",
+        r#"{"id":"2","subject":"two","status":"completed"}"#,
+    );
+    w(
+        "1.json",
+        r#"{"id":"1","subject":"one","status":"completed"}"#,
+    );
     w(".highwatermark", "10");
     w(".lock", "");
     w("5.json", r#"{"id":"5","subj"#);

@@ -558,7 +558,10 @@ fn external_sessions_are_filtered_by_source_and_project_and_a_slot_can_claim_one
     let (slots, _) = list(Source::Slots.filter(), None);
     assert_eq!(slots.len(), 1);
     assert_eq!(slots[0].source, "slot");
-    assert_eq!(list(None, Some("-elsewhere")).0[0].session_id, "other-session");
+    assert_eq!(
+        list(None, Some("-elsewhere")).0[0].session_id,
+        "other-session"
+    );
     assert_eq!(list(Source::External.filter(), Some("-elsewhere")).1, 0);
 
     let search = |source: Option<&'static str>, project: Option<&str>| {

@@ -108,6 +108,9 @@ fn add(a: &mut Tokens, b: &Tokens) {
     a.cache_read_input_tokens += b.cache_read_input_tokens;
 }
 
+/// One group and model while scanning: tokens, latest time, a project, cost.
+type Sum = (Tokens, i64, String, f64);
+
 /// Per group and model: tokens and their cost; latest time, a project.
 type Groups = BTreeMap<String, (BTreeMap<String, (Tokens, f64)>, i64, Option<String>)>;
 
@@ -162,7 +165,7 @@ pub fn build(
         .map_err(db)?;
     // (group, model) -> (tokens, latest, project, cost), without allocating per row.
     // Costs are summed per response: a long-context rate applies to single requests.
-    let mut sums: HashMap<String, HashMap<String, (Tokens, i64, String, f64)>> = HashMap::new();
+    let mut sums: HashMap<String, HashMap<String, Sum>> = HashMap::new();
     let mut price_of: HashMap<String, Option<super::prices::Price>> = HashMap::new();
     while let Some(r) = rows.next().map_err(db)? {
         if !wanted_files.contains(&r.get::<_, i64>(0).map_err(db)?) {

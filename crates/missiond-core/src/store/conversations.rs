@@ -7,9 +7,9 @@ use serde_json::Value;
 
 use super::{Store, StoreError, query_err};
 use crate::conversations::{
-    EXTERNAL_SLOT, Conversation, SessionSummary, ConversationQuery, MAX_PAYLOAD_BYTES, MAX_TEXT_BYTES, Message, MessageKind,
-    MessageQuery, NewMessage, Role, SearchHit, SearchQuery, TokenQuery, TokenRow, TokenStats,
-    TranscriptFile, Usage, cap_text,
+    Conversation, ConversationQuery, EXTERNAL_SLOT, MAX_PAYLOAD_BYTES, MAX_TEXT_BYTES, Message,
+    MessageKind, MessageQuery, NewMessage, Role, SearchHit, SearchQuery, SessionSummary,
+    TokenQuery, TokenRow, TokenStats, TranscriptFile, Usage, cap_text,
 };
 use crate::time::{now_ms, rfc3339_ms};
 
@@ -413,34 +413,42 @@ impl Store {
             ))
             .map_err(query_err(ACTION))?;
         let rows = stmt
-            .query_map(params![q.slot_id, q.limit, q.offset, q.source, q.project], |r| {
-                let slot_id: String = r.get(1)?;
-                let n = |i: usize| {
-                    r.get::<_, Option<i64>>(i)
-                        .map(|v| v.unwrap_or(0).unsigned_abs())
-                };
-                let first_at: Option<i64> = r.get(6)?;
-                let started: Option<i64> = r.get(3)?;
-                Ok(Conversation {
-                    session_id: r.get(0)?,
-                    source: if slot_id == EXTERNAL_SLOT { "external" } else { "slot" }.into(),
-                    slot_id,
-                    config_dir: r.get(13)?,
-                    project: r.get(14)?,
-                    transcript_path: r.get(2)?,
-                    started_at: started.or(first_at).map(rfc3339_ms),
-                    ended_at: r.get::<_, Option<i64>>(4)?.map(rfc3339_ms),
-                    message_count: n(5)?,
-                    last_message_at: r.get::<_, Option<i64>>(7)?.map(rfc3339_ms),
-                    first_prompt: r.get(8)?,
-                    tokens: Usage {
-                        input_tokens: n(9)?,
-                        output_tokens: n(10)?,
-                        cache_read_tokens: n(11)?,
-                        cache_creation_tokens: n(12)?,
-                    },
-                })
-            })
+            .query_map(
+                params![q.slot_id, q.limit, q.offset, q.source, q.project],
+                |r| {
+                    let slot_id: String = r.get(1)?;
+                    let n = |i: usize| {
+                        r.get::<_, Option<i64>>(i)
+                            .map(|v| v.unwrap_or(0).unsigned_abs())
+                    };
+                    let first_at: Option<i64> = r.get(6)?;
+                    let started: Option<i64> = r.get(3)?;
+                    Ok(Conversation {
+                        session_id: r.get(0)?,
+                        source: if slot_id == EXTERNAL_SLOT {
+                            "external"
+                        } else {
+                            "slot"
+                        }
+                        .into(),
+                        slot_id,
+                        config_dir: r.get(13)?,
+                        project: r.get(14)?,
+                        transcript_path: r.get(2)?,
+                        started_at: started.or(first_at).map(rfc3339_ms),
+                        ended_at: r.get::<_, Option<i64>>(4)?.map(rfc3339_ms),
+                        message_count: n(5)?,
+                        last_message_at: r.get::<_, Option<i64>>(7)?.map(rfc3339_ms),
+                        first_prompt: r.get(8)?,
+                        tokens: Usage {
+                            input_tokens: n(9)?,
+                            output_tokens: n(10)?,
+                            cache_read_tokens: n(11)?,
+                            cache_creation_tokens: n(12)?,
+                        },
+                    })
+                },
+            )
             .and_then(Iterator::collect)
             .map_err(query_err(ACTION))?;
         Ok((rows, total.unsigned_abs()))
@@ -562,8 +570,8 @@ impl Store {
                 params![q.slot_id, q.since_ms, q.until_ms, q.source, q.project],
                 sum_row,
             )
-                .and_then(Iterator::collect)
-                .map_err(query_err(ACTION))
+            .and_then(Iterator::collect)
+            .map_err(query_err(ACTION))
         };
         let total = grouped("''")?.into_iter().next().unwrap_or(TokenRow {
             key: String::new(),
@@ -599,7 +607,11 @@ impl Store {
         const ACTION: &str = "giving a session to its slot";
         self.write(ACTION, |tx| {
             let mut moved = 0;
-            for table in ["conversation_files", "conversation_messages", "conversation_usage"] {
+            for table in [
+                "conversation_files",
+                "conversation_messages",
+                "conversation_usage",
+            ] {
                 moved += tx
                     .execute(
                         &format!(

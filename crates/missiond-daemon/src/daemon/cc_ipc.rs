@@ -52,7 +52,12 @@ fn storage(e: missiond_core::store::StoreError) -> RpcError {
 }
 
 /// Every session running or active within `recent_hours`, latest first.
-fn collect(sup: &Supervisor, snap: &Snapshot, recent_hours: u32, limit: u32) -> Result<Vec<CcSession>, RpcError> {
+fn collect(
+    sup: &Supervisor,
+    snap: &Snapshot,
+    recent_hours: u32,
+    limit: u32,
+) -> Result<Vec<CcSession>, RpcError> {
     let store = sup.ctx.records.store();
     let since = now_ms() - i64::from(recent_hours) * 3_600_000;
     let slots = live::slot_sessions(sup);
@@ -89,7 +94,10 @@ fn session(
     slots: &HashMap<String, String>,
     id: &str,
 ) -> Result<CcSession, RpcError> {
-    let summary = store.session_summary(id).map_err(storage)?.unwrap_or_default();
+    let summary = store
+        .session_summary(id)
+        .map_err(storage)?
+        .unwrap_or_default();
     let live = snap.sessions.get(id);
     let status = match live {
         Some(s) if s.alive => s.record.status.clone().unwrap_or_else(|| "unknown".into()),
@@ -98,23 +106,26 @@ fn session(
     };
     let status_at = live.map(|s| s.record.status_updated_at.unwrap_or(s.seen_at));
     let last = summary.last_message_ms.max(status_at);
-    let slot_id = slots.get(id).cloned().or_else(|| {
-        (!summary.slot_id.is_empty()).then(|| summary.slot_id.clone())
-    });
+    let slot_id = slots
+        .get(id)
+        .cloned()
+        .or_else(|| (!summary.slot_id.is_empty()).then(|| summary.slot_id.clone()));
     let cwd = live.and_then(|s| s.record.cwd.clone());
     Ok(CcSession {
         session_id: id.to_string(),
-        project: summary
-            .project
-            .clone()
-            .or_else(|| cwd.as_deref().map(missiond_core::history::sources::project_slug)),
+        project: summary.project.clone().or_else(|| {
+            cwd.as_deref()
+                .map(missiond_core::history::sources::project_slug)
+        }),
         cwd,
         config_dir: live
             .map(|s| s.config_dir.to_string_lossy().into_owned())
             .or(summary.config_dir)
             .unwrap_or_default(),
         status,
-        waiting_for: live.filter(|s| s.alive).and_then(|s| s.record.waiting_for.clone()),
+        waiting_for: live
+            .filter(|s| s.alive)
+            .and_then(|s| s.record.waiting_for.clone()),
         active: live.is_some_and(|s| s.alive),
         pid: live.map(|s| s.record.pid),
         kind: live.and_then(|s| s.record.kind.clone()),
@@ -126,7 +137,10 @@ fn session(
     })
 }
 
-fn sessions(sup: &Supervisor, p: &cat::CcSessionsParams) -> Result<cat::CcSessionsResult, RpcError> {
+fn sessions(
+    sup: &Supervisor,
+    p: &cat::CcSessionsParams,
+) -> Result<cat::CcSessionsResult, RpcError> {
     let snap = live::snapshot();
     let limit = p.limit.unwrap_or(cat::CC_SESSIONS_MAX);
     if !(1..=cat::CC_SESSIONS_MAX).contains(&limit) {
@@ -137,7 +151,10 @@ fn sessions(sup: &Supervisor, p: &cat::CcSessionsParams) -> Result<cat::CcSessio
     }
     let hours = p.recent_hours.unwrap_or(cat::CC_RECENT_HOURS_DEFAULT);
     if hours == 0 {
-        return Err(RpcError::invalid_params("recentHours", "must be at least 1"));
+        return Err(RpcError::invalid_params(
+            "recentHours",
+            "must be at least 1",
+        ));
     }
     let mut list = collect(sup, &snap, hours, limit)?;
     if p.active_only == Some(true) {
@@ -156,15 +173,21 @@ fn dirs(snap: &Snapshot) -> Vec<String> {
         .collect()
 }
 
-fn listed(snap: &Snapshot, keep: impl Fn(&str, &missiond_core::cc::tasks::CcTask) -> bool) -> Vec<CcListedTask> {
+fn listed(
+    snap: &Snapshot,
+    keep: impl Fn(&str, &missiond_core::cc::tasks::CcTask) -> bool,
+) -> Vec<CcListedTask> {
     snap.lists
         .values()
         .flat_map(|l| {
-            l.tasks.iter().filter(|t| keep(&l.id, t)).map(|t| CcListedTask {
-                task_list_id: l.id.clone(),
-                config_dir: l.config_dir.to_string_lossy().into_owned(),
-                task: t.clone(),
-            })
+            l.tasks
+                .iter()
+                .filter(|t| keep(&l.id, t))
+                .map(|t| CcListedTask {
+                    task_list_id: l.id.clone(),
+                    config_dir: l.config_dir.to_string_lossy().into_owned(),
+                    task: t.clone(),
+                })
         })
         .collect()
 }
@@ -202,7 +225,12 @@ fn tasks(sup: &Supervisor, p: &cat::CcTasksParams) -> Result<cat::CcTasksResult,
 
 fn overview(sup: &Supervisor) -> Result<cat::CcOverviewResult, RpcError> {
     let snap = live::snapshot();
-    let list = collect(sup, &snap, cat::CC_RECENT_HOURS_DEFAULT, cat::CC_SESSIONS_MAX)?;
+    let list = collect(
+        sup,
+        &snap,
+        cat::CC_RECENT_HOURS_DEFAULT,
+        cat::CC_SESSIONS_MAX,
+    )?;
     let mut by_status: BTreeMap<String, u64> = BTreeMap::new();
     for s in list.iter().filter(|s| s.active) {
         *by_status.entry(s.status.clone()).or_default() += 1;
@@ -235,7 +263,10 @@ fn overview(sup: &Supervisor) -> Result<cat::CcOverviewResult, RpcError> {
         sessions: list.len() as u64,
         active: list.iter().filter(|s| s.active).count() as u64,
         by_status,
-        slot_sessions: list.iter().filter(|s| s.active && s.slot_id.is_some()).count() as u64,
+        slot_sessions: list
+            .iter()
+            .filter(|s| s.active && s.slot_id.is_some())
+            .count() as u64,
         tasks,
         tokens: usage(Source::All)?,
         slot_tokens: usage(Source::Slots)?,
@@ -274,7 +305,10 @@ fn trigger_swarm(
         sup.get(slot)?;
     }
     if p.slots.as_ref().is_some_and(Vec::is_empty) {
-        return Err(RpcError::invalid_params("slots", "name at least one slot, or leave it out"));
+        return Err(RpcError::invalid_params(
+            "slots",
+            "name at least one slot, or leave it out",
+        ));
     }
     let snap = live::snapshot();
     let lists: Vec<&live::TaskList> = snap.lists.values().filter(|l| l.id == id).collect();
@@ -305,7 +339,9 @@ fn trigger_swarm(
                 reason,
             };
             if let Some(task) = handed_before.get(&key) {
-                result.skipped.push(skip(format!("already handed (task {task})")));
+                result
+                    .skipped
+                    .push(skip(format!("already handed (task {task})")));
                 continue;
             }
             if t.status != "pending" {
@@ -338,7 +374,11 @@ fn trigger_swarm(
                 let task = dispatch.submit(&SubmitRequest {
                     prompt,
                     slot_id,
-                    role: if slots.is_empty() { p.role.clone() } else { None },
+                    role: if slots.is_empty() {
+                        p.role.clone()
+                    } else {
+                        None
+                    },
                     priority: None,
                     ask: false,
                 })?;

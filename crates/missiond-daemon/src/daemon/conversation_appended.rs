@@ -75,7 +75,9 @@ mod tests {
             }
         });
         let store = Store::open(&dir.path().join("m.db")).unwrap();
-        let line = |uuid: &str| format!(r#"{{"type":"user","uuid":"{uuid}","message":{{"content":"hi {uuid}"}}}}"#);
+        let line = |uuid: &str| {
+            format!(r#"{{"type":"user","uuid":"{uuid}","message":{{"content":"hi {uuid}"}}}}"#)
+        };
         std::fs::write(&path, format!("{}\n{}\n", line("a"), line("b"))).unwrap();
         let file = |session: &str, path: &std::path::Path| TranscriptFile {
             path: path.to_string_lossy().into_owned(),

@@ -138,11 +138,16 @@ mod tests {
         std::fs::create_dir_all(project.join("ext-1/subagents")).unwrap();
         std::fs::write(project.join("ext-1.jsonl"), format!("{PROMPT}\n{ANSWER}\n")).unwrap();
         let sub = r#"{"type":"user","uuid":"s1","isSidechain":true,"message":{"content":"subagent task"}}"#;
-        std::fs::write(project.join("ext-1/subagents/agent-a1.jsonl"), format!("{sub}\n")).unwrap();
+        std::fs::write(
+            project.join("ext-1/subagents/agent-a1.jsonl"),
+            format!("{sub}\n"),
+        )
+        .unwrap();
         // A live slot's session: its follower's, not ours.
         std::fs::write(project.join("slot-sess.jsonl"), format!("{PROMPT}\n")).unwrap();
         let store = Arc::new(Store::open(&dir.path().join("m.db")).unwrap());
-        let live: HashMap<String, String> = [("slot-sess".to_string(), "coder-1".to_string())].into();
+        let live: HashMap<String, String> =
+            [("slot-sess".to_string(), "coder-1".to_string())].into();
         let roots = vec![root.clone()];
 
         let mut ext = External::new(Arc::clone(&store));
@@ -151,7 +156,11 @@ mod tests {
         let mut ids: Vec<&str> = convs.iter().map(|c| c.session_id.as_str()).collect();
         ids.sort();
         assert_eq!(ids, ["agent-a1", "ext-1"]);
-        assert!(convs.iter().all(|c| c.project.as_deref() == Some("-work-demo")));
+        assert!(
+            convs
+                .iter()
+                .all(|c| c.project.as_deref() == Some("-work-demo"))
+        );
         assert!(list(&store, Source::Slots).is_empty());
 
         // Nothing again; an appended line, read by a new follower (a restarted daemon).

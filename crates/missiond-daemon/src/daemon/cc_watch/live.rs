@@ -186,7 +186,12 @@ pub fn changes(before: &Snapshot, after: &Snapshot) -> Vec<DaemonEvent> {
     }
     let empty = Vec::new();
     let mut keys: Vec<&(PathBuf, String)> = after.lists.keys().collect();
-    keys.extend(before.lists.keys().filter(|k| !after.lists.contains_key(*k)));
+    keys.extend(
+        before
+            .lists
+            .keys()
+            .filter(|k| !after.lists.contains_key(*k)),
+    );
     for key in keys {
         let old = before.lists.get(key).map_or(&empty, |l| &l.tasks);
         let new = after.lists.get(key).map_or(&empty, |l| &l.tasks);
@@ -301,7 +306,12 @@ mod tests {
     fn types(events: &[DaemonEvent]) -> Vec<String> {
         events
             .iter()
-            .map(|e| serde_json::to_value(e).unwrap()["type"].as_str().unwrap().to_string())
+            .map(|e| {
+                serde_json::to_value(e).unwrap()["type"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
             .collect()
     }
 
@@ -330,10 +340,16 @@ mod tests {
             ["cc_session_active", "cc_task_started", "cc_tasks_changed"]
         );
         let v = serde_json::to_value(&events[0]).unwrap();
-        assert_eq!((v["status"].as_str(), v["previous"].as_str()), (Some("idle"), Some("busy")));
+        assert_eq!(
+            (v["status"].as_str(), v["previous"].as_str()),
+            (Some("idle"), Some("busy"))
+        );
         assert_eq!(v["sessionId"], "live");
         let changed = serde_json::to_value(&events[2]).unwrap();
-        assert_eq!((changed["total"].as_u64(), changed["inProgress"].as_u64()), (Some(2), Some(1)));
+        assert_eq!(
+            (changed["total"].as_u64(), changed["inProgress"].as_u64()),
+            (Some(2), Some(1))
+        );
 
         // Nothing changed: no events.
         let same = read_state(&roots, Some(&second));
@@ -346,7 +362,11 @@ mod tests {
         let events = changes(&same, &third);
         assert_eq!(
             types(&events),
-            ["cc_session_inactive", "cc_task_completed", "cc_tasks_changed"]
+            [
+                "cc_session_inactive",
+                "cc_task_completed",
+                "cc_tasks_changed"
+            ]
         );
         // It stays listed, inactive.
         assert!(!third.sessions["live"].alive);

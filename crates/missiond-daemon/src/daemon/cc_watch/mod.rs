@@ -62,21 +62,24 @@ fn relevant(path: &Path, roots: &[PathBuf]) -> bool {
 
 fn run(sup: &Arc<Supervisor>, paths: &Paths) {
     let (tx, rx) = mpsc::channel::<PathBuf>();
-    let mut watcher = match notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if let Ok(event) = event
-            && !matches!(event.kind, notify::EventKind::Access(_))
-        {
-            for path in event.paths {
-                let _ = tx.send(path);
+    let mut watcher =
+        match notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+            if let Ok(event) = event
+                && !matches!(event.kind, notify::EventKind::Access(_))
+            {
+                for path in event.paths {
+                    let _ = tx.send(path);
+                }
             }
-        }
-    }) {
-        Ok(w) => Some(w),
-        Err(e) => {
-            tracing::warn!("sessions watcher: inotify unavailable ({e}); rescanning every {RESCAN:?} only");
-            None
-        }
-    };
+        }) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                tracing::warn!(
+                    "sessions watcher: inotify unavailable ({e}); rescanning every {RESCAN:?} only"
+                );
+                None
+            }
+        };
     let mut index = match HistoryIndex::open(&history::db_path(paths)) {
         Ok(i) => Some(i),
         Err(e) => {
