@@ -68,6 +68,8 @@ pub fn snapshot() -> Snapshot {
 pub struct Live {
     sup: Arc<Supervisor>,
     last: Option<Snapshot>,
+    /// Every session id a slot's run had while this daemon ran.
+    slot_ids: std::collections::HashSet<String>,
 }
 
 /// Every status file of `root`'s `sessions/`, parsed; later rewrites of one session win.
@@ -153,10 +155,15 @@ pub fn read_state(roots: &[PathBuf], prior: Option<&Snapshot>) -> Snapshot {
     next
 }
 
-/// The events between two snapshots.
-pub fn changes(before: &Snapshot, after: &Snapshot) -> Vec<DaemonEvent> {
+/// The events between two snapshots. Sessions for which `is_slot` is true get no
+/// session events: a slot's state already has its own (`slot_state`).
+pub fn changes(
+    before: &Snapshot,
+    after: &Snapshot,
+    is_slot: &dyn Fn(&str) -> bool,
+) -> Vec<DaemonEvent> {
     let mut out = Vec::new();
-    for (id, s) in &after.sessions {
+    for (id, s) in after.sessions.iter().filter(|(id, _)| !is_slot(id)) {
         let old = before.sessions.get(id);
         let status = s.record.status.clone().unwrap_or_else(|| "unknown".into());
         let was_alive = old.is_some_and(|o| o.alive);
@@ -245,12 +252,18 @@ pub fn changes(before: &Snapshot, after: &Snapshot) -> Vec<DaemonEvent> {
 impl Live {
     /// Empty until the first refresh.
     pub fn new(sup: Arc<Supervisor>) -> Live {
-        Live { sup, last: None }
+        Live {
+            sup,
+            last: None,
+            slot_ids: std::collections::HashSet::new(),
+        }
     }
 
     /// The session ids of the slots' current runs, with their slots.
-    pub fn slot_sessions(&self) -> HashMap<String, String> {
-        slot_sessions(&self.sup)
+    pub fn slot_sessions(&mut self) -> HashMap<String, String> {
+        let live = slot_sessions(&self.sup);
+        self.slot_ids.extend(live.keys().cloned());
+        live
     }
 
     /// Reads the status files and task lists under `roots`, publishes what changed and
@@ -258,7 +271,11 @@ impl Live {
     pub fn refresh(&mut self, roots: &[PathBuf]) {
         let next = read_state(roots, self.last.as_ref());
         if let Some(last) = &self.last {
-            for event in changes(last, &next) {
+            let store = self.sup.ctx.records.store();
+            let is_slot = |id: &str| {
+                self.slot_ids.contains(id) || store.slot_of_session(id).ok().flatten().is_some()
+            };
+            for event in changes(last, &next, &is_slot) {
                 self.sup.ctx.events.publish(event);
             }
         }
@@ -334,7 +351,7 @@ mod tests {
         task(&root, "live", "1", "in_progress");
         task(&root, "live", "2", "pending");
         let second = read_state(&roots, Some(&first));
-        let events = changes(&first, &second);
+        let events = changes(&first, &second, &|_| false);
         assert_eq!(
             types(&events),
             ["cc_session_active", "cc_task_started", "cc_tasks_changed"]
@@ -353,13 +370,18 @@ mod tests {
 
         // Nothing changed: no events.
         let same = read_state(&roots, Some(&second));
-        assert!(changes(&second, &same).is_empty());
+        assert!(changes(&second, &same, &|_| false).is_empty());
+        // A slot's session: its slot reports its state; only task events remain.
+        status_file(&root, me, "live", "busy", 3);
+        let slot_view = read_state(&roots, Some(&second));
+        assert!(changes(&second, &slot_view, &|id| id == "live").is_empty());
+        status_file(&root, me, "live", "idle", 2);
 
         // The task completes; the session's file goes (its process ended).
         task(&root, "live", "1", "completed");
         std::fs::remove_file(root.join("sessions").join(format!("{me}.json"))).unwrap();
         let third = read_state(&roots, Some(&same));
-        let events = changes(&same, &third);
+        let events = changes(&same, &third, &|_| false);
         assert_eq!(
             types(&events),
             [
