@@ -3,7 +3,8 @@
 //! daemon only knows from the `watch:` list of `history.yaml`. The session must appear in
 //! `mission_cc_sessions`, busy then idle, then exited once its process ends; its
 //! messages must be found by `mission_conversation_search` as an external conversation,
-//! and its tokens counted by `mission_token_stats` and `mission_cc_overview`. Skipped
+//! and its tokens counted by `mission_token_stats` and `mission_cc_overview`; `/tasks` must
+//! stream its `cc_session_active` (busy, then idle) and `cc_session_inactive`. Skipped
 //! (with a line on stderr) when Claude Code is not installed, unless
 //! MISSIOND_E2E_REQUIRED=1.
 
@@ -14,11 +15,14 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use daemon_support::{Daemon, ok};
+use futures::StreamExt;
 use missiond_core::ipc::IpcClient;
 use mock_anthropic::offline::{ClaudeHome, claude_env, claude_for_test};
 use mock_anthropic::{Scenario, Server};
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use serde_json::{Value, json};
+use tokio_tungstenite::connect_async;
+use tokio_tungstenite::tungstenite::Message;
 
 const MARKER: &str = "outside-marker-6143";
 
@@ -88,6 +92,22 @@ async fn a_session_started_outside_the_daemon_is_seen_live_recorded_and_counted(
     .unwrap();
     let mut daemon = Daemon::start(&home, None);
     let client = daemon.client().await;
+    // Everything /tasks streams, collected from now on.
+    let access = missiond_core::ipc::web_access(&client)
+        .await
+        .expect("daemon.web_access");
+    let (ws, _) = connect_async(format!("{}/tasks?token={}", access.ws_url, access.token))
+        .await
+        .expect("connect /tasks");
+    let (frames_tx, mut frames) = tokio::sync::mpsc::unbounded_channel::<Value>();
+    let events = tokio::spawn(async move {
+        let mut ws = ws;
+        while let Some(Ok(frame)) = ws.next().await {
+            if let Message::Text(t) = frame {
+                let _ = frames_tx.send(serde_json::from_str(t.as_str()).expect("JSON"));
+            }
+        }
+    });
 
     // Claude Code in a terminal of our own: the daemon did not start it.
     let pair = native_pty_system()
@@ -201,5 +221,37 @@ async fn a_session_started_outside_the_daemon_is_seen_live_recorded_and_counted(
     let gone = wait_session(&client, &proj, "exited", |s| s["active"] == false).await;
     assert_eq!(gone["status"], "exited", "{gone}");
     assert_eq!(gone["sessionId"], session.as_str());
+
+    // /tasks told it live: running busy, then idle after busy, then gone.
+    let mut seen: Vec<(String, String)> = Vec::new();
+    let deadline = Instant::now() + WAIT;
+    while !seen.iter().any(|(t, _)| t == "cc_session_inactive") {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let frame = tokio::time::timeout(left, frames.recv())
+            .await
+            .unwrap_or_else(|_| panic!("no cc_session_inactive on /tasks; saw {seen:?}"))
+            .expect("the socket stays open");
+        if frame["sessionId"] == session.as_str() {
+            let status = frame["status"].as_str().unwrap_or_default().to_string();
+            seen.push((
+                frame["type"].as_str().unwrap_or_default().to_string(),
+                status,
+            ));
+        }
+    }
+    let busy_at = seen
+        .iter()
+        .position(|(t, s)| t == "cc_session_active" && s == "busy")
+        .unwrap_or_else(|| panic!("no busy event: {seen:?}"));
+    let idle_at = seen
+        .iter()
+        .position(|(t, s)| t == "cc_session_active" && s == "idle")
+        .unwrap_or_else(|| panic!("no idle event: {seen:?}"));
+    assert!(busy_at < idle_at, "{seen:?}");
+    assert_eq!(
+        seen.last().map(|(t, _)| t.as_str()),
+        Some("cc_session_inactive")
+    );
+    events.abort();
     daemon.stop();
 }
