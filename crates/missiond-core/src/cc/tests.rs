@@ -29,6 +29,10 @@ fn status_file_variants_and_garbage() {
     assert_eq!(r.waiting_for.as_deref(), Some("permission prompt"));
     assert_eq!(r.proc_start.as_deref(), Some("12345"));
     assert_eq!(r.cwd, None);
+    // The first write of a starting session has no status yet.
+    let starting = r#"{"pid":9,"sessionId":"st","cwd":"/w","startedAt":1,"procStart":"5","version":"2.1.331","kind":"interactive","entrypoint":"cli"}"#;
+    let r = session_file::parse(starting).unwrap();
+    assert_eq!((r.status, r.updated_at), (None, None));
     let bg = r#"{"pid":8,"sessionId":"b","kind":"bg","status":"shell","unknownField":{"x":1}}"#;
     assert_eq!(
         session_file::parse(bg).unwrap().status.as_deref(),
