@@ -64,7 +64,11 @@ fn collect(
     let mut ids: Vec<String> = snap
         .sessions
         .iter()
-        .filter(|(_, s)| s.alive || s.seen_at >= since || s.record.updated_at.unwrap_or(0) >= since)
+        // A stale file (a killed session's) is as recent as its last write, not as the
+        // daemon's first look at it.
+        .filter(|(_, s)| {
+            s.alive || s.record.updated_at.or(s.record.started_at).unwrap_or(0) >= since
+        })
         .map(|(id, _)| id.clone())
         .collect();
     let known: HashSet<String> = ids.iter().cloned().collect();
