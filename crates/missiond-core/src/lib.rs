@@ -17,6 +17,7 @@
 
 pub mod board;
 pub mod catalogue;
+pub mod cc;
 pub mod config;
 pub mod conversations;
 pub mod history;

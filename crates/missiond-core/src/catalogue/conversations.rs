@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{Annotations, Tool, ToolDef};
-use crate::conversations::{Conversation, Message, MessageKind, SearchHit, TokenStats};
+use crate::conversations::{Conversation, Message, MessageKind, SearchHit, Source, TokenStats};
 
 /// Default number of conversations one `mission_conversation_list` call returns.
 pub const CONVERSATION_LIST_DEFAULT: u32 = 20;
@@ -41,6 +41,14 @@ pub struct ConversationListParams {
     /// Only this slot's conversations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_id: Option<String>,
+    /// Whose: `slots` (sessions the daemon's slots ran), `external` (every other Claude
+    /// Code session the sessions watcher saw) or `all` (default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+    /// Only this project's: its path (the session's cwd) or its folder name under
+    /// `projects/` (`-work-demo`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
     /// At most this many, latest activity first (default 20, at most 200).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 200))]
@@ -63,11 +71,13 @@ pub struct ConversationListResult {
 impl Tool for ConversationList {
     const NAME: &'static str = "mission_conversation_list";
     const TITLE: &'static str = "Recorded conversations";
-    const DESCRIPTION: &'static str = "List the recorded Claude Code conversations of the \
-        slots (one per session, read from Claude Code's own transcripts): slot, session \
+    const DESCRIPTION: &'static str = "List the recorded Claude Code conversations: the \
+        slots' and, with the sessions watcher, every other session on this machine (one \
+        per session, read from Claude Code's own transcripts): slot or external (with its \
+        config folder and project), session \
         id, when the session started and ended, the latest message, how many messages, \
         the first prompt and the token totals. Latest activity first; filter by slotId, \
-        page with limit and offset. Pass a sessionId to mission_conversation_get to read \
+        source (slots, external, all) and project, page with limit and offset. Pass a sessionId to mission_conversation_get to read \
         one. Fails with unknown_slot for a slot that is neither configured nor recorded.";
     const ANNOTATIONS: Annotations = Annotations::QUERY;
     type Params = ConversationListParams;
@@ -144,6 +154,14 @@ pub struct ConversationSearchParams {
     /// Only this slot's messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_id: Option<String>,
+    /// Whose: `slots` (sessions the daemon's slots ran), `external` (every other Claude
+    /// Code session the sessions watcher saw) or `all` (default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+    /// Only this project's: its path (the session's cwd) or its folder name under
+    /// `projects/` (`-work-demo`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
     /// Only this conversation's messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
@@ -171,10 +189,11 @@ impl Tool for ConversationSearch {
     const NAME: &'static str = "mission_conversation_search";
     const TITLE: &'static str = "Search the conversations";
     const DESCRIPTION: &'static str = "Full-text search over every recorded message of \
-        the slots' conversations: prompts, answers, thinking, tool calls and tool output. \
+        the recorded conversations (slots' and external sessions'): prompts, answers, thinking, tool calls and tool output. \
         Finds messages holding all the words given (a trailing * matches a prefix), best \
         first, each with its session, slot, kind and a snippet with the matches between \
-        **. Narrow with slotId, sessionId or kind; open a hit's surroundings with \
+        **. Narrow with slotId, sessionId, kind, source \
+        (slots, external, all) or project; open a hit's surroundings with \
         mission_conversation_get (sinceId = messageId - 1). Any text is a valid query; \
         one with no letters or digits fails with invalid_params.";
     const ANNOTATIONS: Annotations = Annotations::QUERY;
@@ -189,6 +208,14 @@ pub struct TokenStatsParams {
     /// Only this slot's usage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_id: Option<String>,
+    /// Whose: `slots` (sessions the daemon's slots ran), `external` (every other Claude
+    /// Code session the sessions watcher saw) or `all` (default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+    /// Only this project's: its path (the session's cwd) or its folder name under
+    /// `projects/` (`-work-demo`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
     /// Only responses written at or after this instant (RFC 3339, or a date YYYY-MM-DD
     /// meaning its midnight UTC).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -201,10 +228,10 @@ pub struct TokenStatsParams {
 impl Tool for TokenStatsTool {
     const NAME: &'static str = "mission_token_stats";
     const TITLE: &'static str = "Token usage";
-    const DESCRIPTION: &'static str = "Sum the token usage the slots' Claude Code \
-        sessions recorded: input, output, cache-read and cache-creation tokens and the \
+    const DESCRIPTION: &'static str = "Sum the token usage the recorded Claude Code \
+        sessions (slots' and external ones, the latter as slot `external`) recorded: input, output, cache-read and cache-creation tokens and the \
         number of API responses, in total, per slot, per model and per UTC day. Each API \
-        response counts once. Filter by slotId and by time (since, until: RFC 3339 or \
+        response counts once. Filter by slotId, source (slots, external, all), project and by time (since, until: RFC 3339 or \
         YYYY-MM-DD). Fails with invalid_params for a malformed time or since after \
         until, and unknown_slot for a slot that is neither configured nor recorded.";
     const ANNOTATIONS: Annotations = Annotations::QUERY;

@@ -13,6 +13,7 @@
 mod agents;
 mod autonomous;
 mod board;
+mod cc;
 mod confirm;
 mod conversations;
 mod daemon;
@@ -39,6 +40,7 @@ use serde_json::{Map, Value};
 pub use agents::*;
 pub use autonomous::*;
 pub use board::*;
+pub use cc::*;
 pub use confirm::ConfirmResponse;
 pub use conversations::*;
 pub use daemon::*;
@@ -239,6 +241,7 @@ static CATALOGUE: LazyLock<Vec<ToolDef>> = LazyLock::new(|| {
     tools.extend(infra::defs());
     tools.extend(skills::defs());
     tools.extend(jarvis::defs());
+    tools.extend(cc::defs());
     tools
 });
 

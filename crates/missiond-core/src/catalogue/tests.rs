@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::*;
 
-const EXPECTED_TOOLS: [&str; 65] = [
+const EXPECTED_TOOLS: [&str; 70] = [
     "mission_pty_spawn",
     "mission_pty_send",
     "mission_pty_screen",
@@ -70,6 +70,11 @@ const EXPECTED_TOOLS: [&str; 65] = [
     "mission_context_build",
     "mission_jarvis_logs",
     "mission_jarvis_trace",
+    "mission_cc_sessions",
+    "mission_cc_tasks",
+    "mission_cc_overview",
+    "mission_cc_in_progress",
+    "mission_cc_trigger_swarm",
 ];
 
 #[test]
@@ -214,6 +219,10 @@ fn annotations_mark_queries_read_only_and_kill_destructive() {
         "mission_context_build",
         "mission_jarvis_logs",
         "mission_jarvis_trace",
+        "mission_cc_sessions",
+        "mission_cc_tasks",
+        "mission_cc_overview",
+        "mission_cc_in_progress",
     ];
     for tool in all() {
         assert_eq!(

@@ -111,6 +111,10 @@ pub struct NewMessage {
     pub message: ParsedMessage,
 }
 
+/// The `slot_id` stored for a session no slot ran (one the daemon did not start, seen by
+/// the sessions watcher): no slot id can be empty.
+pub const EXTERNAL_SLOT: &str = "";
+
 /// Where a transcript file was read up to, and what it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TranscriptFile {
@@ -118,10 +122,38 @@ pub struct TranscriptFile {
     pub path: String,
     /// Claude Code's session id (the file's name).
     pub session_id: String,
-    /// The slot that ran the session.
+    /// The slot that ran the session, or [`EXTERNAL_SLOT`].
     pub slot_id: String,
     /// Bytes read and stored so far (always the end of a complete line).
     pub offset: u64,
+    /// The Claude Code config folder it is under, when known.
+    pub config_dir: Option<String>,
+    /// Its project folder's name under `projects/` (the cwd with `/` as `-`), when known.
+    pub project: Option<String>,
+}
+
+/// Which conversations a query covers: the slots', the others' (sessions the daemon did
+/// not start), or both (no filter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// Sessions run by the daemon's slots.
+    Slots,
+    /// Sessions the daemon did not start (found by the sessions watcher).
+    External,
+    /// Both.
+    All,
+}
+
+impl Source {
+    /// The filter word stored queries take (`None` for all).
+    pub fn filter(self) -> Option<&'static str> {
+        match self {
+            Source::Slots => Some("slots"),
+            Source::External => Some("external"),
+            Source::All => None,
+        }
+    }
 }
 
 /// A stored message, as `mission_conversation_get` returns it.
@@ -169,8 +201,14 @@ pub struct Message {
 pub struct Conversation {
     /// Claude Code's session id: pass it to mission_conversation_get.
     pub session_id: String,
-    /// The slot that ran it.
+    /// The slot that ran it (empty for an external session).
     pub slot_id: String,
+    /// `slot` (a slot's session) or `external` (a session the daemon did not start).
+    pub source: String,
+    /// The Claude Code config folder of its transcript, when known.
+    pub config_dir: Option<String>,
+    /// Its project folder under `projects/` (the cwd with `/` as `-`), when known.
+    pub project: Option<String>,
     /// When the slot's process started (or, if unknown, the first message).
     pub started_at: Option<String>,
     /// When the slot's process ended; absent while it runs or when unknown.
@@ -195,7 +233,7 @@ pub struct SearchHit {
     pub message_id: i64,
     /// Its conversation.
     pub session_id: String,
-    /// Its slot.
+    /// Its slot (empty for an external session).
     pub slot_id: String,
     /// user, assistant or system.
     pub role: Role,
@@ -243,6 +281,10 @@ pub struct TokenStats {
 pub struct ConversationQuery {
     /// Only this slot's.
     pub slot_id: Option<String>,
+    /// Only `slots` or `external` ones ([`Source::filter`]); `None`: all.
+    pub source: Option<&'static str>,
+    /// Only this project's (its folder name under `projects/`).
+    pub project: Option<String>,
     /// At most this many, latest activity first.
     pub limit: u32,
     /// Skip this many first.
@@ -268,12 +310,16 @@ pub struct MessageQuery {
 }
 
 /// A full-text search.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SearchQuery {
     /// An FTS5 query made by [`super::fts_query`].
     pub fts: String,
     /// Only this slot's messages.
     pub slot_id: Option<String>,
+    /// Only `slots` or `external` ones ([`Source::filter`]); `None`: all.
+    pub source: Option<&'static str>,
+    /// Only this project's (its folder name under `projects/`).
+    pub project: Option<String>,
     /// Only this conversation's.
     pub session_id: Option<String>,
     /// Only this kind.
@@ -289,8 +335,31 @@ pub struct SearchQuery {
 pub struct TokenQuery {
     /// Only this slot's.
     pub slot_id: Option<String>,
+    /// Only `slots` or `external` ones ([`Source::filter`]); `None`: all.
+    pub source: Option<&'static str>,
+    /// Only this project's (its folder name under `projects/`).
+    pub project: Option<String>,
     /// Written at or after this instant, Unix ms.
     pub since_ms: Option<i64>,
     /// Written before this instant, Unix ms.
     pub until_ms: Option<i64>,
+}
+
+/// What the store knows of one session, for the sessions watcher's tools.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionSummary {
+    /// Its slot ([`EXTERNAL_SLOT`] for an external session).
+    pub slot_id: String,
+    /// Its project folder under `projects/`.
+    pub project: Option<String>,
+    /// Its config folder.
+    pub config_dir: Option<String>,
+    /// Tokens of its API responses.
+    pub tokens: Usage,
+    /// The model of its latest response.
+    pub model: Option<String>,
+    /// Its latest message, Unix ms.
+    pub last_message_ms: Option<i64>,
+    /// The first prompt typed (cut to 500 characters).
+    pub first_prompt: Option<String>,
 }

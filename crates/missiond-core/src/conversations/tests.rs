@@ -267,6 +267,8 @@ fn file(path: &str, offset: u64) -> TranscriptFile {
         session_id: SESSION.to_string(),
         slot_id: "coder-1".to_string(),
         offset,
+        config_dir: None,
+        project: None,
     }
 }
 
@@ -406,6 +408,7 @@ fn tokens_count_each_api_response_once() {
             slot_id: None,
             limit: 10,
             offset: 0,
+            ..ConversationQuery::default()
         })
         .unwrap();
     assert_eq!(total, 1);
@@ -433,6 +436,7 @@ fn search_finds_tool_output_and_survives_any_text() {
             kind,
             limit: 10,
             offset: 0,
+            ..SearchQuery::default()
         })
     };
     let hits = search("hi-from-tool", Some(MessageKind::ToolResult)).unwrap();
@@ -462,6 +466,7 @@ fn search_finds_tool_output_and_survives_any_text() {
                 kind: None,
                 limit: 5,
                 offset: 0,
+                ..SearchQuery::default()
             };
             store
                 .search_conversations(&q)
@@ -506,4 +511,93 @@ fn long_text_is_cut_and_paging_stops_at_the_limits() {
     // A byte budget smaller than one message still returns that one message.
     let (tiny, more) = page(0, 1000, 1);
     assert_eq!((tiny.len(), more), (1, true));
+}
+
+#[test]
+fn external_sessions_are_filtered_by_source_and_project_and_a_slot_can_claim_one() {
+    let store = Store::open_in_memory().unwrap();
+    let external = TranscriptFile {
+        path: "/cfg/projects/-work-demo/x.jsonl".into(),
+        session_id: SESSION.into(),
+        slot_id: EXTERNAL_SLOT.into(),
+        offset: 1,
+        config_dir: Some("/cfg".into()),
+        project: Some("-work-demo".into()),
+    };
+    store.ingest_transcript(&external, &batch(&LINES)).unwrap();
+    let other = TranscriptFile {
+        path: "/s/other.jsonl".into(),
+        session_id: "other-session".into(),
+        slot_id: "coder-1".into(),
+        offset: 1,
+        config_dir: None,
+        project: Some("-elsewhere".into()),
+    };
+    let prompt = r#"{"type":"user","uuid":"o1","message":{"content":"probe from the slot"}}"#;
+    store.ingest_transcript(&other, &batch(&[prompt])).unwrap();
+
+    let list = |source: Option<&'static str>, project: Option<&str>| {
+        store
+            .conversations(&ConversationQuery {
+                limit: 10,
+                source,
+                project: project.map(str::to_string),
+                ..ConversationQuery::default()
+            })
+            .unwrap()
+    };
+    let (all, total) = list(None, None);
+    assert_eq!((all.len(), total), (2, 2));
+    let (ext, total) = list(Source::External.filter(), None);
+    assert_eq!(total, 1);
+    assert_eq!(ext[0].session_id, SESSION);
+    assert_eq!(ext[0].source, "external");
+    assert_eq!(ext[0].slot_id, "");
+    assert_eq!(ext[0].config_dir.as_deref(), Some("/cfg"));
+    assert_eq!(ext[0].project.as_deref(), Some("-work-demo"));
+    let (slots, _) = list(Source::Slots.filter(), None);
+    assert_eq!(slots.len(), 1);
+    assert_eq!(slots[0].source, "slot");
+    assert_eq!(
+        list(None, Some("-elsewhere")).0[0].session_id,
+        "other-session"
+    );
+    assert_eq!(list(Source::External.filter(), Some("-elsewhere")).1, 0);
+
+    let search = |source: Option<&'static str>, project: Option<&str>| {
+        store
+            .search_conversations(&SearchQuery {
+                fts: fts_query("probe*").unwrap(),
+                source,
+                project: project.map(str::to_string),
+                limit: 10,
+                ..SearchQuery::default()
+            })
+            .unwrap()
+            .len()
+    };
+    assert_eq!(search(None, None), 2);
+    assert_eq!(search(Source::External.filter(), None), 1);
+    assert_eq!(search(Source::Slots.filter(), None), 1);
+    assert_eq!(search(None, Some("-work-demo")), 1);
+
+    let tokens = |source: Option<&'static str>| {
+        store
+            .token_stats(&TokenQuery {
+                source,
+                ..TokenQuery::default()
+            })
+            .unwrap()
+    };
+    let t = tokens(Source::External.filter());
+    assert_eq!(t.total.responses, 2);
+    assert_eq!(t.by_slot[0].key, "external");
+    assert_eq!(tokens(Source::Slots.filter()).total.responses, 0);
+
+    // The slot that really ran the session takes it over: no longer external.
+    assert!(store.claim_conversation(SESSION, "coder-2").unwrap() > 0);
+    assert_eq!(tokens(Source::External.filter()).total.responses, 0);
+    assert_eq!(tokens(Source::Slots.filter()).by_slot[0].key, "coder-2");
+    assert_eq!(list(Source::External.filter(), None).1, 0);
+    assert_eq!(search(Source::External.filter(), None), 0);
 }

@@ -1,6 +1,12 @@
 //! Model prices: a table shipped with the project (`prices.json`, no network), which a
 //! file of the same shape overrides or extends. A model with no price is reported as
 //! unpriced, never costed at 0 silently.
+//!
+//! Long context: a model may carry `longContext` rates (Sonnet 4 and 4.5 with the 1M
+//! context window). Anthropic bills a request whose input (input + cache write + cache
+//! read tokens) is over the threshold (200,000 tokens) at those rates for ALL its tokens,
+//! output included; so the cost of a response is taken per response
+//! ([`Price::response_cost`]), never from summed tokens.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -25,16 +31,65 @@ pub struct Price {
     pub cache_write: f64,
     /// Tokens read from the prompt cache.
     pub cache_read: f64,
+    /// Rates of a request whose input is over a threshold, when the model has them.
+    #[serde(default)]
+    pub long_context: Option<LongContext>,
+}
+
+/// The rates of a request whose input tokens (input + cache write + cache read) are over
+/// `threshold`, in US dollars per million tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LongContext {
+    /// Input tokens of a request above which these rates apply (200,000 for Sonnet 4).
+    #[serde(default = "default_threshold")]
+    pub threshold: u64,
+    /// Input tokens.
+    pub input: f64,
+    /// Output tokens.
+    pub output: f64,
+    /// Tokens written to the prompt cache.
+    pub cache_write: f64,
+    /// Tokens read from the prompt cache.
+    pub cache_read: f64,
+}
+
+fn default_threshold() -> u64 {
+    200_000
+}
+
+fn dollars(t: &Tokens, [input, output, cache_write, cache_read]: [f64; 4]) -> f64 {
+    (t.input_tokens as f64 * input
+        + t.output_tokens as f64 * output
+        + t.cache_creation_input_tokens as f64 * cache_write
+        + t.cache_read_input_tokens as f64 * cache_read)
+        / 1_000_000.0
 }
 
 impl Price {
-    /// The cost of `tokens`, in US dollars.
+    /// The cost of `tokens` at the base rates, in US dollars (right for a sum of
+    /// responses none of which was over the long-context threshold).
     pub fn cost(&self, t: &Tokens) -> f64 {
-        (t.input_tokens as f64 * self.input
-            + t.output_tokens as f64 * self.output
-            + t.cache_creation_input_tokens as f64 * self.cache_write
-            + t.cache_read_input_tokens as f64 * self.cache_read)
-            / 1_000_000.0
+        dollars(
+            t,
+            [self.input, self.output, self.cache_write, self.cache_read],
+        )
+    }
+
+    /// The cost of ONE API response with usage `t`: at the long-context rates when the
+    /// model has them and the request's input is over their threshold, else at the base
+    /// rates.
+    pub fn response_cost(&self, t: &Tokens) -> f64 {
+        let input = t
+            .input_tokens
+            .saturating_add(t.cache_creation_input_tokens)
+            .saturating_add(t.cache_read_input_tokens);
+        match &self.long_context {
+            Some(l) if input > l.threshold => {
+                dollars(t, [l.input, l.output, l.cache_write, l.cache_read])
+            }
+            _ => self.cost(t),
+        }
     }
 }
 
@@ -73,7 +128,7 @@ impl PriceTable {
         let file: PriceFile = serde_json::from_str(text).map_err(|e| HistoryError::Config {
             path: path.to_path_buf(),
             message: format!(
-                "not a price table ({e}); expected {{\"models\": {{\"<model>\": {{\"input\": .., \"output\": .., \"cacheWrite\": .., \"cacheRead\": ..}}}}}} in dollars per million tokens"
+                "not a price table ({e}); expected {{\"models\": {{\"<model>\": {{\"input\": .., \"output\": .., \"cacheWrite\": .., \"cacheRead\": .., \"longContext\"?: {{\"threshold\"?: .., \"input\": .., ..}}}}}}}} in dollars per million tokens"
             ),
         })?;
         self.models.extend(file.models);

@@ -108,8 +108,11 @@ fn add(a: &mut Tokens, b: &Tokens) {
     a.cache_read_input_tokens += b.cache_read_input_tokens;
 }
 
-/// Per group and model: tokens, latest time, a project.
-type Groups = BTreeMap<String, (BTreeMap<String, Tokens>, i64, Option<String>)>;
+/// One group and model while scanning: tokens, latest time, a project, cost.
+type Sum = (Tokens, i64, String, f64);
+
+/// Per group and model: tokens and their cost; latest time, a project.
+type Groups = BTreeMap<String, (BTreeMap<String, (Tokens, f64)>, i64, Option<String>)>;
 
 /// Builds a report over the responses whose counted line lies under `roots`.
 pub fn build(
@@ -160,8 +163,10 @@ pub fn build(
             slug
         ])
         .map_err(db)?;
-    // (group, model) -> (tokens, latest, project), without allocating per row.
-    let mut sums: HashMap<String, HashMap<String, (Tokens, i64, String)>> = HashMap::new();
+    // (group, model) -> (tokens, latest, project, cost), without allocating per row.
+    // Costs are summed per response: a long-context rate applies to single requests.
+    let mut sums: HashMap<String, HashMap<String, Sum>> = HashMap::new();
+    let mut price_of: HashMap<String, Option<super::prices::Price>> = HashMap::new();
     while let Some(r) = rows.next().map_err(db)? {
         if !wanted_files.contains(&r.get::<_, i64>(0).map_err(db)?) {
             continue;
@@ -191,11 +196,17 @@ pub fn build(
         if !by_model.contains_key(model) {
             by_model.insert(
                 model.to_string(),
-                (Tokens::default(), i64::MIN, text(8)?.to_string()),
+                (Tokens::default(), i64::MIN, text(8)?.to_string(), 0.0),
             );
+        }
+        if !price_of.contains_key(model) {
+            price_of.insert(model.to_string(), prices.get(model).copied());
         }
         let e = by_model.get_mut(model).expect("inserted above");
         add(&mut e.0, &tokens);
+        if let Some(Some(p)) = price_of.get(model) {
+            e.3 += p.response_cost(&tokens);
+        }
         e.1 = e.1.max(ts);
     }
     let mut groups: Groups = BTreeMap::new();
@@ -214,8 +225,10 @@ pub fn build(
         let g = groups
             .entry(key)
             .or_insert_with(|| (BTreeMap::new(), i64::MIN, None));
-        for (model, (tokens, last, project)) in by_model {
-            add(g.0.entry(model).or_default(), &tokens);
+        for (model, (tokens, last, project, cost)) in by_model {
+            let entry = g.0.entry(model).or_default();
+            add(&mut entry.0, &tokens);
+            entry.1 += cost;
             g.1 = g.1.max(last);
             if g.2.as_ref().is_none_or(|p| project < *p) {
                 g.2 = Some(project);
@@ -239,9 +252,8 @@ pub fn build(
             last_ms,
             project: (kind == ReportKind::Session).then_some(project).flatten(),
         };
-        for (model, t) in models {
+        for (model, (t, cost)) in models {
             let price = prices.get(&model);
-            let cost = price.map_or(0.0, |p| p.cost(&t));
             if price.is_none() {
                 unpriced.insert(model.clone());
             }

@@ -294,8 +294,9 @@ fn unknown_models_are_listed_unpriced_and_known_ones_costed() {
     index.sync(std::slice::from_ref(&root)).unwrap();
     let r = build(&index, &root, ReportKind::Daily, &Filter::default());
     assert_eq!(r.unpriced, vec!["made-up-model".to_string()]);
-    // Sonnet 4.5: $3 per million input, $15 per million output.
-    assert!((r.total_cost - 18.0).abs() < 1e-9, "{}", r.total_cost);
+    // Sonnet 4.5, one request of 1M input tokens: over 200k, so the long-context rates,
+    // $6 per million input and $22.50 per million output, for all of it.
+    assert!((r.total_cost - 28.5).abs() < 1e-9, "{}", r.total_cost);
     let json = r.to_json();
     let breakdowns = json["daily"][0]["modelBreakdowns"].as_array().unwrap();
     let unpriced = breakdowns
@@ -340,4 +341,51 @@ fn progress_lines_and_sidechain_parse() {
         super::time::parse_rfc3339_ms("2026-11-01T23:00:00Z")
     );
     assert!(super::time::parse_day("2026-02-30").is_none());
+}
+
+#[test]
+fn long_context_rates_apply_per_request_over_200k_input() {
+    let t = PriceTable::built_in();
+    let sonnet = t.get("claude-sonnet-4-20250514").unwrap();
+    let usage = |input, output, write, read| Tokens {
+        input_tokens: input,
+        output_tokens: output,
+        cache_creation_input_tokens: write,
+        cache_read_input_tokens: read,
+    };
+    // Exactly 200,000 input tokens (10k + 40k written + 150k read): base rates.
+    // 10k*$3 + 2k*$15 + 40k*$3.75 + 150k*$0.30 per million = 0.03+0.03+0.15+0.045.
+    let at = usage(10_000, 2_000, 40_000, 150_000);
+    assert!((sonnet.response_cost(&at) - 0.255).abs() < 1e-12);
+    // One more input token: every token at $6 / $22.50 / $7.50 / $0.60.
+    // 10,001*6 + 2k*22.5 + 40k*7.5 + 150k*0.6 = 60,006 + 45,000 + 300,000 + 90,000.
+    let over = usage(10_001, 2_000, 40_000, 150_000);
+    assert!((sonnet.response_cost(&over) - 0.495006).abs() < 1e-12);
+    // Output does not count towards the threshold.
+    let big_output = usage(100_000, 150_000, 0, 0);
+    assert!((sonnet.response_cost(&big_output) - (0.3 + 2.25)).abs() < 1e-12);
+    // Models without long-context rates keep their base rates.
+    let opus = t.get("claude-opus-4-6").unwrap();
+    assert!((opus.response_cost(&over) - opus.cost(&over)).abs() < 1e-12);
+}
+
+#[test]
+fn reports_cost_each_request_on_its_own_not_the_summed_tokens() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = canonical(tmp.path());
+    let file = one_session(&root);
+    // Two requests of 150k input each: 300k summed, but neither is over 200k.
+    std::fs::write(
+        &file,
+        format!(
+            "{}\n{}\n",
+            assistant("a", "2026-11-01T10:00:00.000Z", 150_000, 0, ""),
+            assistant("b", "2026-11-01T11:00:00.000Z", 150_000, 0, "")
+        ),
+    )
+    .unwrap();
+    let mut index = HistoryIndex::open(&root.join("h.db")).unwrap();
+    index.sync(std::slice::from_ref(&root)).unwrap();
+    let r = build(&index, &root, ReportKind::Daily, &Filter::default());
+    assert!((r.total_cost - 0.9).abs() < 1e-9, "{}", r.total_cost);
 }

@@ -7,9 +7,9 @@ use serde_json::Value;
 
 use super::{Store, StoreError, query_err};
 use crate::conversations::{
-    Conversation, ConversationQuery, MAX_PAYLOAD_BYTES, MAX_TEXT_BYTES, Message, MessageKind,
-    MessageQuery, NewMessage, Role, SearchHit, SearchQuery, TokenQuery, TokenRow, TokenStats,
-    TranscriptFile, Usage, cap_text,
+    Conversation, ConversationQuery, EXTERNAL_SLOT, MAX_PAYLOAD_BYTES, MAX_TEXT_BYTES, Message,
+    MessageKind, MessageQuery, NewMessage, Role, SearchHit, SearchQuery, SessionSummary,
+    TokenQuery, TokenRow, TokenStats, TranscriptFile, Usage, cap_text,
 };
 use crate::time::{now_ms, rfc3339_ms};
 
@@ -88,6 +88,28 @@ CREATE TABLE conversation_usage (
 CREATE INDEX conversation_usage_by_time ON conversation_usage(created_at);
 ";
 
+/// The second migration of this area: where each transcript is (its config folder and
+/// project), so sessions the daemon did not start can be told apart and filtered.
+/// External sessions are stored with the empty slot id
+/// ([`crate::conversations::EXTERNAL_SLOT`]).
+pub(super) const SOURCE_SCHEMA: &str = "
+ALTER TABLE conversation_files ADD COLUMN config_dir TEXT;
+ALTER TABLE conversation_files ADD COLUMN project TEXT;
+CREATE INDEX conversation_files_by_project ON conversation_files(project, session_id);
+";
+
+/// `?N` is a source filter (`slots`, `external` or NULL) on the slot id column `col`.
+fn source_cond(col: &str, n: usize) -> String {
+    format!("(?{n} IS NULL OR (?{n} = 'slots') = ({col} <> ''))")
+}
+
+/// `?N` is a project filter on the session id column `col`.
+fn project_cond(col: &str, n: usize) -> String {
+    format!(
+        "(?{n} IS NULL OR {col} IN (SELECT session_id FROM conversation_files WHERE project = ?{n}))"
+    )
+}
+
 const MESSAGE_COLUMNS: &str = "id, uuid, parent_uuid, role, kind, text, truncated, tool_name, \
      tool_use_id, is_error, payload, model, input_tokens, output_tokens, cache_read_tokens, \
      cache_creation_tokens, meta, created_at";
@@ -130,8 +152,12 @@ fn file_from_row(r: &Row<'_>) -> rusqlite::Result<TranscriptFile> {
         session_id: r.get(1)?,
         slot_id: r.get(2)?,
         offset: r.get::<_, i64>(3)?.unsigned_abs(),
+        config_dir: r.get(4)?,
+        project: r.get(5)?,
     })
 }
+
+const FILE_COLUMNS: &str = "path, session_id, slot_id, read_offset, config_dir, project";
 
 /// `payload` as stored: compact JSON, or a note when it is over the limit.
 fn stored_payload(payload: &Option<Value>) -> Option<String> {
@@ -257,8 +283,7 @@ impl Store {
     pub fn transcript_file(&self, path: &str) -> Result<Option<TranscriptFile>, StoreError> {
         self.conn()
             .query_row(
-                "SELECT path, session_id, slot_id, read_offset FROM conversation_files
-                 WHERE path = ?1",
+                &format!("SELECT {FILE_COLUMNS} FROM conversation_files WHERE path = ?1"),
                 [path],
                 file_from_row,
             )
@@ -270,10 +295,9 @@ impl Store {
     pub fn transcript_files(&self) -> Result<Vec<TranscriptFile>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn
-            .prepare_cached(
-                "SELECT path, session_id, slot_id, read_offset FROM conversation_files
-                 ORDER BY updated_at",
-            )
+            .prepare_cached(&format!(
+                "SELECT {FILE_COLUMNS} FROM conversation_files ORDER BY updated_at"
+            ))
             .map_err(query_err("listing transcript files"))?;
         stmt.query_map([], file_from_row)
             .and_then(Iterator::collect)
@@ -295,10 +319,13 @@ impl Store {
                 added += usize::from(insert_message(tx, file, m).map_err(query_err(ACTION))?);
             }
             tx.prepare_cached(
-                "INSERT INTO conversation_files (path, session_id, slot_id, read_offset, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
+                "INSERT INTO conversation_files (path, session_id, slot_id, read_offset, updated_at,
+                     config_dir, project)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?7, ?8)
                  ON CONFLICT (path) DO UPDATE SET read_offset = excluded.read_offset,
-                     updated_at = CASE WHEN ?6 THEN excluded.updated_at ELSE updated_at END",
+                     updated_at = CASE WHEN ?6 THEN excluded.updated_at ELSE updated_at END,
+                     config_dir = coalesce(excluded.config_dir, config_dir),
+                     project = coalesce(excluded.project, project)",
             )
             .and_then(|mut stmt| {
                 stmt.execute(params![
@@ -308,6 +335,8 @@ impl Store {
                     to_i64(file.offset),
                     now_ms(),
                     !messages.is_empty(),
+                    file.config_dir,
+                    file.project,
                 ])
             })
             .map_err(query_err(ACTION))?;
@@ -349,13 +378,17 @@ impl Store {
         let conn = self.conn();
         let total: i64 = conn
             .query_row(
-                "SELECT count(*) FROM conversation_files WHERE (?1 IS NULL OR slot_id = ?1)",
-                [&q.slot_id],
+                &format!(
+                    "SELECT count(*) FROM conversation_files WHERE (?1 IS NULL OR slot_id = ?1)
+                     AND {} AND (?3 IS NULL OR project = ?3)",
+                    source_cond("slot_id", 2)
+                ),
+                params![q.slot_id, q.source, q.project],
                 |r| r.get(0),
             )
             .map_err(query_err(ACTION))?;
         let mut stmt = conn
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "SELECT f.session_id, f.slot_id, f.path, s.started_at, s.ended_at,
                      (SELECT count(*) FROM conversation_messages m WHERE m.session_id = f.session_id),
                      (SELECT min(created_at) FROM conversation_messages m WHERE m.session_id = f.session_id),
@@ -363,7 +396,7 @@ impl Store {
                      (SELECT substr(text, 1, 500) FROM conversation_messages m
                       WHERE m.session_id = f.session_id AND role = 'user' AND kind = 'text'
                         AND meta = 0 ORDER BY id LIMIT 1),
-                     u.i, u.o, u.cr, u.cc
+                     u.i, u.o, u.cr, u.cc, f.config_dir, f.project
                  FROM conversation_files f
                  LEFT JOIN slot_sessions s ON s.id = (
                      SELECT id FROM slot_sessions WHERE session_id = f.session_id
@@ -372,36 +405,50 @@ impl Store {
                                    sum(cache_read_tokens) AS cr, sum(cache_creation_tokens) AS cc
                             FROM conversation_usage GROUP BY session_id) u
                      ON u.session_id = f.session_id
-                 WHERE (?1 IS NULL OR f.slot_id = ?1)
+                 WHERE (?1 IS NULL OR f.slot_id = ?1) AND {}
+                   AND (?5 IS NULL OR f.project = ?5)
                  ORDER BY f.updated_at DESC, f.rowid DESC
                  LIMIT ?2 OFFSET ?3",
-            )
+                source_cond("f.slot_id", 4)
+            ))
             .map_err(query_err(ACTION))?;
         let rows = stmt
-            .query_map(params![q.slot_id, q.limit, q.offset], |r| {
-                let n = |i: usize| {
-                    r.get::<_, Option<i64>>(i)
-                        .map(|v| v.unwrap_or(0).unsigned_abs())
-                };
-                let first_at: Option<i64> = r.get(6)?;
-                let started: Option<i64> = r.get(3)?;
-                Ok(Conversation {
-                    session_id: r.get(0)?,
-                    slot_id: r.get(1)?,
-                    transcript_path: r.get(2)?,
-                    started_at: started.or(first_at).map(rfc3339_ms),
-                    ended_at: r.get::<_, Option<i64>>(4)?.map(rfc3339_ms),
-                    message_count: n(5)?,
-                    last_message_at: r.get::<_, Option<i64>>(7)?.map(rfc3339_ms),
-                    first_prompt: r.get(8)?,
-                    tokens: Usage {
-                        input_tokens: n(9)?,
-                        output_tokens: n(10)?,
-                        cache_read_tokens: n(11)?,
-                        cache_creation_tokens: n(12)?,
-                    },
-                })
-            })
+            .query_map(
+                params![q.slot_id, q.limit, q.offset, q.source, q.project],
+                |r| {
+                    let slot_id: String = r.get(1)?;
+                    let n = |i: usize| {
+                        r.get::<_, Option<i64>>(i)
+                            .map(|v| v.unwrap_or(0).unsigned_abs())
+                    };
+                    let first_at: Option<i64> = r.get(6)?;
+                    let started: Option<i64> = r.get(3)?;
+                    Ok(Conversation {
+                        session_id: r.get(0)?,
+                        source: if slot_id == EXTERNAL_SLOT {
+                            "external"
+                        } else {
+                            "slot"
+                        }
+                        .into(),
+                        slot_id,
+                        config_dir: r.get(13)?,
+                        project: r.get(14)?,
+                        transcript_path: r.get(2)?,
+                        started_at: started.or(first_at).map(rfc3339_ms),
+                        ended_at: r.get::<_, Option<i64>>(4)?.map(rfc3339_ms),
+                        message_count: n(5)?,
+                        last_message_at: r.get::<_, Option<i64>>(7)?.map(rfc3339_ms),
+                        first_prompt: r.get(8)?,
+                        tokens: Usage {
+                            input_tokens: n(9)?,
+                            output_tokens: n(10)?,
+                            cache_read_tokens: n(11)?,
+                            cache_creation_tokens: n(12)?,
+                        },
+                    })
+                },
+            )
             .and_then(Iterator::collect)
             .map_err(query_err(ACTION))?;
         Ok((rows, total.unsigned_abs()))
@@ -451,7 +498,7 @@ impl Store {
         const ACTION: &str = "searching conversations";
         let conn = self.conn();
         let mut stmt = conn
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "SELECT m.id, m.session_id, m.slot_id, m.role, m.kind, m.tool_name,
                      snippet(conversation_fts, 0, '**', '**', '…', 24), m.created_at,
                      bm25(conversation_fts) AS score
@@ -459,9 +506,11 @@ impl Store {
                  WHERE conversation_fts MATCH ?1
                    AND (?2 IS NULL OR m.slot_id = ?2)
                    AND (?3 IS NULL OR m.session_id = ?3)
-                   AND (?4 IS NULL OR m.kind = ?4)
+                   AND (?4 IS NULL OR m.kind = ?4) AND {} AND {}
                  ORDER BY score, m.id LIMIT ?5 OFFSET ?6",
-            )
+                source_cond("m.slot_id", 7),
+                project_cond("m.session_id", 8)
+            ))
             .map_err(query_err(ACTION))?;
         stmt.query_map(
             params![
@@ -470,7 +519,9 @@ impl Store {
                 q.session_id,
                 q.kind.map(MessageKind::as_str),
                 q.limit,
-                q.offset
+                q.offset,
+                q.source,
+                q.project
             ],
             |r| {
                 let role: String = r.get(3)?;
@@ -509,13 +560,18 @@ impl Store {
                          coalesce(sum(cache_creation_tokens), 0)
                      FROM conversation_usage
                      WHERE (?1 IS NULL OR slot_id = ?1) AND (?2 IS NULL OR created_at >= ?2)
-                       AND (?3 IS NULL OR created_at < ?3)
-                     {group}"
+                       AND (?3 IS NULL OR created_at < ?3) AND {} AND {}
+                     {group}",
+                    source_cond("slot_id", 4),
+                    project_cond("session_id", 5)
                 ))
                 .map_err(query_err(ACTION))?;
-            stmt.query_map(params![q.slot_id, q.since_ms, q.until_ms], sum_row)
-                .and_then(Iterator::collect)
-                .map_err(query_err(ACTION))
+            stmt.query_map(
+                params![q.slot_id, q.since_ms, q.until_ms, q.source, q.project],
+                sum_row,
+            )
+            .and_then(Iterator::collect)
+            .map_err(query_err(ACTION))
         };
         let total = grouped("''")?.into_iter().next().unwrap_or(TokenRow {
             key: String::new(),
@@ -524,9 +580,124 @@ impl Store {
         });
         Ok(TokenStats {
             total,
-            by_slot: grouped("slot_id")?,
+            // External sessions (no slot) are one row, `external`.
+            by_slot: grouped("CASE WHEN slot_id = '' THEN 'external' ELSE slot_id END")?,
             by_model: grouped("model")?,
             by_day: grouped("date(created_at / 1000, 'unixepoch')")?,
         })
+    }
+
+    /// The slot whose run had Claude Code session `session_id`, if any did.
+    pub fn slot_of_session(&self, session_id: &str) -> Result<Option<String>, StoreError> {
+        self.conn()
+            .query_row(
+                "SELECT slot_id FROM slot_sessions WHERE session_id = ?1
+                 ORDER BY started_at DESC LIMIT 1",
+                [session_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(query_err("looking up a session's slot"))
+    }
+
+    /// Gives `slot_id` a session stored as external (the sessions watcher read it before
+    /// the slot's own follower did): its files, messages and usage become the slot's, so
+    /// a slot's session is always a slot's conversation, once. Returns the rows moved.
+    pub fn claim_conversation(&self, session_id: &str, slot_id: &str) -> Result<usize, StoreError> {
+        const ACTION: &str = "giving a session to its slot";
+        self.write(ACTION, |tx| {
+            let mut moved = 0;
+            for table in [
+                "conversation_files",
+                "conversation_messages",
+                "conversation_usage",
+            ] {
+                moved += tx
+                    .execute(
+                        &format!(
+                            "UPDATE {table} SET slot_id = ?2 WHERE session_id = ?1 AND slot_id = ''"
+                        ),
+                        params![session_id, slot_id],
+                    )
+                    .map_err(query_err(ACTION))?;
+            }
+            Ok::<_, StoreError>(moved)
+        })
+    }
+
+    /// What the store knows of session `session_id` (its main transcript), if anything.
+    pub fn session_summary(&self, session_id: &str) -> Result<Option<SessionSummary>, StoreError> {
+        const ACTION: &str = "summing a session";
+        let conn = self.conn();
+        let file = conn
+            .query_row(
+                "SELECT slot_id, project, config_dir FROM conversation_files
+                 WHERE session_id = ?1 ORDER BY updated_at DESC LIMIT 1",
+                [session_id],
+                |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(query_err(ACTION))?;
+        let Some((slot_id, project, config_dir)) = file else {
+            return Ok(None);
+        };
+        let n = |v: Option<i64>| v.unwrap_or(0).unsigned_abs();
+        let tokens = conn
+            .query_row(
+                "SELECT sum(input_tokens), sum(output_tokens), sum(cache_read_tokens),
+                     sum(cache_creation_tokens),
+                     (SELECT model FROM conversation_usage WHERE session_id = ?1
+                      ORDER BY created_at DESC LIMIT 1)
+                 FROM conversation_usage WHERE session_id = ?1",
+                [session_id],
+                |r| {
+                    Ok((
+                        Usage {
+                            input_tokens: n(r.get(0)?),
+                            output_tokens: n(r.get(1)?),
+                            cache_read_tokens: n(r.get(2)?),
+                            cache_creation_tokens: n(r.get(3)?),
+                        },
+                        r.get::<_, Option<String>>(4)?,
+                    ))
+                },
+            )
+            .map_err(query_err(ACTION))?;
+        let (last, first_prompt) = conn
+            .query_row(
+                "SELECT max(created_at),
+                     (SELECT substr(text, 1, 500) FROM conversation_messages
+                      WHERE session_id = ?1 AND role = 'user' AND kind = 'text' AND meta = 0
+                      ORDER BY id LIMIT 1)
+                 FROM conversation_messages WHERE session_id = ?1",
+                [session_id],
+                |r| Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Option<String>>(1)?)),
+            )
+            .map_err(query_err(ACTION))?;
+        Ok(Some(SessionSummary {
+            slot_id,
+            project,
+            config_dir,
+            tokens: tokens.0,
+            model: tokens.1,
+            last_message_ms: last,
+            first_prompt,
+        }))
+    }
+
+    /// Sessions whose transcript gained lines at or after `since_ms` (Unix ms), latest
+    /// first, at most `limit`.
+    pub fn recent_sessions(&self, since_ms: i64, limit: u32) -> Result<Vec<String>, StoreError> {
+        const ACTION: &str = "listing recent sessions";
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT session_id, max(updated_at) AS at FROM conversation_files
+                 WHERE updated_at >= ?1 GROUP BY session_id ORDER BY at DESC LIMIT ?2",
+            )
+            .map_err(query_err(ACTION))?;
+        stmt.query_map(params![since_ms, limit], |r| r.get(0))
+            .and_then(Iterator::collect)
+            .map_err(query_err(ACTION))
     }
 }

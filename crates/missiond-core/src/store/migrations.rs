@@ -113,6 +113,9 @@ pub const MIGRATIONS: &[M<'static>] = &[
     M::up(super::questions::SCHEMA),
     // v9: the mission board.
     M::up(super::board::SCHEMA),
+    // v10: where each conversation's transcript is (config folder, project): sessions the
+    // daemon did not start are recorded too.
+    M::up(super::conversations::SOURCE_SCHEMA),
 ];
 
 /// The latest schema version.

@@ -86,10 +86,20 @@ fn targets(sup: &Supervisor) -> Vec<(String, Vec<PathBuf>)> {
 }
 
 /// A file being followed.
-struct Followed {
-    file: TranscriptFile,
+pub(super) struct Followed {
+    pub(super) file: TranscriptFile,
     /// The size at the last look that left nothing to read (skip while unchanged).
-    seen_size: Option<u64>,
+    pub(super) seen_size: Option<u64>,
+}
+
+impl Followed {
+    /// Starts following `file` (where the store says it was left).
+    pub(super) fn new(file: TranscriptFile) -> Followed {
+        Followed {
+            file,
+            seen_size: None,
+        }
+    }
 }
 
 /// Every file followed, with how far it was read.
@@ -111,11 +121,10 @@ impl Follower {
         let files = files
             .into_iter()
             .filter(|f| Path::new(&f.path).exists())
+            // External files are the sessions watcher's to follow.
+            .filter(|f| f.slot_id != missiond_core::conversations::EXTERNAL_SLOT)
             .map(|file| {
-                let followed = Followed {
-                    file,
-                    seen_size: None,
-                };
+                let followed = Followed::new(file);
                 (PathBuf::from(&followed.file.path), followed)
             })
             .collect();
@@ -143,7 +152,16 @@ impl Follower {
     fn add(&mut self, slot: &str, path: &Path) {
         let key = path.to_string_lossy().into_owned();
         let file = match self.store.transcript_file(&key) {
-            Ok(Some(file)) => file,
+            Ok(Some(mut file)) => {
+                if file.slot_id != slot {
+                    // The sessions watcher saw it first, as external: it is this slot's.
+                    if let Err(e) = self.store.claim_conversation(&file.session_id, slot) {
+                        tracing::warn!(slot, "conversation ingest: {e}");
+                    }
+                    file.slot_id = slot.to_string();
+                }
+                file
+            }
             Ok(None) => TranscriptFile {
                 path: key,
                 // Claude Code names the file after its session.
@@ -153,29 +171,33 @@ impl Follower {
                     .unwrap_or_default(),
                 slot_id: slot.to_string(),
                 offset: 0,
+                config_dir: path
+                    .ancestors()
+                    .nth(3)
+                    .map(|d| d.to_string_lossy().into_owned()),
+                project: path
+                    .parent()
+                    .and_then(Path::file_name)
+                    .map(|n| n.to_string_lossy().into_owned()),
             },
             Err(e) => {
                 tracing::warn!(slot, "conversation ingest: {e}");
                 return;
             }
         };
-        self.files.insert(
-            path.to_path_buf(),
-            Followed {
-                file,
-                seen_size: None,
-            },
-        );
+        self.files.insert(path.to_path_buf(), Followed::new(file));
     }
 }
 
-/// Stores the complete lines of `path` after the followed offset.
-fn read_new(store: &Store, path: &Path, f: &mut Followed) {
+/// Stores the complete lines of `path` after the followed offset, then tells the hooks
+/// of `conversation_appended`. The one ingestion path of every conversation (slots' and
+/// external). Returns how many messages were new.
+pub(super) fn read_new(store: &Store, path: &Path, f: &mut Followed) -> usize {
     let Ok(size) = std::fs::metadata(path).map(|m| m.len()) else {
-        return;
+        return 0;
     };
     if f.seen_size == Some(size) {
-        return;
+        return 0;
     }
     if size < f.file.offset {
         // Replaced or cut: read it again; lines already stored are recognised.
@@ -186,7 +208,7 @@ fn read_new(store: &Store, path: &Path, f: &mut Followed) {
         Ok(chunk) => chunk,
         Err(e) => {
             tracing::debug!(path = %path.display(), "reading the transcript: {e}");
-            return;
+            return 0;
         }
     };
     let complete = match chunk.iter().rposition(|&b| b == b'\n') {
@@ -198,7 +220,7 @@ fn read_new(store: &Store, path: &Path, f: &mut Followed) {
         // A line still being written: wait until it grows.
         None => {
             f.seen_size = Some(size);
-            return;
+            return 0;
         }
     };
     let messages = messages_of(&chunk[..complete], f.file.offset);
@@ -211,11 +233,22 @@ fn read_new(store: &Store, path: &Path, f: &mut Followed) {
             if added > 0 {
                 tracing::debug!(slot = %next.slot_id, session = %next.session_id, added, "conversation messages stored");
             }
+            if !messages.is_empty() {
+                super::conversation_appended::emit(&super::conversation_appended::Appended {
+                    file: &next,
+                    messages: &messages,
+                    added,
+                });
+            }
             let done = next.offset + (chunk.len() - complete) as u64 == size;
             f.file = next;
             f.seen_size = done.then_some(size);
+            added
         }
-        Err(e) => tracing::warn!(path = %path.display(), "conversation ingest: {e}"),
+        Err(e) => {
+            tracing::warn!(path = %path.display(), "conversation ingest: {e}");
+            0
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use missiond_core::catalogue::{
     CONVERSATION_SEARCH_DEFAULT, CONVERSATION_SEARCH_MAX, Tool,
 };
 use missiond_core::conversations::{
-    ConversationQuery, MessageQuery, SearchQuery, TokenQuery, fts_query, parse_instant,
+    ConversationQuery, MessageQuery, SearchQuery, Source, TokenQuery, fts_query, parse_instant,
 };
 use missiond_core::ipc::RpcError;
 use missiond_core::store::{Store, StoreError};
@@ -75,6 +75,22 @@ fn slot_filter(
     }
 }
 
+/// A project filter as stored: a path (a session's cwd) becomes Claude Code's folder name
+/// for it; a folder name (`-work-demo`) stays.
+fn project_filter(project: Option<&str>) -> Result<Option<String>, RpcError> {
+    let Some(project) = project.map(str::trim) else {
+        return Ok(None);
+    };
+    if project.is_empty() {
+        return Err(RpcError::invalid_params("project", "must not be empty"));
+    }
+    Ok(Some(if project.contains('/') {
+        missiond_core::history::sources::project_slug(project)
+    } else {
+        project.to_string()
+    }))
+}
+
 /// The slot of a recorded session, or an error naming `sessionId`.
 fn session_slot(store: &Store, session: &str) -> Result<String, RpcError> {
     if session.trim().is_empty() {
@@ -101,6 +117,8 @@ fn list(
 ) -> Result<cat::ConversationListResult, RpcError> {
     let q = ConversationQuery {
         slot_id: slot_filter(store, configured, p.slot_id.as_ref())?,
+        source: p.source.and_then(Source::filter),
+        project: project_filter(p.project.as_deref())?,
         limit: limit(p.limit, CONVERSATION_LIST_DEFAULT, CONVERSATION_LIST_MAX)?,
         offset: p.offset.unwrap_or(0),
     };
@@ -161,6 +179,8 @@ fn search(
     let q = SearchQuery {
         fts,
         slot_id: slot_filter(store, configured, p.slot_id.as_ref())?,
+        source: p.source.and_then(Source::filter),
+        project: project_filter(p.project.as_deref())?,
         session_id: p.session_id.clone(),
         kind: p.kind,
         limit: limit(
@@ -201,6 +221,8 @@ fn token_stats(
     }
     let q = TokenQuery {
         slot_id: slot_filter(store, configured, p.slot_id.as_ref())?,
+        source: p.source.and_then(Source::filter),
+        project: project_filter(p.project.as_deref())?,
         since_ms,
         until_ms,
     };

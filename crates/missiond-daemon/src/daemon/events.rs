@@ -46,6 +46,49 @@ pub enum DaemonEvent {
     },
     /// A task was cancelled.
     TaskCancelled { task_id: TaskId },
+    /// A Claude Code session's process is seen running (any session on the machine, see
+    /// `cc_watch`), or its status changed while it runs (`previous` is then set).
+    CcSessionActive {
+        session_id: String,
+        status: String,
+        previous: Option<String>,
+        waiting_for: Option<String>,
+        cwd: Option<String>,
+        pid: u32,
+        config_dir: String,
+    },
+    /// A Claude Code session's process is gone (exited or killed).
+    CcSessionInactive {
+        session_id: String,
+        cwd: Option<String>,
+        pid: u32,
+        config_dir: String,
+    },
+    /// A Claude Code task list changed (tasks added, removed or edited).
+    CcTasksChanged {
+        task_list_id: String,
+        config_dir: String,
+        total: u64,
+        pending: u64,
+        in_progress: u64,
+        completed: u64,
+    },
+    /// A task of a Claude Code task list went to `in_progress`.
+    CcTaskStarted {
+        task_list_id: String,
+        config_dir: String,
+        task_id: String,
+        subject: String,
+        owner: Option<String>,
+    },
+    /// A task of a Claude Code task list went to `completed`.
+    CcTaskCompleted {
+        task_list_id: String,
+        config_dir: String,
+        task_id: String,
+        subject: String,
+        owner: Option<String>,
+    },
 }
 
 impl DaemonEvent {

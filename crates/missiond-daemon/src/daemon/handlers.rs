@@ -181,6 +181,9 @@ impl Handlers {
                 if let Some(answer) = super::jarvis::tools::handle(other, &params).await {
                     return answer;
                 }
+                if let Some(answer) = super::cc_ipc::handle(sup, &self.dispatch, other, &params) {
+                    return answer;
+                }
                 super::task_ipc::handle(&self.dispatch, other, params)
                     .await
                     .unwrap_or_else(|| Err(RpcError::method_not_found(other)))
