@@ -28,6 +28,7 @@ mod questions;
 mod skills;
 mod tasks;
 mod types;
+mod workspace;
 
 use std::sync::LazyLock;
 
@@ -54,6 +55,7 @@ pub use questions::*;
 pub use skills::*;
 pub use tasks::*;
 pub use types::*;
+pub use workspace::*;
 
 /// MCP behaviour hints (the `annotations` of a tool).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -239,6 +241,7 @@ static CATALOGUE: LazyLock<Vec<ToolDef>> = LazyLock::new(|| {
     tools.extend(infra::defs());
     tools.extend(skills::defs());
     tools.extend(jarvis::defs());
+    tools.extend(workspace::defs());
     tools
 });
 

@@ -70,6 +70,12 @@ const EXPECTED_TOOLS: [&str; 65] = [
     "mission_context_build",
     "mission_jarvis_logs",
     "mission_jarvis_trace",
+    "mission_workspace_status",
+    "mission_workspace_diff",
+    "mission_workspace_commit",
+    "mission_workspace_merge",
+    "mission_workspace_rebase",
+    "mission_workspace_remove",
 ];
 
 #[test]
@@ -214,6 +220,8 @@ fn annotations_mark_queries_read_only_and_kill_destructive() {
         "mission_context_build",
         "mission_jarvis_logs",
         "mission_jarvis_trace",
+        "mission_workspace_status",
+        "mission_workspace_diff",
     ];
     for tool in all() {
         assert_eq!(
