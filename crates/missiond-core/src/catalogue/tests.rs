@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::*;
 
-const EXPECTED_TOOLS: [&str; 65] = [
+const EXPECTED_TOOLS: [&str; 71] = [
     "mission_pty_spawn",
     "mission_pty_send",
     "mission_pty_screen",
