@@ -53,6 +53,8 @@ pub mod sandbox;
 pub mod screenshot;
 pub mod secrets;
 pub mod skill_ipc;
+pub mod workspace_ipc;
+pub mod workspace_slot;
 pub mod slot;
 pub mod slot_config;
 pub mod slot_task;
