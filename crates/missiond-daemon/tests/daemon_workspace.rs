@@ -108,7 +108,10 @@ impl World {
             if text.matches(needle).count() >= times {
                 return text;
             }
-            assert!(Instant::now() < deadline, "{slot} never said {needle:?}: {text}");
+            assert!(
+                Instant::now() < deadline,
+                "{slot} never said {needle:?}: {text}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -161,8 +164,14 @@ async fn slots_work_in_their_own_worktrees_and_no_work_is_ever_lost() {
     let a = w.wait_results("a", "done-a", 1);
 
     // Each runs in its own worktree, on its own branch.
-    assert!(a.contains(&format!("pwd {}", w.worktree("a").display())), "{a}");
-    assert!(w.results("b").contains(&format!("pwd {}", w.worktree("b").display())));
+    assert!(
+        a.contains(&format!("pwd {}", w.worktree("a").display())),
+        "{a}"
+    );
+    assert!(
+        w.results("b")
+            .contains(&format!("pwd {}", w.worktree("b").display()))
+    );
     assert_eq!(
         git(&w.worktree("b"), &["symbolic-ref", "--short", "HEAD"]).trim(),
         "missiond/b"
@@ -176,15 +185,26 @@ async fn slots_work_in_their_own_worktrees_and_no_work_is_ever_lost() {
     assert!(!w.worktree("b").join("evil.txt").exists(), "{a}");
     assert!(!w.repo.join("evil.txt").exists(), "{a}");
     assert!(
-        !std::fs::read_to_string(w.repo.join(".git/config")).unwrap().contains("alias"),
+        !std::fs::read_to_string(w.repo.join(".git/config"))
+            .unwrap()
+            .contains("alias"),
         "{a}"
     );
-    assert!(a.contains("COMMITTED"), "committing in its own worktree failed: {a}");
+    assert!(
+        a.contains("COMMITTED"),
+        "committing in its own worktree failed: {a}"
+    );
     assert!(w.worktree("a").join("own.txt").is_file());
-    assert!(!w.repo.join("own.txt").exists(), "the main checkout is untouched");
+    assert!(
+        !w.repo.join("own.txt").exists(),
+        "the main checkout is untouched"
+    );
 
     let status = ok(&client, "mission_workspace_status", json!({"slotId": "a"})).await;
-    assert_eq!((status["ahead"].as_u64(), status["behind"].as_u64()), (Some(1), Some(0)));
+    assert_eq!(
+        (status["ahead"].as_u64(), status["behind"].as_u64()),
+        (Some(1), Some(0))
+    );
     assert_eq!(subjects(&status["commits"]), ["own work"]);
     assert_eq!(paths(&status["uncommitted"]), Vec::<String>::new());
     let status = ok(&client, "mission_workspace_status", json!({"slotId": "b"})).await;
@@ -193,15 +213,27 @@ async fn slots_work_in_their_own_worktrees_and_no_work_is_ever_lost() {
 
     let diff = ok(&client, "mission_workspace_diff", json!({"slotId": "b"})).await;
     assert!(diff["diff"].as_str().unwrap().contains("+wip"), "{diff}");
-    assert!(!diff["diff"].as_str().unwrap().contains("mine"), "a's work is not b's");
+    assert!(
+        !diff["diff"].as_str().unwrap().contains("mine"),
+        "a's work is not b's"
+    );
 
     // Removal: not while the slot runs there; then refused while work would be lost.
-    err_code(&client, "mission_workspace_remove", json!({"slotId": "a"}), -32007).await;
+    err_code(
+        &client,
+        "mission_workspace_remove",
+        json!({"slotId": "a"}),
+        -32007,
+    )
+    .await;
     ok(&client, "mission_pty_kill", json!({"slotId": "a"})).await;
     ok(&client, "mission_pty_kill", json!({"slotId": "b"})).await;
     let refused = ok(&client, "mission_workspace_remove", json!({"slotId": "a"})).await;
     assert_eq!(refused["removed"], false, "{refused}");
-    assert_eq!(subjects(&refused["atRisk"]["unmergedCommits"]), ["own work"]);
+    assert_eq!(
+        subjects(&refused["atRisk"]["unmergedCommits"]),
+        ["own work"]
+    );
     assert!(refused["refused"].as_str().unwrap().contains("own work"));
     let refused = ok(&client, "mission_workspace_remove", json!({"slotId": "b"})).await;
     assert_eq!(refused["removed"], false, "{refused}");
@@ -224,7 +256,8 @@ async fn slots_work_in_their_own_worktrees_and_no_work_is_ever_lost() {
     ok(&client, "mission_pty_spawn", json!({"slotId": "a"})).await;
     let a = w.wait_results("a", "done-a", 2);
     assert_eq!(
-        a.matches(&format!("pwd {}", w.worktree("a").display())).count(),
+        a.matches(&format!("pwd {}", w.worktree("a").display()))
+            .count(),
         2,
         "{a}"
     );
@@ -235,19 +268,30 @@ async fn slots_work_in_their_own_worktrees_and_no_work_is_ever_lost() {
     // a's work merged into main (a fast-forward: main's checkout follows).
     let merged = ok(&client, "mission_workspace_merge", json!({"slotId": "a"})).await;
     assert_eq!(merged["outcome"], "fast_forward", "{merged}");
-    assert_eq!(std::fs::read_to_string(w.repo.join("own.txt")).unwrap(), "mine\n");
+    assert_eq!(
+        std::fs::read_to_string(w.repo.join("own.txt")).unwrap(),
+        "mine\n"
+    );
 
     // Dropping both slots from the file: a's worktree (all merged) goes, b's (with
     // uncommitted work) stays and the reload says what it holds.
     std::fs::write(w.home.join("slots.yaml"), "slots: []\n").unwrap();
     let reloaded = ok(&client, "mission_reload", json!({})).await;
-    let kept = reloaded["workspacesKept"].as_array().cloned().unwrap_or_default();
+    let kept = reloaded["workspacesKept"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(kept.len(), 1, "{reloaded}");
     assert!(kept[0].as_str().unwrap().contains("wip.txt"), "{reloaded}");
     assert!(!w.worktree("a").exists(), "a's merged worktree was removed");
     assert!(
-        git(&w.repo, &["branch", "--list", "missiond/a"]).trim().is_empty(),
+        git(&w.repo, &["branch", "--list", "missiond/a"])
+            .trim()
+            .is_empty(),
         "a's merged branch was removed"
     );
-    assert!(w.worktree("b").join("wip.txt").is_file(), "b's work was kept");
+    assert!(
+        w.worktree("b").join("wip.txt").is_file(),
+        "b's work was kept"
+    );
 }

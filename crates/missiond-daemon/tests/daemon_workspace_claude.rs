@@ -137,10 +137,16 @@ async fn two_claude_slots_work_apart_and_their_work_is_reviewed_and_merged() {
     // The diffs, as the orchestrator sees them.
     let d1 = ok(&client, "mission_workspace_diff", json!({"slotId": "c1"})).await;
     let d1 = d1["diff"].as_str().unwrap().to_string();
-    assert!(d1.contains("+feature-by-c1") && !d1.contains("readme-by-c2"), "{d1}");
+    assert!(
+        d1.contains("+feature-by-c1") && !d1.contains("readme-by-c2"),
+        "{d1}"
+    );
     let d2 = ok(&client, "mission_workspace_diff", json!({"slotId": "c2"})).await;
     let d2 = d2["diff"].as_str().unwrap().to_string();
-    assert!(d2.contains("-original") && d2.contains("+readme-by-c2"), "{d2}");
+    assert!(
+        d2.contains("-original") && d2.contains("+readme-by-c2"),
+        "{d2}"
+    );
     assert!(!d2.contains("feature"), "{d2}");
 
     for (id, message) in [("c1", "c1: feature"), ("c2", "c2: readme")] {
@@ -167,15 +173,25 @@ async fn two_claude_slots_work_apart_and_their_work_is_reviewed_and_merged() {
     let m2 = ok(&client, "mission_workspace_merge", json!({"slotId": "c2"})).await;
     assert_eq!(m2["outcome"], "conflict", "{m2}");
     assert_eq!(m2["conflicts"], json!(["README"]), "{m2}");
-    assert_eq!(git(&repo, &["rev-parse", "main"]), main_after_c1, "main did not move");
+    assert_eq!(
+        git(&repo, &["rev-parse", "main"]),
+        main_after_c1,
+        "main did not move"
+    );
     assert_eq!(read(repo.join("README")), "changed on main\n");
-    assert!(git(&repo, &["status", "--porcelain"]).is_empty(), "main's checkout is clean");
+    assert!(
+        git(&repo, &["status", "--porcelain"]).is_empty(),
+        "main's checkout is clean"
+    );
 
     // c2's unmerged commit blocks its removal.
     ok(&client, "mission_pty_kill", json!({"slotId": "c2"})).await;
     let refused = ok(&client, "mission_workspace_remove", json!({"slotId": "c2"})).await;
     assert_eq!(refused["removed"], false, "{refused}");
-    assert_eq!(refused["atRisk"]["unmergedCommits"][0]["subject"], "c2: readme");
+    assert_eq!(
+        refused["atRisk"]["unmergedCommits"][0]["subject"],
+        "c2: readme"
+    );
 
     // A daemon restart keeps both worktrees; c1 started again works in its old one.
     ok(&client, "mission_pty_kill", json!({"slotId": "c1"})).await;
@@ -200,4 +216,3 @@ async fn two_claude_slots_work_apart_and_their_work_is_reviewed_and_merged() {
         .collect();
     assert_eq!(uncommitted, ["again.txt"], "{s1}");
 }
-

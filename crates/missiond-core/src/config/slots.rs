@@ -247,7 +247,11 @@ impl SlotsConfig {
             let lifecycle =
                 lifecycle::resolve(path, slot.lifecycle.as_ref(), raw.roles.get(&role), &owner)?;
             let env = check_env(path, &id, slot.env, secrets.is_some())?;
-            if slot.lifecycle.as_ref().is_some_and(|l| l.workspace.is_some()) {
+            if slot
+                .lifecycle
+                .as_ref()
+                .is_some_and(|l| l.workspace.is_some())
+            {
                 return Err(err(
                     slot.id.referenced,
                     "lifecycle.workspace",
@@ -426,7 +430,11 @@ fn valid_id(id: &str) -> bool {
         && !id.starts_with('.')
 }
 
-pub(super) fn resolve_cwd(value: &str, base: &Path, home: Option<&Path>) -> Result<PathBuf, String> {
+pub(super) fn resolve_cwd(
+    value: &str,
+    base: &Path,
+    home: Option<&Path>,
+) -> Result<PathBuf, String> {
     let value = value.trim();
     if value.is_empty() {
         return Err("cwd is empty".into());

@@ -9,7 +9,9 @@ use super::{Layout, WorkspaceError};
 /// `message`. Fails when there is nothing to commit.
 pub fn commit(layout: &Layout, message: &str) -> Result<WorkspaceCommitResult, WorkspaceError> {
     if message.trim().is_empty() {
-        return Err(WorkspaceError::Invalid("the commit message is empty".into()));
+        return Err(WorkspaceError::Invalid(
+            "the commit message is empty".into(),
+        ));
     }
     if !layout.exists() {
         return Err(WorkspaceError::Missing(layout.worktree.clone()));

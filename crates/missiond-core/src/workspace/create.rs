@@ -72,17 +72,26 @@ fn check_existing(layout: &Layout) -> Result<(), WorkspaceError> {
     let git = layout.git();
     let common = git.line(&["rev-parse", "--path-format=absolute", "--git-common-dir"])?;
     let same = |a: &std::path::Path, b: &std::path::Path| {
-        a.canonicalize().ok().zip(b.canonicalize().ok()).is_some_and(|(a, b)| a == b)
+        a.canonicalize()
+            .ok()
+            .zip(b.canonicalize().ok())
+            .is_some_and(|(a, b)| a == b)
     };
     if !same(std::path::Path::new(&common), &layout.common_dir) {
-        return Err(not_ours(format!("belongs to another repository ({common})")));
+        return Err(not_ours(format!(
+            "belongs to another repository ({common})"
+        )));
     }
     let head = git.ran(&["symbolic-ref", "--quiet", "--short", "HEAD"])?;
     let head = head.stdout.trim();
     if head != layout.branch {
         return Err(not_ours(format!(
             "has {} checked out, not {}",
-            if head.is_empty() { "a detached HEAD" } else { head },
+            if head.is_empty() {
+                "a detached HEAD"
+            } else {
+                head
+            },
             layout.branch
         )));
     }

@@ -41,7 +41,9 @@ pub fn diff(
     let total_bytes = text.len() as u64;
     let truncated = total_bytes > max_bytes;
     if truncated {
-        let mut cut = usize::try_from(max_bytes).unwrap_or(usize::MAX).min(text.len());
+        let mut cut = usize::try_from(max_bytes)
+            .unwrap_or(usize::MAX)
+            .min(text.len());
         while !text.is_char_boundary(cut) {
             cut -= 1;
         }

@@ -72,7 +72,12 @@ impl Git {
             .env("GIT_OPTIONAL_LOCKS", "0")
             .arg("-C")
             .arg(&self.dir)
-            .args(["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false"])
+            .args([
+                "-c",
+                "core.hooksPath=/dev/null",
+                "-c",
+                "core.fsmonitor=false",
+            ])
             .args(args)
             .stdin(Stdio::null());
         let Output {

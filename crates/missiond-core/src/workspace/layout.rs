@@ -45,7 +45,12 @@ impl Layout {
         }
         let git = Git::new(cwd);
         let out = git
-            .run(&["rev-parse", "--path-format=absolute", "--show-toplevel", "--git-common-dir"])
+            .run(&[
+                "rev-parse",
+                "--path-format=absolute",
+                "--show-toplevel",
+                "--git-common-dir",
+            ])
             .map_err(|e| match e {
                 WorkspaceError::Git { message, .. } => WorkspaceError::Invalid(format!(
                     "slot {slot:?} has `workspace: worktree` but its cwd {} is not in a git \
@@ -66,7 +71,10 @@ impl Layout {
         // The main checkout: the folder holding the common `.git`, also when the slot's
         // cwd is itself some linked worktree.
         let repo = match common_dir.file_name() {
-            Some(n) if n == ".git" => common_dir.parent().map(Path::to_path_buf).unwrap_or(top.clone()),
+            Some(n) if n == ".git" => common_dir
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or(top.clone()),
             _ => top.clone(),
         };
         let real_cwd = cwd.canonicalize().unwrap_or_else(|_| cwd.to_path_buf());

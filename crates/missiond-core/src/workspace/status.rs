@@ -31,7 +31,9 @@ pub fn status(layout: &Layout) -> Result<WorkspaceStatusResult, WorkspaceError> 
         "--count",
         &format!("{}...{}", layout.base, layout.branch_ref()),
     ])?;
-    let mut counts = counts.split_whitespace().map(|n| n.parse::<u64>().unwrap_or(0));
+    let mut counts = counts
+        .split_whitespace()
+        .map(|n| n.parse::<u64>().unwrap_or(0));
     out.behind = counts.next().unwrap_or(0);
     out.ahead = counts.next().unwrap_or(0);
     out.commits = unmerged(layout)?.unmerged_commits;
@@ -76,7 +78,10 @@ pub fn at_risk(layout: &Layout) -> Result<WorkAtRisk, WorkspaceError> {
 pub fn unmerged(layout: &Layout) -> Result<WorkAtRisk, WorkspaceError> {
     let repo = layout.repo_git();
     let range = format!("{}..{}", layout.base, layout.branch_ref());
-    let count = repo.line(&["rev-list", "--count", &range])?.parse().unwrap_or(0);
+    let count = repo
+        .line(&["rev-list", "--count", &range])?
+        .parse()
+        .unwrap_or(0);
     let log = repo.run(&[
         "log",
         "--format=%H%x09%s",

@@ -56,7 +56,10 @@ impl Repo {
     fn commit_on_main(&self, file: &str, text: &str) {
         std::fs::write(self.root.join(file), text).unwrap();
         git(&self.root, &["add", "."]);
-        git(&self.root, &["commit", "--quiet", "-m", &format!("main: {file}")]);
+        git(
+            &self.root,
+            &["commit", "--quiet", "-m", &format!("main: {file}")],
+        );
     }
 }
 
@@ -68,7 +71,10 @@ fn head(dir: &Path, rev: &str) -> String {
 fn the_worktree_is_made_beside_the_repo_on_its_own_branch_and_found_again() {
     let repo = Repo::new();
     let l = repo.layout("c1");
-    assert_eq!(l.worktree, repo.root.with_file_name("app-worktrees").join("c1"));
+    assert_eq!(
+        l.worktree,
+        repo.root.with_file_name("app-worktrees").join("c1")
+    );
     assert_eq!(l.base, "main");
     assert_eq!(ensure(&l).unwrap(), Ensured::Created);
     assert!(l.worktree.join("README").is_file());
@@ -83,7 +89,11 @@ fn the_worktree_is_made_beside_the_repo_on_its_own_branch_and_found_again() {
     // The base is remembered: switching the main checkout does not change it.
     git(&repo.root, &["checkout", "--quiet", "-b", "other"]);
     assert_eq!(repo.layout("c1").base, "main");
-    assert_eq!(repo.layout("c2").base, "other", "a new slot takes the current branch");
+    assert_eq!(
+        repo.layout("c2").base,
+        "other",
+        "a new slot takes the current branch"
+    );
 }
 
 #[test]
@@ -114,7 +124,9 @@ fn a_cwd_outside_any_repository_is_a_clear_error() {
         base: None,
         folder: None,
     };
-    let e = Layout::resolve(&config, "x", dir.path()).unwrap_err().to_string();
+    let e = Layout::resolve(&config, "x", dir.path())
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("not in a git repository"), "{e}");
 }
 
@@ -144,7 +156,10 @@ fn status_and_diff_show_committed_uncommitted_and_new_files_against_the_base() {
     assert_eq!(s.commits.len(), 1);
     assert_eq!(s.commits[0].subject, "readme");
     let paths = |files: &[crate::catalogue::FileChange]| -> Vec<String> {
-        let mut p: Vec<String> = files.iter().map(|f| format!("{}:{}", f.path, f.change)).collect();
+        let mut p: Vec<String> = files
+            .iter()
+            .map(|f| format!("{}:{}", f.path, f.change))
+            .collect();
         p.sort();
         p
     };
@@ -154,7 +169,11 @@ fn status_and_diff_show_committed_uncommitted_and_new_files_against_the_base() {
     );
     assert_eq!(
         paths(&s.changed),
-        ["README:modified", "new.txt:untracked", "src/lib.rs:modified"],
+        [
+            "README:modified",
+            "new.txt:untracked",
+            "src/lib.rs:modified"
+        ],
         "main's own commit is not the slot's change"
     );
 
@@ -166,7 +185,11 @@ fn status_and_diff_show_committed_uncommitted_and_new_files_against_the_base() {
     assert!(!d.truncated);
 
     let only = diff::diff(&l, &["src".into()], 1 << 20).unwrap();
-    assert!(only.diff.contains("fn b()") && !only.diff.contains("changed") && !only.diff.contains("brand new"));
+    assert!(
+        only.diff.contains("fn b()")
+            && !only.diff.contains("changed")
+            && !only.diff.contains("brand new")
+    );
     assert_eq!(paths(&only.files), ["src/lib.rs:modified"]);
 
     let cut = diff::diff(&l, &[], 40).unwrap();
@@ -186,7 +209,10 @@ fn commit_takes_everything_and_refuses_when_there_is_nothing() {
     assert_eq!(c.commit, head(&l.worktree, "HEAD"));
     assert_eq!(c.files.len(), 1);
     assert!(status::uncommitted(&l.git()).unwrap().is_empty());
-    assert_eq!(git(&l.worktree, &["log", "-1", "--format=%s"]).trim(), "add a");
+    assert_eq!(
+        git(&l.worktree, &["log", "-1", "--format=%s"]).trim(),
+        "add a"
+    );
 }
 
 #[test]
@@ -199,10 +225,16 @@ fn merge_fast_forwards_the_checked_out_base_and_its_files() {
     let m = merge::merge(&l, false, None).unwrap();
     assert_eq!(m.outcome, "fast_forward");
     assert_eq!(head(&repo.root, "main"), head(&l.worktree, "HEAD"));
-    assert!(repo.root.join("a.txt").is_file(), "the main checkout follows");
+    assert!(
+        repo.root.join("a.txt").is_file(),
+        "the main checkout follows"
+    );
     assert!(git(&repo.root, &["status", "--porcelain"]).is_empty());
     assert_eq!(merge::merge(&l, false, None).unwrap().outcome, "up_to_date");
-    assert!(status::at_risk(&l).unwrap().is_empty(), "merged work is safe to remove");
+    assert!(
+        status::at_risk(&l).unwrap().is_empty(),
+        "merged work is safe to remove"
+    );
 }
 
 #[test]
@@ -220,7 +252,10 @@ fn merge_makes_a_merge_commit_when_the_base_moved_on() {
     assert_eq!(parents.split_whitespace().count(), 2);
     assert!(parents.contains(&before));
     assert!(repo.root.join("a.txt").is_file() && repo.root.join("b.txt").is_file());
-    assert_eq!(git(&repo.root, &["log", "-1", "--format=%s"]).trim(), "merge c1");
+    assert_eq!(
+        git(&repo.root, &["log", "-1", "--format=%s"]).trim(),
+        "merge c1"
+    );
 }
 
 #[test]
@@ -242,7 +277,10 @@ fn a_conflicting_merge_changes_nothing_and_names_the_files() {
     assert_eq!(head(&repo.root, "main"), main_before);
     assert_eq!(head(&repo.root, "missiond/c1"), branch_before);
     assert_eq!(git(&repo.root, &["status", "--porcelain"]), status_before);
-    assert_eq!(std::fs::read_to_string(repo.root.join("README")).unwrap(), "from main\n");
+    assert_eq!(
+        std::fs::read_to_string(repo.root.join("README")).unwrap(),
+        "from main\n"
+    );
     assert!(!repo.root.join(".git/MERGE_HEAD").exists());
 }
 
@@ -268,7 +306,10 @@ fn rebase_replays_onto_the_base_and_aborts_cleanly_on_conflict() {
     assert_eq!(r.conflicts, ["README"]);
     assert_eq!(head(&l.worktree, "HEAD"), before);
     assert!(status::uncommitted(&l.git()).unwrap().is_empty());
-    assert_eq!(std::fs::read_to_string(l.worktree.join("README")).unwrap(), "slot\n");
+    assert_eq!(
+        std::fs::read_to_string(l.worktree.join("README")).unwrap(),
+        "slot\n"
+    );
 
     std::fs::write(l.worktree.join("README"), "dirty\n").unwrap();
     let e = rebase::rebase(&l).unwrap_err().to_string();
@@ -327,5 +368,8 @@ fn a_deleted_folder_is_made_again_for_the_existing_branch() {
     commit::commit(&l, "a").unwrap();
     std::fs::remove_dir_all(&l.worktree).unwrap();
     assert_eq!(ensure(&l).unwrap(), Ensured::Attached);
-    assert!(l.worktree.join("a.txt").is_file(), "the branch's commits are back");
+    assert!(
+        l.worktree.join("a.txt").is_file(),
+        "the branch's commits are back"
+    );
 }

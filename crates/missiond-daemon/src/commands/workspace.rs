@@ -72,7 +72,10 @@ pub(super) async fn run(conn: &Conn, action: WorkspaceAction, out: Out) -> Resul
                 .tool::<cat::WorkspaceStatus>(&SlotParams { slot_id: slot })
                 .await?;
             out.show(&r, |r| {
-                println!("{}: {} (base {}) in {}", r.slot_id, r.branch, r.base, r.worktree);
+                println!(
+                    "{}: {} (base {}) in {}",
+                    r.slot_id, r.branch, r.base, r.worktree
+                );
                 if !r.exists {
                     println!("  the worktree is made when the slot starts");
                 }

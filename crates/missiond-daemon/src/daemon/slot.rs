@@ -437,13 +437,16 @@ impl Slot {
             ..Default::default()
         };
         plan.place_cwd(&self.work_dir(), &[&ctx.run_dir, &ctx.logs_dir])?;
-        if let Some(own) = self.workspace.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+        if let Some(own) = self
+            .workspace
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+        {
             // The other slots as slots.yaml has them now (made or not yet).
             let configured = super::slot_config::load(&ctx.slots_config).specs;
-            let others = super::workspace_slot::others(
-                configured.iter().map(|s| &s.config),
-                &self.spec.id,
-            );
+            let others =
+                super::workspace_slot::others(configured.iter().map(|s| &s.config), &self.spec.id);
             super::workspace_slot::contain(&mut plan, &own, &others);
         }
         plan.show_read_only(slot_dir);

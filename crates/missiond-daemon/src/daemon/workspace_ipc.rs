@@ -81,9 +81,7 @@ fn slot_layout(sup: &Supervisor, id: &str) -> Result<(Arc<Slot>, Layout), RpcErr
         Ok(Some(layout)) => Ok((slot, layout)),
         Ok(None) => Err(RpcError::invalid_params(
             "slotId",
-            format!(
-                "slot `{id}` has no workspace (give it `workspace: worktree` in slots.yaml)"
-            ),
+            format!("slot `{id}` has no workspace (give it `workspace: worktree` in slots.yaml)"),
         )),
         Err(e) => Err(rpc_error(id, e)),
     }
@@ -105,14 +103,13 @@ fn remove_workspace(
             ),
         ));
     }
-    let result = |removed: bool, refused: Option<String>, at_risk: WorkAtRisk| {
-        WorkspaceRemoveResult {
+    let result =
+        |removed: bool, refused: Option<String>, at_risk: WorkAtRisk| WorkspaceRemoveResult {
             slot_id: slot.spec.id.clone(),
             removed,
             refused,
             at_risk,
-        }
-    };
+        };
     match remove::remove(layout, force) {
         Ok(lost) => {
             *slot.workspace.lock().unwrap_or_else(|e| e.into_inner()) = None;

@@ -2,11 +2,11 @@
 //! each start, the folder the slot's program runs in, what its sandbox may write, and
 //! the guarded removal of worktrees whose slot left slots.yaml.
 
-use std::path::{Path, PathBuf};
 use missiond_core::config::slots::SlotConfig;
 use missiond_core::ipc::{ErrorCode, RpcError};
 use missiond_core::workspace::create::{Ensured, ensure};
 use missiond_core::workspace::{Layout, WorkspaceError, layout, remove};
+use std::path::{Path, PathBuf};
 
 use super::sandbox::Plan;
 use super::slot::Slot;

@@ -441,18 +441,37 @@ fn workspace_from_the_slot_over_its_role_with_defaults() {
     assert_eq!(c2.folder, Some(PathBuf::from("/wt/c2")));
     assert_eq!(ws("c3"), None, "`none` opts out of the role's");
     let p = ws("p").expect("short form");
-    assert_eq!((p.branch.as_str(), p.base.clone(), p.folder.clone()), ("missiond/p", None, None));
+    assert_eq!(
+        (p.branch.as_str(), p.base.clone(), p.folder.clone()),
+        ("missiond/p", None, None)
+    );
     assert_eq!(ws("q"), None);
 }
 
 #[test]
 fn bad_workspaces_are_refused_with_the_field() {
     for (text, field, needle) in [
-        ("workspace: clone", "workspace.mode", "unknown workspace mode"),
+        (
+            "workspace: clone",
+            "workspace.mode",
+            "unknown workspace mode",
+        ),
         ("workspace: {brnch: x}", "workspace.brnch", "unknown key"),
-        ("workspace: {branch: 'a b'}", "workspace.branch", "not a valid git branch"),
-        ("workspace: {branch: 'x..y'}", "workspace.branch", "not a valid git branch"),
-        ("workspace: {base: '-x'}", "workspace.base", "not a valid git branch"),
+        (
+            "workspace: {branch: 'a b'}",
+            "workspace.branch",
+            "not a valid git branch",
+        ),
+        (
+            "workspace: {branch: 'x..y'}",
+            "workspace.branch",
+            "not a valid git branch",
+        ),
+        (
+            "workspace: {base: '-x'}",
+            "workspace.base",
+            "not a valid git branch",
+        ),
     ] {
         let e = parse_err(&format!("slots:\n  - id: a\n    cwd: /x\n    {text}\n"));
         assert_eq!(e.field.as_deref(), Some(field), "{text}: {e}");
