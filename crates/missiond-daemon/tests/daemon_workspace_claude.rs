@@ -215,4 +215,61 @@ async fn two_claude_slots_work_apart_and_their_work_is_reviewed_and_merged() {
         .map(|f| f["path"].as_str().unwrap())
         .collect();
     assert_eq!(uncommitted, ["again.txt"], "{s1}");
+
+    // A task may ask for a fresh worktree: refused (the task fails, nothing changes)
+    // while c1's worktree holds uncommitted work...
+    let task = submit_fresh(&client, "c1").await;
+    assert_eq!(task["status"], "failed", "{task}");
+    assert!(
+        task["error"].as_str().unwrap().contains("again.txt"),
+        "{task}"
+    );
+    assert_eq!(read(wt("c1").join("again.txt")), "again\n");
+    // ... and granted once it is committed and merged: the task then runs on the base's
+    // current head (main's README change included).
+    ok(
+        &client,
+        "mission_workspace_commit",
+        json!({"slotId": "c1", "message": "c1: again"}),
+    )
+    .await;
+    let m = ok(&client, "mission_workspace_merge", json!({"slotId": "c1"})).await;
+    assert_eq!(m["outcome"], "merge_commit", "{m}");
+    let task = submit_fresh(&client, "c1").await;
+    assert_eq!(task["status"], "done", "{task}");
+    assert_eq!(task["result"], "Wrote again.txt.", "{task}");
+    assert_eq!(read(wt("c1").join("README")), "changed on main\n");
+    assert_eq!(
+        git(&wt("c1"), &["rev-parse", "HEAD"]),
+        git(&repo, &["rev-parse", "main"]),
+        "the worktree started from main's head"
+    );
+}
+
+/// Submits "write the second file" to `slot` with a fresh worktree and waits for the
+/// task to end; its `mission_task` entry.
+async fn submit_fresh(client: &missiond_core::ipc::IpcClient, slot: &str) -> Value {
+    let submitted = ok(
+        client,
+        "mission_submit",
+        json!({"prompt": "now write the second file", "slotId": slot, "freshWorkspace": true}),
+    )
+    .await;
+    let id = submitted["taskId"].clone();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    loop {
+        let got = ok(client, "mission_task", json!({"taskIds": [id]})).await;
+        let task = got["tasks"][0].clone();
+        if matches!(
+            task["status"].as_str(),
+            Some("done" | "failed" | "cancelled")
+        ) {
+            return task;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the task never ended: {task}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
 }

@@ -10,10 +10,12 @@
 //! - [`status`] and [`diff`]: what the slot changed against its base.
 //! - [`commit`], [`merge`], [`rebase`]: the review-and-merge operations.
 //! - [`remove`]: removal that refuses while work would be lost.
+//! - [`fresh`]: a task's fresh start from the base, refused while work would be lost.
 
 pub mod commit;
 pub mod create;
 pub mod diff;
+pub mod fresh;
 pub mod git;
 pub mod layout;
 pub mod merge;

@@ -373,3 +373,31 @@ fn a_deleted_folder_is_made_again_for_the_existing_branch() {
         "the branch's commits are back"
     );
 }
+
+#[test]
+fn a_fresh_start_moves_to_the_bases_head_only_when_nothing_would_be_lost() {
+    let repo = Repo::new();
+    let l = repo.layout("c1");
+    ensure(&l).unwrap();
+    std::fs::write(l.worktree.join("a.txt"), "a").unwrap();
+    let e = fresh::refresh(&l).unwrap_err();
+    assert!(
+        matches!(&e, WorkspaceError::WouldLoseWork(r) if r.uncommitted.len() == 1),
+        "{e:?}"
+    );
+    commit::commit(&l, "add a").unwrap();
+    let e = fresh::refresh(&l).unwrap_err();
+    assert!(
+        matches!(&e, WorkspaceError::WouldLoseWork(r) if r.unmerged_count == 1),
+        "{e:?}"
+    );
+    assert!(
+        l.worktree.join("a.txt").is_file(),
+        "refusals change nothing"
+    );
+    merge::merge(&l, false, None).unwrap();
+    repo.commit_on_main("b.txt", "b");
+    let head = fresh::refresh(&l).unwrap();
+    assert_eq!(head, super::tests::head(&repo.root, "main"));
+    assert!(l.worktree.join("b.txt").is_file() && l.worktree.join("a.txt").is_file());
+}

@@ -72,3 +72,4 @@ pub mod watchdog;
 pub mod web;
 pub mod workspace_ipc;
 pub mod workspace_slot;
+pub mod workspace_task;
