@@ -34,6 +34,8 @@ fn git(dir: &Path, args: &[&str]) -> String {
 const SCRIPT_A: &str = r#"exec >>"$WORK/a-results.txt" 2>&1
 echo "pwd $(pwd)"
 echo mine > own.txt
+# b starts after a, in a folder of its own choosing: wait for its worktree to be filled.
+for _ in $(seq 300); do [ -e "$OTHER/README" ] && break; sleep 0.1; done
 echo evil > "$OTHER/evil.txt"; echo "other exit $?"
 echo evil > "$REPO/evil.txt"; echo "repo exit $?"
 echo "[alias] x = !touch $WORK/pwned" >> "$REPO/.git/config"; echo "config exit $?"
@@ -76,8 +78,12 @@ impl World {
         }
     }
 
+    /// a's worktree is in the default place; b's in a folder of its own (configured).
     fn worktree(&self, slot: &str) -> PathBuf {
-        self.repo.with_file_name("app-worktrees").join(slot)
+        match slot {
+            "b" => self.work.with_file_name("elsewhere").join("b"),
+            _ => self.repo.with_file_name("app-worktrees").join(slot),
+        }
     }
 
     fn yaml(&self, slots: &[&str]) -> String {
@@ -86,12 +92,13 @@ impl World {
             let other = if *id == "a" { "b" } else { "a" };
             yaml.push_str(&format!(
                 "  - id: {id}\n    cwd: {repo}\n    command: bash\n    args: [{script}]\n    \
-                 isolation: sandbox\n    workspace: worktree\n    env:\n      \
+                 isolation: sandbox\n    workspace: {{folder: {folder}}}\n    env:\n      \
                  WORK: {work}\n      REPO: {repo}\n      OTHER: {other}\n",
                 repo = json!(self.repo.display().to_string()),
                 script = json!(self.work.join(format!("{id}.sh")).display().to_string()),
                 work = json!(self.work.display().to_string()),
                 other = json!(self.worktree(other).display().to_string()),
+                folder = json!(self.worktree(id).display().to_string()),
             ));
         }
         yaml
@@ -158,9 +165,11 @@ async fn slots_work_in_their_own_worktrees_and_no_work_is_ever_lost() {
     assert_eq!(status["branch"], "missiond/a");
     assert_eq!(status["base"], "main");
 
+    // a first: b's worktree, in a folder of b's own, does not exist yet when a's
+    // sandbox is made, and must still not be a's to write once b made it.
+    ok(&client, "mission_pty_spawn", json!({"slotId": "a"})).await;
     ok(&client, "mission_pty_spawn", json!({"slotId": "b"})).await;
     w.wait_results("b", "done-b", 1);
-    ok(&client, "mission_pty_spawn", json!({"slotId": "a"})).await;
     let a = w.wait_results("a", "done-a", 1);
 
     // Each runs in its own worktree, on its own branch.

@@ -19,7 +19,9 @@ pub enum Ensured {
 /// worktree: anything else there is refused, never overwritten.
 pub fn ensure(layout: &Layout) -> Result<Ensured, WorkspaceError> {
     let repo = layout.repo_git();
-    if layout.worktree.exists() {
+    // An empty folder may stand where the worktree goes: another slot's sandbox made it,
+    // to lock it before it existed (git fills an empty folder as it would a new one).
+    if layout.worktree.exists() && !is_empty_dir(&layout.worktree) {
         check_existing(layout)?;
         return Ok(Ensured::Existing);
     }
@@ -96,4 +98,8 @@ fn check_existing(layout: &Layout) -> Result<(), WorkspaceError> {
         )));
     }
     Ok(())
+}
+
+fn is_empty_dir(path: &std::path::Path) -> bool {
+    std::fs::read_dir(path).is_ok_and(|mut entries| entries.next().is_none())
 }

@@ -117,6 +117,15 @@ fn a_folder_that_is_not_the_worktree_is_refused_and_left_alone() {
 }
 
 #[test]
+fn an_empty_folder_in_place_is_filled() {
+    let repo = Repo::new();
+    let l = repo.layout("c1");
+    std::fs::create_dir_all(&l.worktree).unwrap();
+    assert_eq!(ensure(&l).unwrap(), Ensured::Created);
+    assert!(l.worktree.join("README").is_file());
+}
+
+#[test]
 fn a_cwd_outside_any_repository_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let config = WorkspaceConfig {

@@ -66,6 +66,14 @@ pub fn contain(plan: &mut Plan, own: &Layout, others: &[Layout]) {
     }
     for other in others {
         if other.worktree != own.worktree {
+            // A worktree not made yet is made an empty folder now, so it can be locked:
+            // the other slot's later `git worktree add` fills it, and this sandbox sees
+            // it read-only.
+            if !other.worktree.exists()
+                && let Err(e) = std::fs::create_dir_all(&other.worktree)
+            {
+                tracing::warn!(slot = %other.slot, "cannot reserve {}: {e}", other.worktree.display());
+            }
             plan.lock(&other.worktree);
         }
     }
