@@ -173,6 +173,12 @@ async fn slots_work_in_their_own_worktrees_and_no_work_is_ever_lost() {
     let a = w.wait_results("a", "done-a", 1);
 
     // Each runs in its own worktree, on its own branch.
+    let status = ok(&client, "mission_pty_status", json!({"slotId": "a"})).await;
+    assert_eq!(
+        status["cwd"],
+        w.worktree("a").display().to_string(),
+        "{status}"
+    );
     assert!(
         a.contains(&format!("pwd {}", w.worktree("a").display())),
         "{a}"

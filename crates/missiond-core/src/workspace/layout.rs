@@ -113,7 +113,13 @@ impl Layout {
 
     /// Where the slot's program starts: its `cwd`'s place inside the worktree.
     pub fn cwd(&self) -> PathBuf {
-        self.worktree.join(&self.subdir)
+        if self.subdir.as_os_str().is_empty() {
+            // `join("")` would add a trailing slash, and Claude Code names its project
+            // folder (where the transcript goes) after the exact path.
+            self.worktree.clone()
+        } else {
+            self.worktree.join(&self.subdir)
+        }
     }
 
     /// git in the worktree.

@@ -76,6 +76,11 @@ fn the_worktree_is_made_beside_the_repo_on_its_own_branch_and_found_again() {
         repo.root.with_file_name("app-worktrees").join("c1")
     );
     assert_eq!(l.base, "main");
+    assert_eq!(
+        l.cwd().as_os_str(),
+        l.worktree.as_os_str(),
+        "no trailing slash"
+    );
     assert_eq!(ensure(&l).unwrap(), Ensured::Created);
     assert!(l.worktree.join("README").is_file());
     assert_eq!(

@@ -7,6 +7,7 @@ use missiond_core::ipc::{ErrorCode, RpcError};
 use missiond_core::workspace::create::{Ensured, ensure};
 use missiond_core::workspace::{Layout, WorkspaceError, layout, remove};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::sandbox::Plan;
 use super::slot::Slot;
@@ -48,6 +49,16 @@ pub fn prepare(slot: &Slot) -> Result<Option<Layout>, String> {
     }
     *slot.workspace.lock().unwrap_or_else(|e| e.into_inner()) = Some(layout.clone());
     Ok(Some(layout))
+}
+
+/// [`prepare`] on a blocking thread, ahead of a start from async code; a failure is left
+/// for the start itself to report (it prepares again, quickly once the worktree exists).
+pub async fn prepare_off_thread(slot: &Arc<Slot>) {
+    if slot.spec.config.workspace.is_none() {
+        return;
+    }
+    let slot = Arc::clone(slot);
+    let _ = tokio::task::spawn_blocking(move || prepare(&slot)).await;
 }
 
 /// What a sandboxed slot with a workspace may write: its own worktree (its `cwd`) and
