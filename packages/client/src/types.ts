@@ -310,6 +310,8 @@ export interface SubmitParams {
   slotId?: string | null;
   /** -100..100, higher first (default 0). */
   priority?: number | null;
+  /** Start from the base's current head in the slot's worktree (needs slotId). */
+  freshWorkspace?: boolean | null;
 }
 
 /** `mission_submit` result. */
