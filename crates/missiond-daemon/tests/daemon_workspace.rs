@@ -310,3 +310,43 @@ async fn slots_work_in_their_own_worktrees_and_no_work_is_ever_lost() {
         "b's work was kept"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slots_started_together_each_get_their_worktree() {
+    let w = World::new();
+    let ids = ["s1", "s2", "s3", "s4"];
+    let mut yaml = String::from("slots:\n");
+    for id in ids {
+        yaml.push_str(&format!(
+            "  - id: {id}\n    cwd: {}\n    command: sleep\n    args: [\"600\"]\n    \
+             autostart: true\n    workspace: worktree\n",
+            json!(w.repo.display().to_string()),
+        ));
+    }
+    let daemon = Daemon::start(&w.home, Some(&yaml));
+    let client = daemon.client().await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for id in ids {
+        loop {
+            let status = ok(&client, "mission_pty_status", json!({"slotId": id})).await;
+            if status["pid"].is_u64() {
+                assert_eq!(
+                    status["cwd"],
+                    w.worktree(id).display().to_string(),
+                    "{status}"
+                );
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{id} never started: {status}\n{}",
+                daemon.stderr_text()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(
+            git(&w.worktree(id), &["symbolic-ref", "--short", "HEAD"]).trim(),
+            format!("missiond/{id}")
+        );
+    }
+}

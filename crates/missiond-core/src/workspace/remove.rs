@@ -10,7 +10,15 @@ use super::{Layout, WorkspaceError};
 /// [`WorkspaceError::WouldLoseWork`] while there are uncommitted changes or commits the
 /// base lacks. Returns what was at risk (lost, when forced).
 pub fn remove(layout: &Layout, force: bool) -> Result<WorkAtRisk, WorkspaceError> {
-    let risk = at_risk(layout)?;
+    let risk = match at_risk(layout) {
+        Ok(risk) => risk,
+        // Forced, a workspace whose base is gone (so nothing can be compared) still goes.
+        Err(e) if force => {
+            tracing::warn!(slot = %layout.slot, "removing by force without knowing what is lost: {e}");
+            WorkAtRisk::default()
+        }
+        Err(e) => return Err(e),
+    };
     if !risk.is_empty() && !force {
         return Err(WorkspaceError::WouldLoseWork(risk));
     }

@@ -110,7 +110,11 @@ fn remove_workspace(
             refused,
             at_risk,
         };
-    match remove::remove(layout, force) {
+    let removed = {
+        let _one = super::workspace_slot::one_at_a_time();
+        remove::remove(layout, force)
+    };
+    match removed {
         Ok(lost) => {
             *slot.workspace.lock().unwrap_or_else(|e| e.into_inner()) = None;
             if !lost.is_empty() {

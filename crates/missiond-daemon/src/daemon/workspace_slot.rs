@@ -12,6 +12,15 @@ use std::sync::Arc;
 use super::sandbox::Plan;
 use super::slot::Slot;
 
+/// One worktree made at a time (`git worktree add` and `git config` lock files of the
+/// shared `.git`: two at once would fail one of them).
+static MAKING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Holds [`MAKING`] while a worktree is made or removed.
+pub fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    MAKING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Locates a configured slot's workspace (git runs read-only); `None` when it has none.
 pub fn locate(config: &SlotConfig) -> Result<Option<Layout>, WorkspaceError> {
     match &config.workspace {
@@ -36,7 +45,12 @@ pub fn prepare(slot: &Slot) -> Result<Option<Layout>, String> {
             home.display()
         ));
     }
-    match ensure(&layout).map_err(|e| e.to_string())? {
+    let ensured = {
+        // Slots started together must not race on the repository's config file.
+        let _one = one_at_a_time();
+        ensure(&layout).map_err(|e| e.to_string())?
+    };
+    match ensured {
         Ensured::Existing => {}
         made => tracing::info!(
             slot = %slot.spec.id,
@@ -121,7 +135,11 @@ pub fn retire(old: &SlotConfig, new: Option<&SlotConfig>) -> Option<String> {
     if !layout.exists() && !layout.branch_exists().unwrap_or(false) {
         return None;
     }
-    match remove::remove(&layout, false) {
+    let removed = {
+        let _one = one_at_a_time();
+        remove::remove(&layout, false)
+    };
+    match removed {
         Ok(_) => {
             tracing::info!(slot = %old.id, worktree = %layout.worktree.display(), "worktree removed after reload");
             None

@@ -58,6 +58,7 @@ pub async fn before_task(slot: &Arc<Slot>, task: &Task) -> Result<(), String> {
         let layout = locate(&config)
             .map_err(|e| e.to_string())?
             .ok_or_else(|| "the slot has no workspace any more".to_string())?;
+        let _one = super::workspace_slot::one_at_a_time();
         fresh::refresh(&layout).map_err(|e| e.to_string())
     })
     .await
