@@ -137,7 +137,8 @@ pub struct WorkspaceDiffResult {
     pub diff: String,
     /// The diff was cut at `maxBytes`.
     pub truncated: bool,
-    /// Its full size in bytes.
+    /// Its size in bytes before the cut (new files past the cut are listed in `files`
+    /// but not read, nor counted).
     pub total_bytes: u64,
 }
 

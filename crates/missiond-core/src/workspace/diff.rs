@@ -26,20 +26,26 @@ pub fn diff(
     // touching the slot's index.
     let mut args: Vec<&str> = vec!["ls-files", "--others", "--exclude-standard", "-z", "--"];
     args.extend(paths.iter().map(String::as_str));
+    let mut cut_early = false;
     for path in git.run(&args)?.split('\0').filter(|p| !p.is_empty()) {
+        files.push(FileChange {
+            path: path.to_string(),
+            change: "untracked".into(),
+        });
+        if text.len() as u64 > max_bytes {
+            // Past the cut already: listed, not read (a new folder may be huge).
+            cut_early = true;
+            continue;
+        }
         let ran = git.ran(&["diff", "--no-color", "--no-index", "--", "/dev/null", path])?;
         // `--no-index` exits 1 when the files differ, which they do.
         if ran.code != Some(0) && ran.code != Some(1) {
             return Err(git.failed(&["diff", "--no-index", "/dev/null", path], &ran));
         }
         text.push_str(&ran.stdout);
-        files.push(FileChange {
-            path: path.to_string(),
-            change: "untracked".into(),
-        });
     }
     let total_bytes = text.len() as u64;
-    let truncated = total_bytes > max_bytes;
+    let truncated = cut_early || total_bytes > max_bytes;
     if truncated {
         let mut cut = usize::try_from(max_bytes)
             .unwrap_or(usize::MAX)
