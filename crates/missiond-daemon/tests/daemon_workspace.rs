@@ -159,6 +159,11 @@ async fn slots_work_in_their_own_worktrees_and_no_work_is_ever_lost() {
     let mut daemon = Daemon::start(&w.home, Some(&w.yaml(&["a", "b"])));
     let client = daemon.client().await;
 
+    let slots = ok(&client, "mission_slots", json!({})).await;
+    assert_eq!(
+        slots["slots"][0]["workspaceBranch"], "missiond/a",
+        "{slots}"
+    );
     // Before a start there is no worktree; the status says so.
     let status = ok(&client, "mission_workspace_status", json!({"slotId": "a"})).await;
     assert_eq!(status["exists"], false, "{status}");

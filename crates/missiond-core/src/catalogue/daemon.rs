@@ -43,6 +43,10 @@ pub struct SlotInfo {
     pub autostart: bool,
     /// The daemon may accept the folder-trust dialog for its folder.
     pub trusted: bool,
+    /// Its own git worktree's branch, when it has `workspace: worktree` (see
+    /// mission_workspace_status for the rest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace_branch: Option<String>,
 }
 
 /// Result of `mission_slots`.

@@ -138,6 +138,7 @@ impl SlotConfig {
             rows: self.rows,
             autostart: self.autostart,
             trusted: self.trusted,
+            workspace_branch: self.workspace.as_ref().map(|w| w.branch.clone()),
         }
     }
 }
