@@ -224,6 +224,8 @@ export interface SlotInfo {
   role: string;
   rows: number;
   trusted: boolean;
+  /** Its own git worktree's branch, when it has `workspace: worktree`. */
+  workspaceBranch?: string;
 }
 
 /** One slot's live state. */
