@@ -14,6 +14,7 @@
 //! - [`lifecycle`]: restart backoff, stuck detection, context policy, autonomous runs.
 //! - [`secrets`]: `${secret:path}` in slot environments, resolved at spawn; redaction.
 //! - [`time`]: timestamp helpers.
+//! - [`workspace`]: a git worktree per slot; review, merge and safe removal.
 
 pub mod board;
 pub mod catalogue;
@@ -37,3 +38,4 @@ pub mod tasks;
 pub mod time;
 #[cfg(unix)]
 pub mod tty;
+pub mod workspace;

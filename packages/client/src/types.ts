@@ -224,6 +224,8 @@ export interface SlotInfo {
   role: string;
   rows: number;
   trusted: boolean;
+  /** Its own git worktree's branch, when it has `workspace: worktree`. */
+  workspaceBranch?: string;
 }
 
 /** One slot's live state. */
@@ -310,6 +312,8 @@ export interface SubmitParams {
   slotId?: string | null;
   /** -100..100, higher first (default 0). */
   priority?: number | null;
+  /** Start from the base's current head in the slot's worktree (needs slotId). */
+  freshWorkspace?: boolean | null;
 }
 
 /** `mission_submit` result. */

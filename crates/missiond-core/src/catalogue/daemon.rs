@@ -43,6 +43,10 @@ pub struct SlotInfo {
     pub autostart: bool,
     /// The daemon may accept the folder-trust dialog for its folder.
     pub trusted: bool,
+    /// Its own git worktree's branch, when it has `workspace: worktree` (see
+    /// mission_workspace_status for the rest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace_branch: Option<String>,
 }
 
 /// Result of `mission_slots`.
@@ -191,6 +195,10 @@ pub struct ReloadResult {
     /// stays in force.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Worktrees of removed slots (or whose workspace changed) kept because removing
+    /// them would lose work: what each holds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub workspaces_kept: Vec<String>,
 }
 
 impl Tool for Reload {
@@ -199,7 +207,9 @@ impl Tool for Reload {
     const DESCRIPTION: &'static str = "Read slots.yaml again and apply it: new slots are \
         added (and started when autostart), removed ones stopped, changed ones restarted \
         with their new settings; slots whose settings did not change keep running \
-        untouched. A file that does not load changes nothing and its error is returned \
+        untouched; a removed slot's worktree (workspace) is removed too unless it holds \
+        uncommitted or unmerged work (then it stays, listed in workspacesKept). A file \
+        that does not load changes nothing and its error is returned \
         (and shown by mission_slots and mission_health until fixed). The daemon also \
         reloads by itself when the file changes.";
     const ANNOTATIONS: Annotations = Annotations {

@@ -29,6 +29,7 @@ mod questions;
 mod skills;
 mod tasks;
 mod types;
+mod workspace;
 
 use std::sync::LazyLock;
 
@@ -56,6 +57,7 @@ pub use questions::*;
 pub use skills::*;
 pub use tasks::*;
 pub use types::*;
+pub use workspace::*;
 
 /// MCP behaviour hints (the `annotations` of a tool).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -242,6 +244,7 @@ static CATALOGUE: LazyLock<Vec<ToolDef>> = LazyLock::new(|| {
     tools.extend(skills::defs());
     tools.extend(jarvis::defs());
     tools.extend(cc::defs());
+    tools.extend(workspace::defs());
     tools
 });
 

@@ -356,7 +356,7 @@ pub struct PtyStatusResult {
     pub pid: Option<u32>,
     /// The Claude Code session id, once known.
     pub session_id: Option<String>,
-    /// The working folder.
+    /// The working folder (in the slot's worktree when it has a workspace).
     pub cwd: String,
     /// The slot's role.
     pub role: String,

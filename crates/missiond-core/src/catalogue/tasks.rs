@@ -86,6 +86,12 @@ pub struct SubmitParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = -100, max = 100))]
     pub priority: Option<i32>,
+    /// Start from a fresh worktree (slots with `workspace: worktree`; needs slotId): just
+    /// before the prompt, the slot's branch is brought to its base's current head. The
+    /// task fails instead, changing nothing, while the worktree holds uncommitted changes
+    /// or commits the base lacks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fresh_workspace: Option<bool>,
 }
 
 /// Result of `mission_submit`.

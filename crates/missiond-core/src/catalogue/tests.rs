@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::*;
 
-const EXPECTED_TOOLS: [&str; 70] = [
+const EXPECTED_TOOLS: [&str; 76] = [
     "mission_pty_spawn",
     "mission_pty_send",
     "mission_pty_screen",
@@ -75,6 +75,12 @@ const EXPECTED_TOOLS: [&str; 70] = [
     "mission_cc_overview",
     "mission_cc_in_progress",
     "mission_cc_trigger_swarm",
+    "mission_workspace_status",
+    "mission_workspace_diff",
+    "mission_workspace_commit",
+    "mission_workspace_merge",
+    "mission_workspace_rebase",
+    "mission_workspace_remove",
 ];
 
 #[test]
@@ -223,6 +229,8 @@ fn annotations_mark_queries_read_only_and_kill_destructive() {
         "mission_cc_tasks",
         "mission_cc_overview",
         "mission_cc_in_progress",
+        "mission_workspace_status",
+        "mission_workspace_diff",
     ];
     for tool in all() {
         assert_eq!(

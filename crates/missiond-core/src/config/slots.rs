@@ -74,6 +74,7 @@ use crate::secrets::SecretsConfig;
 
 mod lifecycle;
 mod redact;
+mod workspace;
 use lifecycle::{RawLifecycle, RawSecrets};
 
 /// Default program a slot runs.
@@ -117,6 +118,9 @@ pub struct SlotConfig {
     pub lifecycle: LifecycleSettings,
     /// Whether its processes run in a sandbox (default `auto`).
     pub isolation: Isolation,
+    /// Its own git worktree (`workspace:`, the slot's over its role's); `None`: it runs
+    /// in `cwd` itself.
+    pub workspace: Option<crate::workspace::WorkspaceConfig>,
 }
 
 impl SlotConfig {
@@ -134,6 +138,7 @@ impl SlotConfig {
             rows: self.rows,
             autostart: self.autostart,
             trusted: self.trusted,
+            workspace_branch: self.workspace.as_ref().map(|w| w.branch.clone()),
         }
     }
 }
@@ -243,6 +248,42 @@ impl SlotsConfig {
             let lifecycle =
                 lifecycle::resolve(path, slot.lifecycle.as_ref(), raw.roles.get(&role), &owner)?;
             let env = check_env(path, &id, slot.env, secrets.is_some())?;
+            if slot
+                .lifecycle
+                .as_ref()
+                .is_some_and(|l| l.workspace.is_some())
+            {
+                return Err(err(
+                    slot.id.referenced,
+                    "lifecycle.workspace",
+                    format!("slot {id:?}: put `workspace:` beside `lifecycle:`, not in it"),
+                ));
+            }
+            let workspace = workspace::resolve(
+                path,
+                &id,
+                slot.workspace.as_ref(),
+                raw.roles.get(&role).and_then(|r| r.workspace.as_ref()),
+                home,
+            )?;
+            if let Some(ws) = &workspace {
+                let clash = slots.iter().find(|other: &&SlotConfig| {
+                    other.workspace.as_ref().is_some_and(|o| {
+                        (o.folder.is_some() && o.folder == ws.folder)
+                            || (o.branch == ws.branch && other.cwd == cwd)
+                    })
+                });
+                if let Some(other) = clash {
+                    return Err(err(
+                        slot.id.referenced,
+                        "workspace",
+                        format!(
+                            "slots {:?} and {id:?} would share a worktree folder or branch",
+                            other.id
+                        ),
+                    ));
+                }
+            }
             slots.push(SlotConfig {
                 role,
                 description: slot.description,
@@ -257,6 +298,7 @@ impl SlotsConfig {
                 trusted: slot.trusted,
                 lifecycle,
                 isolation: slot.isolation,
+                workspace,
                 id,
             });
         }
@@ -389,7 +431,11 @@ fn valid_id(id: &str) -> bool {
         && !id.starts_with('.')
 }
 
-fn resolve_cwd(value: &str, base: &Path, home: Option<&Path>) -> Result<PathBuf, String> {
+pub(super) fn resolve_cwd(
+    value: &str,
+    base: &Path,
+    home: Option<&Path>,
+) -> Result<PathBuf, String> {
     let value = value.trim();
     if value.is_empty() {
         return Err("cwd is empty".into());
@@ -450,6 +496,8 @@ struct RawSlot {
     lifecycle: Option<RawLifecycle>,
     #[serde(default)]
     isolation: Isolation,
+    #[serde(default)]
+    workspace: Option<workspace::RawWorkspace>,
 }
 
 fn default_command() -> String {

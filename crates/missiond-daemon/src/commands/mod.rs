@@ -9,6 +9,7 @@ mod out;
 mod print;
 mod stop;
 pub mod usage;
+mod workspace;
 
 use anyhow::{Context, Result};
 use clap::Subcommand;
@@ -108,6 +109,11 @@ pub enum ClientCommand {
         /// Its arguments as a JSON object (default `{}`).
         #[arg(default_value = "{}")]
         args: String,
+    },
+    /// A slot's git worktree (`workspace:` in slots.yaml): review, commit, merge.
+    Workspace {
+        #[command(subcommand)]
+        action: workspace::WorkspaceAction,
     },
     /// Used by Claude Code hooks: forwards the event on stdin to the daemon; for
     /// `PreToolUse`, prints the daemon's permission decision (fail closed).
@@ -309,6 +315,9 @@ async fn run_client(command: ClientCommand, out: Out) -> Result<i32> {
                 .await
                 .map_err(|e| conn.error(e))?;
             out::json(&result)?;
+        }
+        ClientCommand::Workspace { action } => {
+            return workspace::run(&conn, action, out).await;
         }
         ClientCommand::Board => {
             let url = board::url(&conn.client).await?;

@@ -161,6 +161,9 @@ pub fn reloaded(r: &ReloadResult) {
     list("removed", &r.removed);
     list("changed", &r.changed);
     list("unchanged", &r.unchanged);
+    for kept in &r.workspaces_kept {
+        println!("kept: {kept}");
+    }
     if r.added.is_empty() && r.removed.is_empty() && r.changed.is_empty() {
         println!("no slot changed");
     }

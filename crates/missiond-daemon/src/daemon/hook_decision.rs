@@ -152,10 +152,12 @@ fn decide(
     tool_cwd: Option<&str>,
     home: &Option<PathBuf>,
 ) -> Decision {
+    // Relative paths are resolved where the slot runs: inside its worktree, if any.
+    let work_dir = slot.work_dir();
     let req = Request {
         slot: &slot.spec.id,
         role,
-        cwd: &slot.spec.config.cwd,
+        cwd: &work_dir,
         tool_cwd: tool_cwd.map(Path::new),
         home: home.as_deref(),
         tool,

@@ -73,3 +73,6 @@ pub mod transcript;
 pub mod turn;
 pub mod watchdog;
 pub mod web;
+pub mod workspace_ipc;
+pub mod workspace_slot;
+pub mod workspace_task;

@@ -390,7 +390,8 @@ pub fn status(slot: &Slot) -> PtyStatusResult {
         dialog: live.and_then(|r| r.term.confirm()).cloned(),
         pid: live.and_then(|r| r.pid()),
         session_id: run.and_then(|r| r.session_id.clone()),
-        cwd: slot.spec.config.cwd.display().to_string(),
+        // Where it runs: in its worktree when it has a workspace.
+        cwd: slot.work_dir().display().to_string(),
         role: slot.spec.config.role.clone(),
         screen_state: live.map(|r| SlotState::from(r.term.state())),
         parser_disagreements: run.map(|r| r.merge.disagreements()),

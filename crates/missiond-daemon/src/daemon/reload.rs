@@ -35,6 +35,7 @@ pub async fn reload(sup: &Arc<Supervisor>, path: &Path) -> ReloadResult {
             changed: Vec::new(),
             unchanged: current.keys().cloned().collect(),
             error: Some(error),
+            workspaces_kept: Vec::new(),
         };
     }
     sup.set_config_error(None);
@@ -77,9 +78,28 @@ pub async fn reload(sup: &Arc<Supervisor>, path: &Path) -> ReloadResult {
         .cloned()
         .collect();
     to_stop.extend(removed.iter().filter_map(|id| current.get(id).cloned()));
+    let retiring: Vec<_> = to_stop
+        .iter()
+        .map(|old| {
+            let new = next.get(&old.spec.id).map(|s| s.spec.config.clone());
+            (old.spec.config.clone(), new)
+        })
+        .collect();
     sup.replace(next);
     // The old processes end before their replacements start (same folders, same ids).
     stop_all(to_stop).await;
+    // Then the worktrees they no longer use go, unless that would lose work.
+    let workspaces_kept = tokio::task::spawn_blocking(move || {
+        retiring
+            .iter()
+            .filter_map(|(old, new)| super::workspace_slot::retire(old, new.as_ref()))
+            .collect::<Vec<String>>()
+    })
+    .await
+    .unwrap_or_default();
+    for kept in &workspaces_kept {
+        tracing::warn!("slots.yaml reloaded: {kept}");
+    }
     let handlers = sup
         .endpoint_handlers
         .get()
@@ -110,6 +130,7 @@ pub async fn reload(sup: &Arc<Supervisor>, path: &Path) -> ReloadResult {
         changed,
         unchanged,
         error: None,
+        workspaces_kept,
     }
 }
 

@@ -142,6 +142,11 @@ pub struct Plan {
     pub writable: Vec<PathBuf>,
     /// Where the program starts.
     pub cwd: PathBuf,
+    /// Paths outside the home made read-only (the main checkout and other slots'
+    /// worktrees, for a slot with a workspace).
+    pub locked: Vec<PathBuf>,
+    /// Paths inside locked ones made writable again (the slot's own worktree).
+    pub unlocked: Vec<PathBuf>,
 }
 
 /// Why a slot cannot run in the sandbox it asked for.
@@ -211,6 +216,20 @@ impl Plan {
         }
     }
 
+    /// Makes `path` (and everything under it) read-only in the sandbox, when it exists.
+    pub fn lock(&mut self, path: &Path) {
+        if path.exists() && !self.locked.iter().any(|p| p == path) {
+            self.locked.push(path.to_path_buf());
+        }
+    }
+
+    /// Makes `path` writable again inside a locked folder, when it exists.
+    pub fn unlock(&mut self, path: &Path) {
+        if path.exists() && !self.unlocked.iter().any(|p| p == path) {
+            self.unlocked.push(path.to_path_buf());
+        }
+    }
+
     /// Hides one of the daemon's files that lies outside the home.
     pub fn hide_file(&mut self, path: &Path) {
         if !path.starts_with(&self.home) {
@@ -222,6 +241,14 @@ impl Plan {
     pub fn bwrap_args(&self, program: &str, args: &[String]) -> Vec<String> {
         let s = |p: &Path| p.to_string_lossy().into_owned();
         let mut out: Vec<String> = vec!["--dev-bind".into(), "/".into(), "/".into()];
+        // Locked folders first, the writable ones inside them after (later mounts win),
+        // all before the home's mask.
+        for path in &self.locked {
+            out.extend(["--ro-bind".into(), s(path), s(path)]);
+        }
+        for path in &self.unlocked {
+            out.extend(["--bind".into(), s(path), s(path)]);
+        }
         out.extend(["--tmpfs".into(), s(&self.home)]);
         for file in &self.hidden_files {
             // Only what exists: bubblewrap would create a missing target on the real disk.

@@ -238,6 +238,8 @@ pub async fn start(slot: &Arc<Slot>) -> Result<bool, RpcError> {
     } else {
         resolve(&slot.spec.id, &slot.spec.config.env, None)?
     };
+    // A first worktree checkout may take a while: off the async threads.
+    super::workspace_slot::prepare_off_thread(slot).await;
     slot.spawn_with(env)
 }
 

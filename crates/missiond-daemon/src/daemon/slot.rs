@@ -175,6 +175,8 @@ pub struct Slot {
     output: broadcast::Sender<Arc<[u8]>>,
     /// Restart, stuck, context and autonomous-run state (see `lifecycle`).
     pub life: Mutex<super::lifecycle::Life>,
+    /// Its git worktree, once made or found at a start (`workspace:` in slots.yaml).
+    pub workspace: Mutex<Option<missiond_core::workspace::Layout>>,
 }
 
 impl Slot {
@@ -187,6 +189,7 @@ impl Slot {
             inner: Mutex::new(Inner::default()),
             changed: watch::channel(0).0,
             output: broadcast::channel(OUTPUT_BACKLOG).0,
+            workspace: Mutex::new(None),
         })
     }
 
@@ -233,6 +236,18 @@ impl Slot {
         if self.ctx.is_shutting_down() {
             return Err(shutting_down());
         }
+        if self.lock().run.as_ref().is_some_and(Run::is_alive) {
+            return Ok(false);
+        }
+        // The worktree first (git runs here, not under the slot's lock).
+        super::workspace_slot::prepare(self).map_err(|why| {
+            RpcError::new(
+                missiond_core::ipc::ErrorCode::SpawnFailed,
+                format!("slot `{}`: {why}", self.spec.id),
+            )
+            .with_data(serde_json::json!({"slotId": self.spec.id}))
+        })?;
+        let work_dir = self.work_dir();
         let mut inner = self.lock();
         if inner.run.as_ref().is_some_and(Run::is_alive) {
             return Ok(false);
@@ -272,7 +287,7 @@ impl Slot {
             }
         };
         let transcript = match (&session_id, transcript::config_dir(&self.spec.config.env)) {
-            (Some(id), Some(dir)) => transcript::candidate_paths(&dir, &self.spec.config.cwd, id),
+            (Some(id), Some(dir)) => transcript::candidate_paths(&dir, &work_dir, id),
             _ => Vec::new(),
         };
         let pid = process.pid();
@@ -281,7 +296,7 @@ impl Slot {
             &self.spec.config.role,
             session_id.as_deref(),
             pid,
-            &self.spec.config.cwd,
+            &work_dir,
         );
         tracing::info!(slot = %self.spec.id, pid, session = ?session_id, sandboxed, "slot started");
         inner.run = Some(Run {
@@ -398,7 +413,7 @@ impl Slot {
             pty: PtySpec {
                 program,
                 args,
-                cwd: config.cwd.clone(),
+                cwd: self.work_dir(),
                 env,
                 env_remove,
                 cols: config.cols,
@@ -421,7 +436,19 @@ impl Slot {
             home: ctx.home.clone(),
             ..Default::default()
         };
-        plan.place_cwd(&self.spec.config.cwd, &[&ctx.run_dir, &ctx.logs_dir])?;
+        plan.place_cwd(&self.work_dir(), &[&ctx.run_dir, &ctx.logs_dir])?;
+        if let Some(own) = self
+            .workspace
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+        {
+            // The other slots as slots.yaml has them now (made or not yet).
+            let configured = super::slot_config::load(&ctx.slots_config).specs;
+            let others =
+                super::workspace_slot::others(configured.iter().map(|s| &s.config), &self.spec.id);
+            super::workspace_slot::contain(&mut plan, &own, &others);
+        }
         plan.show_read_only(slot_dir);
         plan.show_read_only(ctx.permissions.path());
         plan.show_read_only(&ctx.exe);
@@ -441,6 +468,12 @@ impl Slot {
             plan.hide_file(file);
         }
         Ok(plan)
+    }
+
+    /// The folder the slot's program runs in: its place in its worktree when it has a
+    /// workspace (made at its first start), else its `cwd`.
+    pub fn work_dir(&self) -> PathBuf {
+        super::workspace_slot::work_dir(self)
     }
 
     /// Run `f` on the live process, or fail with "not running".

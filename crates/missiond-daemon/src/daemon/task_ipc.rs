@@ -20,6 +20,9 @@ pub async fn handle(
 ) -> Option<Result<Value, RpcError>> {
     let result = match method {
         cat::Submit::NAME => match cat::Submit::params(params) {
+            Ok(p) if p.fresh_workspace == Some(true) => {
+                super::workspace_task::submit(d, p).and_then(encode)
+            }
             Ok(p) => task_tools::submit(d, p).and_then(encode),
             Err(e) => Err(e),
         },

@@ -45,6 +45,9 @@ pub async fn run(slot: &Arc<Slot>, task: &Task) -> Ending {
     let Some(run_start) = current_run(slot) else {
         return Ending::Lost(exit_reason(slot));
     };
+    if let Err(why) = super::workspace_task::before_task(slot, task).await {
+        return Ending::Failed(why);
+    }
     let deadline = Instant::now() + TASK_TURN_LIMIT;
     let sent = tokio::select! {
         sent = slot_turns::send(slot, &task.prompt, TASK_TURN_LIMIT) => sent,

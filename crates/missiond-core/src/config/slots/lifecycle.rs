@@ -15,6 +15,7 @@
 //!       max_secs: 300               # default 300
 //!       stable_after_secs: 600      # a run this long resets the delay (default 600)
 //!     max_restarts_per_hour: 6      # then give up and report (default 6)
+//!     workspace: worktree           # a git worktree per slot (see `workspace`)
 //! slots:
 //!   - id: coder-1
 //!     role: coder
@@ -51,6 +52,9 @@ pub(super) struct RawLifecycle {
     restart_backoff: Option<RawBackoff>,
     #[serde(default)]
     max_restarts_per_hour: Option<Spanned<u32>>,
+    /// A role's `workspace:` (see `workspace`); refused in a slot's `lifecycle:`.
+    #[serde(default)]
+    pub(super) workspace: Option<super::workspace::RawWorkspace>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -418,3 +418,69 @@ fn the_redact_section_defaults_on_and_is_checked() {
         assert!(shown.contains(FILE), "{shown}");
     }
 }
+
+#[test]
+fn workspace_from_the_slot_over_its_role_with_defaults() {
+    let cfg = parse(
+        "roles:\n  coder:\n    workspace: {base: develop, folder: '/wt/{slot}'}\n\
+         slots:\n\
+         \x20 - {id: c1, role: coder, cwd: /src/app}\n\
+         \x20 - {id: c2, role: coder, cwd: /src/app, workspace: {branch: 'agents/{slot}'}}\n\
+         \x20 - {id: c3, role: coder, cwd: /src/app, workspace: none}\n\
+         \x20 - {id: p, cwd: /src/app, workspace: worktree}\n\
+         \x20 - {id: q, cwd: /src/app}\n",
+    )
+    .expect("valid");
+    let ws = |id: &str| cfg.get(id).unwrap().workspace.clone();
+    let c1 = ws("c1").expect("from the role");
+    assert_eq!(c1.branch, "missiond/c1");
+    assert_eq!(c1.base.as_deref(), Some("develop"));
+    assert_eq!(c1.folder, Some(PathBuf::from("/wt/c1")));
+    let c2 = ws("c2").expect("own keys over the role's");
+    assert_eq!(c2.branch, "agents/c2");
+    assert_eq!(c2.folder, Some(PathBuf::from("/wt/c2")));
+    assert_eq!(ws("c3"), None, "`none` opts out of the role's");
+    let p = ws("p").expect("short form");
+    assert_eq!(
+        (p.branch.as_str(), p.base.clone(), p.folder.clone()),
+        ("missiond/p", None, None)
+    );
+    assert_eq!(ws("q"), None);
+}
+
+#[test]
+fn bad_workspaces_are_refused_with_the_field() {
+    for (text, field, needle) in [
+        (
+            "workspace: clone",
+            "workspace.mode",
+            "unknown workspace mode",
+        ),
+        ("workspace: {brnch: x}", "workspace.brnch", "unknown key"),
+        (
+            "workspace: {branch: 'a b'}",
+            "workspace.branch",
+            "not a valid git branch",
+        ),
+        (
+            "workspace: {branch: 'x..y'}",
+            "workspace.branch",
+            "not a valid git branch",
+        ),
+        (
+            "workspace: {base: '-x'}",
+            "workspace.base",
+            "not a valid git branch",
+        ),
+    ] {
+        let e = parse_err(&format!("slots:\n  - id: a\n    cwd: /x\n    {text}\n"));
+        assert_eq!(e.field.as_deref(), Some(field), "{text}: {e}");
+        assert!(e.message.contains(needle), "{text}: {e}");
+    }
+    let e = parse_err(
+        "slots:\n  - {id: a, cwd: /x, workspace: {branch: same}}\n  - {id: b, cwd: /x, workspace: {branch: same}}\n",
+    );
+    assert!(e.message.contains("share a worktree"), "{e}");
+    let e = parse_err("slots:\n  - {id: a, cwd: /x, lifecycle: {workspace: worktree}}\n");
+    assert!(e.message.contains("beside `lifecycle:`"), "{e}");
+}
