@@ -13,6 +13,7 @@
 //! - [`inbox`]: messages for the orchestrator.
 //! - [`lifecycle`]: restart backoff, stuck detection, context policy, autonomous runs.
 //! - [`secrets`]: `${secret:path}` in slot environments, resolved at spawn; redaction.
+//! - [`router`]: the AI router: chats with the LLM backend of `credentials.json`.
 //! - [`time`]: timestamp helpers.
 
 pub mod board;
@@ -29,6 +30,7 @@ pub mod lifecycle;
 pub mod paths;
 pub mod permissions;
 pub mod questions;
+pub mod router;
 pub mod secrets;
 pub mod skills;
 pub mod store;

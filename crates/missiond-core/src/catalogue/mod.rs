@@ -25,6 +25,7 @@ mod params;
 mod permissions;
 mod pty;
 mod questions;
+mod router;
 mod skills;
 mod tasks;
 mod types;
@@ -51,6 +52,7 @@ pub use params::{EmptyParams, SlotParams, decode_params};
 pub use permissions::*;
 pub use pty::*;
 pub use questions::*;
+pub use router::*;
 pub use skills::*;
 pub use tasks::*;
 pub use types::*;
@@ -239,6 +241,7 @@ static CATALOGUE: LazyLock<Vec<ToolDef>> = LazyLock::new(|| {
     tools.extend(infra::defs());
     tools.extend(skills::defs());
     tools.extend(jarvis::defs());
+    tools.extend(router::defs());
     tools
 });
 

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::*;
 
-const EXPECTED_TOOLS: [&str; 65] = [
+const EXPECTED_TOOLS: [&str; 66] = [
     "mission_pty_spawn",
     "mission_pty_send",
     "mission_pty_screen",
@@ -70,6 +70,7 @@ const EXPECTED_TOOLS: [&str; 65] = [
     "mission_context_build",
     "mission_jarvis_logs",
     "mission_jarvis_trace",
+    "mission_router_chat",
 ];
 
 #[test]

@@ -178,6 +178,9 @@ impl Handlers {
                 if let Some(answer) = super::skill_ipc::handle(sup, other, &params).await {
                     return answer;
                 }
+                if let Some(answer) = super::router_ipc::handle(sup, other, &params).await {
+                    return answer;
+                }
                 if let Some(answer) = super::jarvis::tools::handle(other, &params).await {
                     return answer;
                 }

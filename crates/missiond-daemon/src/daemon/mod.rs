@@ -47,6 +47,7 @@ pub mod pty_tools;
 pub mod question_ipc;
 pub mod records;
 pub mod reload;
+pub mod router_ipc;
 pub mod rules_override;
 pub mod run;
 pub mod sandbox;
