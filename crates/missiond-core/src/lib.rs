@@ -15,6 +15,7 @@
 //! - [`secrets`]: `${secret:path}` in slot environments, resolved at spawn; redaction.
 //! - [`router`]: the AI router: chats with the LLM backend of `credentials.json`.
 //! - [`time`]: timestamp helpers.
+//! - [`upkeep`]: knowledge upkeep: LLM analysis, discovery, scheduled GC.
 
 pub mod board;
 pub mod catalogue;
@@ -38,3 +39,4 @@ pub mod tasks;
 pub mod time;
 #[cfg(unix)]
 pub mod tty;
+pub mod upkeep;

@@ -21,6 +21,7 @@ mod inbox;
 mod infra;
 mod jarvis;
 mod kb;
+mod kb_upkeep;
 mod params;
 mod permissions;
 mod pty;
@@ -48,6 +49,7 @@ pub use inbox::*;
 pub use infra::*;
 pub use jarvis::*;
 pub use kb::*;
+pub use kb_upkeep::*;
 pub use params::{EmptyParams, SlotParams, decode_params};
 pub use permissions::*;
 pub use pty::*;
@@ -242,6 +244,7 @@ static CATALOGUE: LazyLock<Vec<ToolDef>> = LazyLock::new(|| {
     tools.extend(skills::defs());
     tools.extend(jarvis::defs());
     tools.extend(router::defs());
+    tools.extend(kb_upkeep::defs());
     tools
 });
 

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::*;
 
-const EXPECTED_TOOLS: [&str; 66] = [
+const EXPECTED_TOOLS: [&str; 69] = [
     "mission_pty_spawn",
     "mission_pty_send",
     "mission_pty_screen",
@@ -71,6 +71,9 @@ const EXPECTED_TOOLS: [&str; 66] = [
     "mission_jarvis_logs",
     "mission_jarvis_trace",
     "mission_router_chat",
+    "mission_kb_analyze",
+    "mission_kb_apply",
+    "mission_kb_discover",
 ];
 
 #[test]

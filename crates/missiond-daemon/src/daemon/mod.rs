@@ -32,6 +32,7 @@ pub mod infra_ipc;
 pub mod infra_probe;
 pub mod jarvis;
 pub mod kb_ipc;
+pub mod kb_upkeep_ipc;
 pub mod lifecycle;
 pub mod log_folder;
 pub mod log_render;
