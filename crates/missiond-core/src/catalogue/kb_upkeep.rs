@@ -96,7 +96,10 @@ impl KbProposal {
             },
             entry_ids: d.entry_ids.clone(),
             keep: d.keep,
-            deletes: change.as_ref().map(|c| c.delete.clone()).unwrap_or_default(),
+            deletes: change
+                .as_ref()
+                .map(|c| c.delete.clone())
+                .unwrap_or_default(),
             title: d.title.clone(),
             content: d.content.clone(),
             reason: d.reason.clone(),

@@ -19,7 +19,11 @@ pub struct KbChange {
 impl Store {
     /// Applies `c` at `now`. `Ok(Err(why))` when an entry was changed or deleted since the
     /// snapshot: nothing is written then.
-    pub fn kb_apply_change(&self, c: &KbChange, now: i64) -> Result<Result<(), String>, StoreError> {
+    pub fn kb_apply_change(
+        &self,
+        c: &KbChange,
+        now: i64,
+    ) -> Result<Result<(), String>, StoreError> {
         const ACTION: &str = "applying a knowledge change";
         self.write(ACTION, |tx| {
             for (id, seen) in &c.expect {

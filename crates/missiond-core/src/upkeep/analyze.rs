@@ -68,12 +68,18 @@ pub fn render(e: &Entry) -> String {
 pub fn batches(entries: &[Entry], budget: usize) -> Vec<Vec<&Entry>> {
     let mut sorted: Vec<&Entry> = entries.iter().collect();
     sorted.sort_by(|a, b| {
-        (a.category.as_str(), a.key.as_deref(), a.title.as_deref(), a.id).cmp(&(
-            b.category.as_str(),
-            b.key.as_deref(),
-            b.title.as_deref(),
-            b.id,
-        ))
+        (
+            a.category.as_str(),
+            a.key.as_deref(),
+            a.title.as_deref(),
+            a.id,
+        )
+            .cmp(&(
+                b.category.as_str(),
+                b.key.as_deref(),
+                b.title.as_deref(),
+                b.id,
+            ))
     });
     let mut out: Vec<Vec<&Entry>> = Vec::new();
     let mut size = 0usize;
@@ -147,8 +153,12 @@ pub fn parse(text: &str, batch: &[&Entry]) -> Result<Parsed, String> {
         (Some(s), Some(e)) if s < e => &text[s..=e],
         _ => return Err(format!("it holds no JSON object; it began: {}", head(text))),
     };
-    let answer: Answer = serde_json::from_str(json)
-        .map_err(|e| format!("it is not the JSON asked for ({e}); it began: {}", head(text)))?;
+    let answer: Answer = serde_json::from_str(json).map_err(|e| {
+        format!(
+            "it is not the JSON asked for ({e}); it began: {}",
+            head(text)
+        )
+    })?;
     let known: HashMap<i64, &Entry> = batch.iter().map(|e| (e.id, *e)).collect();
     let mut parsed = Parsed::default();
     for (i, value) in answer.proposals.into_iter().enumerate() {

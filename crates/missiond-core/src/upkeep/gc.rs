@@ -59,7 +59,11 @@ impl GcSchedule {
     /// From variables looked up by `get` (tests pass a map).
     pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<GcSchedule, String> {
         let mut s = GcSchedule::default();
-        let value = |name: &str| get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let value = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
         if let Some(v) = value(ENV_INTERVAL) {
             s.interval = if is_off(&v) {
                 None
@@ -100,7 +104,10 @@ impl GcSchedule {
 }
 
 fn is_off(v: &str) -> bool {
-    matches!(v.to_ascii_lowercase().as_str(), "off" | "0" | "false" | "no" | "never")
+    matches!(
+        v.to_ascii_lowercase().as_str(),
+        "off" | "0" | "false" | "no" | "never"
+    )
 }
 
 /// `90s`, `30m`, `6h`, `1d` or a bare number of seconds; at least one second.

@@ -76,14 +76,19 @@ impl Draft {
                         }
                     }
                 }
-                (Some((keep, self.title.clone(), content, tags)), others(keep))
+                (
+                    Some((keep, self.title.clone(), content, tags)),
+                    others(keep),
+                )
             }
             ProposalKind::Contradiction => match self.keep {
                 Some(keep) => (None, others(keep)),
                 None => {
-                    return Err("the model could not tell which entry is right: correct them \
+                    return Err(
+                        "the model could not tell which entry is right: correct them \
                          with mission_kb_remember or mission_kb_forget"
-                        .into());
+                            .into(),
+                    );
                 }
             },
             ProposalKind::Stale => (None, self.entry_ids.clone()),

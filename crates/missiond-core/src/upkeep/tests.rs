@@ -90,7 +90,10 @@ fn answers_are_read_and_checked_against_the_batch() {
     let change = merge.change(|id| vec![format!("t{id}")]).unwrap();
     assert_eq!(change.delete, [2]);
     let (keep, _, content, tags) = change.rewrite.unwrap();
-    assert_eq!((keep, content.as_str()), (1, "The database is at 10.0.0.5."));
+    assert_eq!(
+        (keep, content.as_str()),
+        (1, "The database is at 10.0.0.5.")
+    );
     assert_eq!(tags, ["t1", "t2"]);
 }
 
@@ -98,11 +101,21 @@ fn answers_are_read_and_checked_against_the_batch() {
 fn malformed_answers_are_errors_that_say_why() {
     let all = [entry(1, "a", "k", "c")];
     let batch: Vec<&Entry> = all.iter().collect();
-    for text in ["I think they are fine.", "{\"proposals\": 3}", "{\"ideas\": []}", "{not json}"] {
+    for text in [
+        "I think they are fine.",
+        "{\"proposals\": 3}",
+        "{\"ideas\": []}",
+        "{not json}",
+    ] {
         let err = parse(text, &batch).unwrap_err();
         assert!(err.contains("began"), "{text}: {err}");
     }
-    assert!(parse("{\"proposals\": []}", &batch).unwrap().drafts.is_empty());
+    assert!(
+        parse("{\"proposals\": []}", &batch)
+            .unwrap()
+            .drafts
+            .is_empty()
+    );
 }
 
 #[test]
@@ -154,7 +167,10 @@ fn applying_a_change_checks_the_snapshot() {
     };
     // b changes after the analysis: nothing is applied.
     remember(&store, "b", "general", None, T0 + 5);
-    let why = store.kb_apply_change(&change, T0 + 10).unwrap().unwrap_err();
+    let why = store
+        .kb_apply_change(&change, T0 + 10)
+        .unwrap()
+        .unwrap_err();
     assert!(why.contains(&format!("entry {b} was changed")), "{why}");
     assert!(store.kb_peek(&EntryRef::Id(b)).unwrap().is_some());
     let fresh = crate::store::KbChange {
@@ -163,14 +179,21 @@ fn applying_a_change_checks_the_snapshot() {
     };
     store.kb_apply_change(&fresh, T0 + 10).unwrap().unwrap();
     let kept = store.kb_peek(&EntryRef::Id(a)).unwrap().unwrap();
-    assert_eq!((kept.content.as_str(), kept.title.as_deref()), ("merged", Some("A")));
+    assert_eq!(
+        (kept.content.as_str(), kept.title.as_deref()),
+        ("merged", Some("A"))
+    );
     assert_eq!(kept.key.as_deref(), Some("a"));
     assert!(store.kb_peek(&EntryRef::Id(b)).unwrap().is_none());
     // A search finds the merged text: the FTS index followed.
     let fts = crate::kb::query::build("merged", Default::default()).unwrap();
     let hits = store
         .kb_search(
-            &crate::kb::SearchQuery { fts, filter: Default::default(), limit: 10 },
+            &crate::kb::SearchQuery {
+                fts,
+                filter: Default::default(),
+                limit: 10,
+            },
             T0 + 10,
         )
         .unwrap();
@@ -196,12 +219,24 @@ fn scheduled_gc_removes_expired_and_never_read_low_tier_entries() {
     want.sort();
     assert_eq!(ids, want);
     for kept in [read, other_tier, recent] {
-        assert!(store.kb_peek(&EntryRef::Id(kept)).unwrap().is_some(), "{kept}");
+        assert!(
+            store.kb_peek(&EntryRef::Id(kept)).unwrap().is_some(),
+            "{kept}"
+        );
     }
     // Unused rule off: only expiry counts; `*`: every category.
-    let off = GcSchedule { unused_days: None, ..GcSchedule::default() };
-    assert_eq!(gc::run_once(&store, &off, T0 + 400 * DAY).unwrap().unused, 0);
-    let all = GcSchedule { unused_categories: Vec::new(), ..GcSchedule::default() };
+    let off = GcSchedule {
+        unused_days: None,
+        ..GcSchedule::default()
+    };
+    assert_eq!(
+        gc::run_once(&store, &off, T0 + 400 * DAY).unwrap().unused,
+        0
+    );
+    let all = GcSchedule {
+        unused_categories: Vec::new(),
+        ..GcSchedule::default()
+    };
     let run = gc::run_once(&store, &all, T0 + 400 * DAY).unwrap();
     assert_eq!(run.ids, [other_tier, recent], "the read entry stays");
 }
@@ -223,11 +258,23 @@ fn the_gc_schedule_reads_its_settings() {
     assert_eq!(s.unused_days, Some(0.5));
     assert_eq!(s.unused_categories, ["general", "memory/low"]);
     assert_eq!(vars(&[(gc::ENV_INTERVAL, "off")]).unwrap().interval, None);
-    assert_eq!(vars(&[(gc::ENV_UNUSED_DAYS, "off")]).unwrap().unused_days, None);
-    assert!(vars(&[(gc::ENV_UNUSED_CATEGORIES, "*")]).unwrap().unused_categories.is_empty());
+    assert_eq!(
+        vars(&[(gc::ENV_UNUSED_DAYS, "off")]).unwrap().unused_days,
+        None
+    );
+    assert!(
+        vars(&[(gc::ENV_UNUSED_CATEGORIES, "*")])
+            .unwrap()
+            .unused_categories
+            .is_empty()
+    );
     assert_eq!(gc::parse_duration("6h").unwrap().as_secs(), 21_600);
     assert_eq!(gc::parse_duration("1d").unwrap().as_secs(), 86_400);
-    for bad in [(gc::ENV_INTERVAL, "soon"), (gc::ENV_INTERVAL, "5w"), (gc::ENV_UNUSED_DAYS, "-1")] {
+    for bad in [
+        (gc::ENV_INTERVAL, "soon"),
+        (gc::ENV_INTERVAL, "5w"),
+        (gc::ENV_UNUSED_DAYS, "-1"),
+    ] {
         let err = vars(Box::leak(Box::new([bad]))).unwrap_err();
         assert!(err.contains(bad.0), "{err}");
     }
@@ -242,32 +289,73 @@ fn write(dir: &Path, file: &str, text: &str) {
 fn discovers_build_test_and_services_from_real_projects() {
     let tmp = tempfile::tempdir().unwrap();
     let rust = tmp.path().join("rusty");
-    write(&rust, "Cargo.toml", "[package]\nname = \"rusty\"\nversion = \"0.1.0\"\n\n[[bin]]\nname = \"rusty-cli\"\npath = \"src/cli.rs\"\n\n[features]\nfast = []\n");
+    write(
+        &rust,
+        "Cargo.toml",
+        "[package]\nname = \"rusty\"\nversion = \"0.1.0\"\n\n[[bin]]\nname = \"rusty-cli\"\npath = \"src/cli.rs\"\n\n[features]\nfast = []\n",
+    );
     let node = tmp.path().join("web");
-    write(&node, "package.json", r#"{"name": "web-app", "scripts": {"build": "vite build", "test": "vitest run", "dev": "vite"}}"#);
+    write(
+        &node,
+        "package.json",
+        r#"{"name": "web-app", "scripts": {"build": "vite build", "test": "vitest run", "dev": "vite"}}"#,
+    );
     write(&node, "pnpm-lock.yaml", "lockfileVersion: '9.0'\n");
     let mixed = tmp.path().join("mixed");
-    write(&mixed, "Makefile", "CC := gcc\n.PHONY: all test\nall: build\nbuild:\n\t$(CC) -o app main.c\ntest: build\n\t./app --self-test\n%.o: %.c\n\t$(CC) -c $<\n");
-    write(&mixed, "pyproject.toml", "[project]\nname = \"tooling\"\n\n[project.scripts]\ntool = \"tooling.cli:main\"\n\n[tool.pytest.ini_options]\naddopts = \"-q\"\n\n[build-system]\nbuild-backend = \"hatchling.build\"\n");
-    write(&mixed, "docker-compose.yml", "services:\n  db:\n    image: postgres:16\n    ports: [\"5432:5432\"]\n    environment:\n      POSTGRES_PASSWORD: hunter2-secret\n  api:\n    build: .\n    depends_on: [db]\n");
+    write(
+        &mixed,
+        "Makefile",
+        "CC := gcc\n.PHONY: all test\nall: build\nbuild:\n\t$(CC) -o app main.c\ntest: build\n\t./app --self-test\n%.o: %.c\n\t$(CC) -c $<\n",
+    );
+    write(
+        &mixed,
+        "pyproject.toml",
+        "[project]\nname = \"tooling\"\n\n[project.scripts]\ntool = \"tooling.cli:main\"\n\n[tool.pytest.ini_options]\naddopts = \"-q\"\n\n[build-system]\nbuild-backend = \"hatchling.build\"\n",
+    );
+    write(
+        &mixed,
+        "docker-compose.yml",
+        "services:\n  db:\n    image: postgres:16\n    ports: [\"5432:5432\"]\n    environment:\n      POSTGRES_PASSWORD: hunter2-secret\n  api:\n    build: .\n    depends_on: [db]\n",
+    );
     let broken = tmp.path().join("broken");
     write(&broken, "package.json", "{ not json");
     let projects = vec![
-        Project { slots: vec!["coder-1".into()], dir: rust.clone() },
-        Project { slots: vec!["web-1".into()], dir: node.clone() },
-        Project { slots: vec!["ops".into()], dir: mixed.clone() },
-        Project { slots: vec!["x".into()], dir: broken.clone() },
-        Project { slots: vec!["empty".into()], dir: tmp.path().join("missing") },
+        Project {
+            slots: vec!["coder-1".into()],
+            dir: rust.clone(),
+        },
+        Project {
+            slots: vec!["web-1".into()],
+            dir: node.clone(),
+        },
+        Project {
+            slots: vec!["ops".into()],
+            dir: mixed.clone(),
+        },
+        Project {
+            slots: vec!["x".into()],
+            dir: broken.clone(),
+        },
+        Project {
+            slots: vec!["empty".into()],
+            dir: tmp.path().join("missing"),
+        },
     ];
     let found = discover::discover(None, &projects);
-    let by_key: HashMap<&str, &discover::Fact> = found.facts.iter().map(|f| (f.key.as_str(), f)).collect();
+    let by_key: HashMap<&str, &discover::Fact> =
+        found.facts.iter().map(|f| (f.key.as_str(), f)).collect();
     let key = |dir: &Path, file: &str| {
-        format!("discover:{}", std::fs::canonicalize(dir).unwrap().join(file).display())
+        format!(
+            "discover:{}",
+            std::fs::canonicalize(dir).unwrap().join(file).display()
+        )
     };
     let cargo = by_key[key(&rust, "Cargo.toml").as_str()];
     assert!(cargo.content.contains("`cargo build`") && cargo.content.contains("`cargo test`"));
     assert!(cargo.content.contains("rusty-cli") && cargo.content.contains("fast"));
-    assert!(cargo.tags.contains(&"coder-1".to_string()) && cargo.tags.contains(&"rust".to_string()));
+    assert!(
+        cargo.tags.contains(&"coder-1".to_string()) && cargo.tags.contains(&"rust".to_string())
+    );
     assert_eq!(cargo.category, "project");
     assert!(cargo.source.starts_with("discover:") && cargo.source.ends_with("Cargo.toml"));
     let npm = by_key[key(&node, "package.json").as_str()];
@@ -275,13 +363,24 @@ fn discovers_build_test_and_services_from_real_projects() {
     assert!(npm.content.contains("vitest run"));
     let make = by_key[key(&mixed, "Makefile").as_str()];
     assert!(make.content.contains("`make test`"), "{}", make.content);
-    assert!(make.content.contains("all, build, test"), "{}", make.content);
+    assert!(
+        make.content.contains("all, build, test"),
+        "{}",
+        make.content
+    );
     assert!(!make.content.contains("CC") && !make.content.contains("%.o"));
     let py = by_key[key(&mixed, "pyproject.toml").as_str()];
-    assert!(py.content.contains("`pytest`") && py.content.contains("tool") && py.content.contains("hatchling"));
+    assert!(
+        py.content.contains("`pytest`")
+            && py.content.contains("tool")
+            && py.content.contains("hatchling")
+    );
     let db = by_key[format!("{}#db", key(&mixed, "docker-compose.yml")).as_str()];
     assert!(db.content.contains("postgres:16") && db.content.contains("5432:5432"));
-    assert!(!db.content.contains("hunter2"), "environment values are not read");
+    assert!(
+        !db.content.contains("hunter2"),
+        "environment values are not read"
+    );
     let api = by_key[format!("{}#api", key(&mixed, "docker-compose.yml")).as_str()];
     assert!(api.content.contains("Depends on: db"));
     assert_eq!(found.facts.len(), 6);

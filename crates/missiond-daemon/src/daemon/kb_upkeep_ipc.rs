@@ -17,9 +17,7 @@ use missiond_core::kb::{self, Entry, EntryRef, Filter, ListQuery, NewEntry, vali
 use missiond_core::router::{ChatRequest, Credentials, Router};
 use missiond_core::store::Store;
 use missiond_core::time::now_ms;
-use missiond_core::upkeep::analyze::{
-    self, BATCH_CHARS_DEFAULT, BATCH_CHARS_MAX, BATCH_CHARS_MIN,
-};
+use missiond_core::upkeep::analyze::{self, BATCH_CHARS_DEFAULT, BATCH_CHARS_MAX, BATCH_CHARS_MIN};
 use missiond_core::upkeep::discover::{self, Fact};
 use missiond_core::upkeep::proposals::Book;
 use serde_json::Value;
@@ -98,7 +96,10 @@ async fn analyze(sup: &Supervisor, p: &cat::KbAnalyzeParams) -> Result<KbAnalyze
             format!("{max} is not between 1 and {MAX_ENTRIES_LIMIT}"),
         ));
     }
-    let budget = p.batch_chars.map(|b| b as usize).unwrap_or(BATCH_CHARS_DEFAULT);
+    let budget = p
+        .batch_chars
+        .map(|b| b as usize)
+        .unwrap_or(BATCH_CHARS_DEFAULT);
     if !(BATCH_CHARS_MIN..=BATCH_CHARS_MAX).contains(&budget) {
         return Err(RpcError::invalid_params(
             "batchChars",
@@ -106,9 +107,8 @@ async fn analyze(sup: &Supervisor, p: &cat::KbAnalyzeParams) -> Result<KbAnalyze
         ));
     }
     // The credentials first: without a backend there is nothing to analyse with.
-    let creds = Credentials::load_from_home(&sup.ctx.home).map_err(|e| {
-        missiond_core::router::RouterError::from(e).to_rpc()
-    })?;
+    let creds = Credentials::load_from_home(&sup.ctx.home)
+        .map_err(|e| missiond_core::router::RouterError::from(e).to_rpc())?;
     let max_tokens = creds.max_tokens.max(ANALYZE_MAX_TOKENS);
     let router = Router::new(creds).map_err(|e| e.to_rpc())?;
     let all = entries(sup.ctx.records.store(), category, max)?;
@@ -238,7 +238,10 @@ fn apply(store: &Store, p: &cat::KbApplyParams) -> Result<KbApplyResult, RpcErro
     Ok(KbApplyResult { results })
 }
 
-async fn discover(sup: &Supervisor, p: &cat::KbDiscoverParams) -> Result<KbDiscoverResult, RpcError> {
+async fn discover(
+    sup: &Supervisor,
+    p: &cat::KbDiscoverParams,
+) -> Result<KbDiscoverResult, RpcError> {
     let dry_run = p.dry_run.unwrap_or(false);
     let mut problems = Vec::new();
     let infra = if p.infra.unwrap_or(true) {

@@ -31,6 +31,7 @@ pub mod hooks;
 pub mod infra_ipc;
 pub mod infra_probe;
 pub mod jarvis;
+pub mod kb_gc_schedule;
 pub mod kb_ipc;
 pub mod kb_upkeep_ipc;
 pub mod lifecycle;

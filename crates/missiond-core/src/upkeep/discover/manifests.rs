@@ -60,7 +60,15 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn push(&self, out: &mut Discovery, file: &str, what: &str, title: String, body: String, kind: &str) {
+    fn push(
+        &self,
+        out: &mut Discovery,
+        file: &str,
+        what: &str,
+        title: String,
+        body: String,
+        kind: &str,
+    ) {
         let origin = self.dir.join(file);
         let mut tags = vec!["discovered".to_string(), kind.to_string()];
         tags.extend(self.slots.iter().take(10).cloned());
@@ -72,7 +80,8 @@ impl Ctx<'_> {
             "" => origin.display().to_string(),
             w => format!("{}#{w}", origin.display()),
         };
-        out.facts.push(fact(key, title, content, PROJECT_CATEGORY, tags, &origin));
+        out.facts
+            .push(fact(key, title, content, PROJECT_CATEGORY, tags, &origin));
     }
 }
 
@@ -136,7 +145,10 @@ fn toml_sections(text: &str) -> BTreeMap<String, BTreeMap<String, String>> {
                 .or_else(|| value.strip_prefix('\'').and_then(|v| v.split('\'').next()))
                 .unwrap_or(value)
                 .to_string();
-            sections.entry(current.clone()).or_default().insert(key, value);
+            sections
+                .entry(current.clone())
+                .or_default()
+                .insert(key, value);
         }
     }
     sections
@@ -151,7 +163,10 @@ fn cargo(ctx: &Ctx<'_>, text: &str, out: &mut Discovery) {
         .filter(|(k, _)| k.starts_with("bin#"))
         .filter_map(|(_, v)| v.get("name").cloned())
         .collect();
-    let features: Vec<String> = s.get("features").map(|f| f.keys().cloned().collect()).unwrap_or_default();
+    let features: Vec<String> = s
+        .get("features")
+        .map(|f| f.keys().cloned().collect())
+        .unwrap_or_default();
     let all = if workspace { " --workspace" } else { "" };
     let mut body = match &package {
         Some(p) => format!("Rust crate `{p}` (Cargo)."),
@@ -164,14 +179,20 @@ fn cargo(ctx: &Ctx<'_>, text: &str, out: &mut Discovery) {
         body.push_str(&format!(" Workspace members: {members}."));
     }
     if !bins.is_empty() {
-        body.push_str(&format!(" Binaries: {} (`cargo run --bin NAME`).", list(&bins)));
+        body.push_str(&format!(
+            " Binaries: {} (`cargo run --bin NAME`).",
+            list(&bins)
+        ));
     } else if package.is_some() && ctx.dir.join("src/main.rs").is_file() {
         body.push_str(" Run: `cargo run`.");
     }
     if !features.is_empty() {
         body.push_str(&format!(" Features: {}.", list(&features)));
     }
-    let title = format!("Build and test {} (Rust)", package.as_deref().unwrap_or(&ctx.name));
+    let title = format!(
+        "Build and test {} (Rust)",
+        package.as_deref().unwrap_or(&ctx.name)
+    );
     ctx.push(out, "Cargo.toml", "", title, body, "rust");
 }
 
@@ -180,7 +201,8 @@ fn node(ctx: &Ctx<'_>, text: &str, out: &mut Discovery) {
     let json: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
-            out.problems.push(format!("{}: not JSON ({e})", path.display()));
+            out.problems
+                .push(format!("{}: not JSON ({e})", path.display()));
             return;
         }
     };
@@ -193,7 +215,11 @@ fn node(ctx: &Ctx<'_>, text: &str, out: &mut Discovery) {
     } else {
         "npm"
     };
-    let name = json.get("name").and_then(Value::as_str).unwrap_or(&ctx.name).to_string();
+    let name = json
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or(&ctx.name)
+        .to_string();
     let scripts: Vec<(String, String)> = json
         .get("scripts")
         .and_then(Value::as_object)
@@ -204,7 +230,13 @@ fn node(ctx: &Ctx<'_>, text: &str, out: &mut Discovery) {
         })
         .unwrap_or_default();
     let mut body = format!("Node package `{name}`. Install: `{runner} install`.");
-    for (script, label) in [("build", "Build"), ("test", "Test"), ("lint", "Lint"), ("dev", "Dev server"), ("start", "Start")] {
+    for (script, label) in [
+        ("build", "Build"),
+        ("test", "Test"),
+        ("lint", "Lint"),
+        ("dev", "Dev server"),
+        ("start", "Start"),
+    ] {
         if scripts.iter().any(|(k, _)| k == script) {
             body.push_str(&format!(" {label}: `{runner} run {script}`."));
         }
@@ -218,7 +250,14 @@ fn node(ctx: &Ctx<'_>, text: &str, out: &mut Discovery) {
             body.push_str(&format!("\n- and {} more", scripts.len() - MAX_NAMED));
         }
     }
-    ctx.push(out, "package.json", "", format!("Scripts of {name} (Node)"), body, "node");
+    ctx.push(
+        out,
+        "package.json",
+        "",
+        format!("Scripts of {name} (Node)"),
+        body,
+        "node",
+    );
 }
 
 fn make(ctx: &Ctx<'_>, file: &str, text: &str, out: &mut Discovery) {
@@ -227,7 +266,9 @@ fn make(ctx: &Ctx<'_>, file: &str, text: &str, out: &mut Discovery) {
         if line.starts_with(['\t', ' ', '#', '.']) {
             continue;
         }
-        let Some((head, rest)) = line.split_once(':') else { continue };
+        let Some((head, rest)) = line.split_once(':') else {
+            continue;
+        };
         // `A := b`, `A ::= b` are assignments, `a%: b` pattern rules.
         if rest.starts_with('=') || head.contains(['=', '%', '$', '(']) {
             continue;
@@ -241,13 +282,29 @@ fn make(ctx: &Ctx<'_>, file: &str, text: &str, out: &mut Discovery) {
     if targets.is_empty() {
         return;
     }
-    let mut body = format!("Make targets: {}. Default: `make` runs `{}`.", list(&targets), targets[0]);
-    for (t, label) in [("build", "Build"), ("test", "Test"), ("check", "Check"), ("lint", "Lint")] {
+    let mut body = format!(
+        "Make targets: {}. Default: `make` runs `{}`.",
+        list(&targets),
+        targets[0]
+    );
+    for (t, label) in [
+        ("build", "Build"),
+        ("test", "Test"),
+        ("check", "Check"),
+        ("lint", "Lint"),
+    ] {
         if targets.iter().any(|x| x == t) {
             body.push_str(&format!(" {label}: `make {t}`."));
         }
     }
-    ctx.push(out, file, "", format!("Make targets of {}", ctx.name), body, "make");
+    ctx.push(
+        out,
+        file,
+        "",
+        format!("Make targets of {}", ctx.name),
+        body,
+        "make",
+    );
 }
 
 fn python(ctx: &Ctx<'_>, text: &str, out: &mut Discovery) {
@@ -258,7 +315,10 @@ fn python(ctx: &Ctx<'_>, text: &str, out: &mut Discovery) {
         .or_else(|| s.get("tool.poetry").and_then(|p| p.get("name")))
         .cloned()
         .unwrap_or_else(|| ctx.name.clone());
-    let backend = s.get("build-system").and_then(|b| b.get("build-backend")).cloned();
+    let backend = s
+        .get("build-system")
+        .and_then(|b| b.get("build-backend"))
+        .cloned();
     let poetry = s.keys().any(|k| k.starts_with("tool.poetry"));
     let uv = ctx.dir.join("uv.lock").is_file();
     let scripts: Vec<String> = ["project.scripts", "tool.poetry.scripts"]
@@ -287,7 +347,14 @@ fn python(ctx: &Ctx<'_>, text: &str, out: &mut Discovery) {
     if s.contains_key("tool.ruff") {
         body.push_str(&format!(" Lint: `{run}ruff check`."));
     }
-    ctx.push(out, "pyproject.toml", "", format!("Build and test {name} (Python)"), body, "python");
+    ctx.push(
+        out,
+        "pyproject.toml",
+        "",
+        format!("Build and test {name} (Python)"),
+        body,
+        "python",
+    );
 }
 
 fn compose(ctx: &Ctx<'_>, file: &str, text: &str, out: &mut Discovery) {
@@ -295,12 +362,14 @@ fn compose(ctx: &Ctx<'_>, file: &str, text: &str, out: &mut Discovery) {
     let doc: Value = match serde_saphyr::from_str(text) {
         Ok(v) => v,
         Err(e) => {
-            out.problems.push(format!("{}: not YAML ({e})", path.display()));
+            out.problems
+                .push(format!("{}: not YAML ({e})", path.display()));
             return;
         }
     };
     let Some(services) = doc.get("services").and_then(Value::as_object) else {
-        out.problems.push(format!("{}: no `services` mapping", path.display()));
+        out.problems
+            .push(format!("{}: no `services` mapping", path.display()));
         return;
     };
     for (name, svc) in services.iter().take(MAX_NAMED) {
@@ -315,7 +384,11 @@ fn compose(ctx: &Ctx<'_>, file: &str, text: &str, out: &mut Discovery) {
             body.push_str(", built from the project");
         }
         body.push('.');
-        if let Some(ports) = svc.get("ports").and_then(Value::as_array).filter(|p| !p.is_empty()) {
+        if let Some(ports) = svc
+            .get("ports")
+            .and_then(Value::as_array)
+            .filter(|p| !p.is_empty())
+        {
             let ports: Vec<String> = ports.iter().map(text_of).collect();
             body.push_str(&format!(" Ports (host:container): {}.", ports.join(", ")));
         }
@@ -332,6 +405,13 @@ fn compose(ctx: &Ctx<'_>, file: &str, text: &str, out: &mut Discovery) {
         body.push_str(&format!(
             " Start: `docker compose up -d {name}`. Logs: `docker compose logs {name}`."
         ));
-        ctx.push(out, file, name, format!("Service {name} of {}", ctx.name), body, "compose");
+        ctx.push(
+            out,
+            file,
+            name,
+            format!("Service {name} of {}", ctx.name),
+            body,
+            "compose",
+        );
     }
 }

@@ -142,7 +142,12 @@ pub(crate) fn fact(
         category: category.to_string(),
         tags: tags
             .into_iter()
-            .map(|t| t.to_lowercase().chars().take(crate::kb::TAG_MAX_CHARS).collect())
+            .map(|t| {
+                t.to_lowercase()
+                    .chars()
+                    .take(crate::kb::TAG_MAX_CHARS)
+                    .collect()
+            })
             .collect::<Vec<String>>()
             .into_iter()
             .fold(Vec::new(), |mut acc, t| {
