@@ -6,7 +6,7 @@
 //!   "api_key": "sk-ant-...",
 //!   "api": "anthropic",
 //!   "model": "claude-sonnet-4-5",
-//!   "models": { "fast": "claude-haiku-4-5" },
+//!   "models": { "fast": "claude-haiku-4-5" },     // or a list of names
 //!   "timeout_secs": 120,
 //!   "max_retries": 3
 //! }
@@ -102,16 +102,31 @@ struct Raw {
     api_key: ApiKey,
     #[serde(default, alias = "api_style", alias = "style")]
     api: ApiStyle,
-    #[serde(default)]
+    #[serde(default, alias = "default_model")]
     model: Option<String>,
     #[serde(default)]
-    models: BTreeMap<String, String>,
+    models: Models,
     #[serde(default)]
     timeout_secs: Option<f64>,
     #[serde(default)]
     max_retries: Option<u32>,
     #[serde(default)]
     max_tokens: Option<u32>,
+}
+
+/// `models`: aliases (`{"fast": "claude-haiku-4-5"}`) or a list of model names (the
+/// first is the default when `model` is not given).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Models {
+    Aliases(BTreeMap<String, String>),
+    Names(Vec<String>),
+}
+
+impl Default for Models {
+    fn default() -> Self {
+        Models::Aliases(BTreeMap::new())
+    }
 }
 
 /// A loaded, checked `credentials.json`.
@@ -265,17 +280,25 @@ impl Credentials {
                 super::MAX_TOKENS_LIMIT
             )));
         }
+        let (models, first) = match raw.models {
+            Models::Aliases(map) => (map, None),
+            Models::Names(names) => {
+                let first = names.iter().map(|n| n.trim()).find(|n| !n.is_empty());
+                (BTreeMap::new(), first.map(str::to_string))
+            }
+        };
         let model = raw
             .model
             .map(|m| m.trim().to_string())
-            .filter(|m| !m.is_empty());
+            .filter(|m| !m.is_empty())
+            .or(first);
         Ok(Credentials {
             path: path.to_path_buf(),
             auth_url,
             api_key: raw.api_key,
             api: raw.api,
             model,
-            models: raw.models,
+            models,
             timeout,
             max_retries,
             max_tokens,

@@ -31,6 +31,21 @@ fn credentials_parse_with_defaults_and_aliases() {
 }
 
 #[test]
+fn models_may_be_a_list_whose_first_is_the_default() {
+    let c = parse(&format!(
+        r#"{{"auth_url": "http://x", "api_key": "{KEY}", "models": ["m-small", "m-big"]}}"#
+    ))
+    .unwrap();
+    assert_eq!(c.resolve_model(None).as_deref(), Some("m-small"));
+    assert_eq!(c.resolve_model(Some("m-big")).as_deref(), Some("m-big"));
+    let none = parse(&format!(
+        r#"{{"auth_url": "http://x", "api_key": "{KEY}"}}"#
+    ))
+    .unwrap();
+    assert_eq!(none.resolve_model(None), None);
+}
+
+#[test]
 fn openai_endpoints_follow_the_base_url() {
     for (base, want) in [
         ("http://h:1", "http://h:1/v1/chat/completions"),

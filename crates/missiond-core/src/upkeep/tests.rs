@@ -61,7 +61,7 @@ fn batches_stay_within_budget_and_keep_categories_together() {
 
 #[test]
 fn answers_are_read_and_checked_against_the_batch() {
-    let all = vec![
+    let all = [
         entry(1, "infra", "db", "db at 10.0.0.5"),
         entry(2, "infra", "db2", "database on 10.0.0.5"),
         entry(3, "howto", "old", "use python2"),
