@@ -275,3 +275,93 @@ async fn missing_or_loose_credentials_are_config_errors() {
         no_key(&err.to_string());
     }
 }
+
+/// A server that records one request's bytes and answers it with `body` (JSON, 200).
+fn recording_server(body: &'static str) -> (String, std::sync::mpsc::Receiver<String>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let Ok((mut stream, _)) = listener.accept() else {
+            return;
+        };
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 65536];
+        // Headers, then the body by its content-length.
+        loop {
+            let n = stream.read(&mut buf).unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            seen.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&seen).to_string();
+            if let Some(end) = text.find("\r\n\r\n") {
+                let len = text[..end]
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                    })
+                    .unwrap_or(0);
+                if seen.len() >= end + 4 + len {
+                    break;
+                }
+            }
+        }
+        let _ = tx.send(String::from_utf8_lossy(&seen).to_string());
+        let answer = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let _ = stream.write_all(answer.as_bytes());
+    });
+    (url, rx)
+}
+
+#[tokio::test]
+async fn each_style_sends_the_key_in_its_own_header_and_path() {
+    let (url, seen) = recording_server(
+        r#"{"model": "m", "content": [{"type": "text", "text": "ok"}], "usage": {"input_tokens": 1, "output_tokens": 1}}"#,
+    );
+    let home = tempfile::tempdir().unwrap();
+    home_with(home.path(), &creds(&url, "anthropic", ""));
+    let out = chat(home.path(), "say hello").await.unwrap();
+    assert_eq!(out.reply.text, "ok");
+    let request = seen.recv_timeout(Duration::from_secs(30)).unwrap();
+    let lower = request.to_ascii_lowercase();
+    assert!(
+        request.starts_with("POST /v1/messages HTTP/1.1"),
+        "{request}"
+    );
+    assert!(
+        lower.contains(&format!("x-api-key: {}", KEY.to_ascii_lowercase())),
+        "{request}"
+    );
+    assert!(lower.contains("anthropic-version: 2023-06-01"), "{request}");
+    assert!(!lower.contains("authorization:"), "{request}");
+    assert!(request.contains(r#""max_tokens":1024"#), "{request}");
+
+    let (url, seen) = recording_server(
+        r#"{"model": "m", "choices": [{"message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}], "usage": {"prompt_tokens": 1, "completion_tokens": 1}}"#,
+    );
+    home_with(home.path(), &creds(&format!("{url}/v1"), "openai", ""));
+    let out = chat(home.path(), "say hello").await.unwrap();
+    assert_eq!(out.reply.text, "ok");
+    let request = seen.recv_timeout(Duration::from_secs(30)).unwrap();
+    assert!(
+        request.starts_with("POST /v1/chat/completions HTTP/1.1"),
+        "{request}"
+    );
+    assert!(
+        request.to_ascii_lowercase().contains(&format!(
+            "authorization: bearer {}",
+            KEY.to_ascii_lowercase()
+        )),
+        "{request}"
+    );
+    assert!(
+        !request.to_ascii_lowercase().contains("x-api-key"),
+        "{request}"
+    );
+}
