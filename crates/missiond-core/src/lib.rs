@@ -13,8 +13,10 @@
 //! - [`inbox`]: messages for the orchestrator.
 //! - [`lifecycle`]: restart backoff, stuck detection, context policy, autonomous runs.
 //! - [`secrets`]: `${secret:path}` in slot environments, resolved at spawn; redaction.
+//! - [`router`]: the AI router: chats with the LLM backend of `credentials.json`.
 //! - [`time`]: timestamp helpers.
 //! - [`workspace`]: a git worktree per slot; review, merge and safe removal.
+//! - [`upkeep`]: knowledge upkeep: LLM analysis, discovery, scheduled GC.
 
 pub mod board;
 pub mod catalogue;
@@ -31,6 +33,7 @@ pub mod lifecycle;
 pub mod paths;
 pub mod permissions;
 pub mod questions;
+pub mod router;
 pub mod secrets;
 pub mod skills;
 pub mod store;
@@ -38,4 +41,5 @@ pub mod tasks;
 pub mod time;
 #[cfg(unix)]
 pub mod tty;
+pub mod upkeep;
 pub mod workspace;

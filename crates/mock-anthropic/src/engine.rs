@@ -55,6 +55,9 @@ impl Engine {
     /// Picks the answer for a request. A `once` rule is used up here.
     pub fn decide(&mut self, inbound: &Inbound) -> (Answer, Step) {
         if inbound.is_side_request() {
+            if let Some(found) = self.first_rule(inbound) {
+                return found;
+            }
             return (Answer::Side, self.compiled.scenario.side_answer.clone());
         }
         if inbound.is_compaction() {
@@ -76,19 +79,23 @@ impl Engine {
             }
         } else {
             self.interrupted = None;
-            for i in 0..self.compiled.scenario.rules.len() {
-                if self.used[i] || !self.matches(i, inbound) {
-                    continue;
-                }
-                let rule = &self.compiled.scenario.rules[i];
-                if rule.once {
-                    self.used[i] = true;
-                }
-                let first = rule.steps[0].clone();
-                return (self.rule_answer(i, 0), first);
+            if let Some(found) = self.first_rule(inbound) {
+                return found;
             }
         }
         (Answer::Default, self.compiled.scenario.default.clone())
+    }
+
+    /// The first step of the first unused rule matching a prompt, using up a `once` rule.
+    fn first_rule(&mut self, inbound: &Inbound) -> Option<(Answer, Step)> {
+        let i = (0..self.compiled.scenario.rules.len())
+            .find(|&i| !self.used[i] && self.matches(i, inbound))?;
+        let rule = &self.compiled.scenario.rules[i];
+        if rule.once {
+            self.used[i] = true;
+        }
+        let first = rule.steps[0].clone();
+        Some((self.rule_answer(i, 0), first))
     }
 
     /// Records the tool_use ids a rule step emitted, so their results continue the rule.
@@ -138,10 +145,11 @@ impl Engine {
     fn matches(&self, index: usize, inbound: &Inbound) -> bool {
         let Rule { matcher, .. } = &self.compiled.scenario.rules[index];
         let text = inbound.last_user_text.as_str();
-        matcher
-            .contains
-            .as_ref()
-            .is_none_or(|c| text.contains(c.as_str()))
+        matcher.without_tools == inbound.is_side_request()
+            && matcher
+                .contains
+                .as_ref()
+                .is_none_or(|c| text.contains(c.as_str()))
             && matcher
                 .equals
                 .as_ref()

@@ -30,11 +30,16 @@ pub struct AppState {
     pub log: RequestLog,
 }
 
-/// The router serving the Messages API and the `/_mock` endpoints.
+/// The router serving the Messages API, OpenAI-style chat completions and the `/_mock`
+/// endpoints.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/v1/messages", post(messages))
         .route("/v1/messages/count_tokens", post(count_tokens))
+        .route(
+            "/v1/chat/completions",
+            post(crate::openai::chat_completions),
+        )
         .route("/_mock/requests", get(requests))
         // Claude Code's connectivity check (only sent when non-essential traffic is allowed).
         .route("/api/hello", any(hello))
@@ -44,7 +49,12 @@ pub fn router(state: Arc<AppState>) -> Router {
 }
 
 /// A log entry for a request, to be completed by the handler.
-fn entry(method: &Method, uri: &Uri, status: StatusCode, request_id: &str) -> LoggedRequest {
+pub(crate) fn entry(
+    method: &Method,
+    uri: &Uri,
+    status: StatusCode,
+    request_id: &str,
+) -> LoggedRequest {
     LoggedRequest {
         seq: 0,
         time: now_rfc3339(),
@@ -234,7 +244,7 @@ fn error_response(status: StatusCode, error: &ErrorBody, request_id: &str) -> Re
     response
 }
 
-fn set_request_id(response: &mut Response, request_id: &str) {
+pub(crate) fn set_request_id(response: &mut Response, request_id: &str) {
     if let Ok(value) = HeaderValue::from_str(request_id) {
         response.headers_mut().insert("request-id", value);
     }

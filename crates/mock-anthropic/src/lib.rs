@@ -23,6 +23,7 @@ pub mod engine;
 mod http;
 pub mod log;
 pub mod offline;
+mod openai;
 pub mod request;
 pub mod response;
 pub mod scenario;

@@ -104,6 +104,11 @@ pub struct Match {
     /// The request's model name contains this substring.
     #[serde(default)]
     pub model_contains: Option<String>,
+    /// The rule answers only requests that offer no tools: direct API clients (an LLM
+    /// router, a script) rather than Claude Code, whose tool-less requests are otherwise
+    /// side requests answered by `side_answer`.
+    #[serde(default)]
+    pub without_tools: bool,
 }
 
 /// One model response: optional thinking, optional text, optional tool calls, or an error.

@@ -22,10 +22,12 @@ mod inbox;
 mod infra;
 mod jarvis;
 mod kb;
+mod kb_upkeep;
 mod params;
 mod permissions;
 mod pty;
 mod questions;
+mod router;
 mod skills;
 mod tasks;
 mod types;
@@ -50,10 +52,12 @@ pub use inbox::*;
 pub use infra::*;
 pub use jarvis::*;
 pub use kb::*;
+pub use kb_upkeep::*;
 pub use params::{EmptyParams, SlotParams, decode_params};
 pub use permissions::*;
 pub use pty::*;
 pub use questions::*;
+pub use router::*;
 pub use skills::*;
 pub use tasks::*;
 pub use types::*;
@@ -245,6 +249,8 @@ static CATALOGUE: LazyLock<Vec<ToolDef>> = LazyLock::new(|| {
     tools.extend(jarvis::defs());
     tools.extend(cc::defs());
     tools.extend(workspace::defs());
+    tools.extend(router::defs());
+    tools.extend(kb_upkeep::defs());
     tools
 });
 

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::*;
 
-const EXPECTED_TOOLS: [&str; 76] = [
+const EXPECTED_TOOLS: [&str; 80] = [
     "mission_pty_spawn",
     "mission_pty_send",
     "mission_pty_screen",
@@ -81,6 +81,10 @@ const EXPECTED_TOOLS: [&str; 76] = [
     "mission_workspace_merge",
     "mission_workspace_rebase",
     "mission_workspace_remove",
+    "mission_router_chat",
+    "mission_kb_analyze",
+    "mission_kb_apply",
+    "mission_kb_discover",
 ];
 
 #[test]

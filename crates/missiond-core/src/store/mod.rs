@@ -10,6 +10,7 @@ mod conversations;
 mod decisions;
 pub(crate) mod inbox;
 mod kb;
+mod kb_upkeep;
 mod migrations;
 mod questions;
 mod sessions;
@@ -23,6 +24,7 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::Connection;
 
 pub use decisions::{DecisionRow, NewDecision};
+pub use kb_upkeep::{KbChange, KbUnused};
 pub use migrations::{MIGRATIONS, SCHEMA_VERSION};
 pub use sessions::{NewSession, SessionEnd, SessionRow};
 pub use turns::{NewTurn, TurnEnd, TurnRow};

@@ -181,6 +181,12 @@ impl Handlers {
                 if let Some(answer) = super::workspace_ipc::handle(sup, other, &params).await {
                     return answer;
                 }
+                if let Some(answer) = super::router_ipc::handle(sup, other, &params).await {
+                    return answer;
+                }
+                if let Some(answer) = super::kb_upkeep_ipc::handle(sup, other, &params).await {
+                    return answer;
+                }
                 if let Some(answer) = super::jarvis::tools::handle(other, &params).await {
                     return answer;
                 }
