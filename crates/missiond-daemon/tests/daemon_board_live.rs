@@ -167,7 +167,7 @@ async fn the_board_follows_a_real_claude_slot_and_answers_its_dialog() {
     page.eval(
         r#"document.getElementById('notify-open').click();
            document.querySelectorAll('#notify-kinds input').forEach((c) => { if (!c.checked) c.click(); });
-           document.getElementById('notify-permission').textContent"#,
+           document.getElementById('notify-open').click()"#,
     )
     .await;
     let permission = page
@@ -224,6 +224,12 @@ async fn the_board_follows_a_real_claude_slot_and_answers_its_dialog() {
         .expect("a dialog notification");
     assert_eq!(note["sent"], true, "{note}");
     assert!(s(&note, "text").contains("c1 needs an answer"), "{note}");
+    // Chosen in a panel that is closed again: the notification still went out.
+    assert_eq!(
+        page.eval("document.getElementById('notify-panel').hidden")
+            .await,
+        true
+    );
     page.screenshot(&shot("live-1-dialog.png")).await;
     if let Some(path) = std::env::var_os("MISSIOND_BOARD_SCREENSHOT") {
         page.screenshot(Path::new(&path)).await;

@@ -57,6 +57,7 @@ class TermPanel {
       this.host);
     $('terms').append(this.node);
     $('terms-section').hidden = false;
+    $('live').classList.add('has-terms');
     this.term = new Terminal({
       disableStdin: true,
       cursorBlink: false,
@@ -193,6 +194,7 @@ function unwatchSlot(slotId) {
   panel.close();
   terminals.delete(slotId);
   $('terms-section').hidden = terminals.size === 0;
+  $('live').classList.toggle('has-terms', terminals.size > 0);
 }
 
 Board.starters.push(() => {
