@@ -276,6 +276,64 @@ async fn the_board_follows_a_real_claude_slot_and_answers_its_dialog() {
     }
     assert!(s(&task, "taskId").starts_with('t'), "{task}");
 
+    // Tokens and cost of the slot's current session on its card, priced from the daemon
+    // home's prices.json (the mock's model is in no shipped table).
+    std::fs::write(
+        w.daemon.home.join("prices.json"),
+        r#"{"models": {"claude-opus-5-5": {"input": 100, "output": 500, "cacheWrite": 125, "cacheRead": 10}}}"#,
+    )
+    .expect("prices.json");
+    let priced = until(&mut page, "the session's cost on the card", |v| {
+        s(v, "usage").contains('$')
+    })
+    .await;
+    let agents = ok(&client, "mission_agents", json!({})).await;
+    let session = s(&agents["agents"][0], "sessionId");
+    let convs = ok(
+        &client,
+        "mission_conversation_list",
+        json!({"slotId": "c1"}),
+    )
+    .await;
+    let conv = convs["conversations"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["sessionId"] == session.as_str()))
+        .cloned()
+        .unwrap_or_else(|| panic!("no conversation {session}: {convs}"));
+    let stats = ok(
+        &client,
+        "mission_token_stats",
+        json!({"slotId": "c1", "since": conv["startedAt"]}),
+    )
+    .await;
+    let n = |row: &Value, k: &str| row[k].as_f64().unwrap_or_else(|| panic!("{k} in {row}"));
+    let expected: f64 = stats["byModel"]
+        .as_array()
+        .expect("byModel")
+        .iter()
+        .map(|r| {
+            assert_eq!(r["key"], "claude-opus-5-5", "{stats}");
+            (n(r, "inputTokens") * 100.0
+                + n(r, "outputTokens") * 500.0
+                + n(r, "cacheCreationTokens") * 125.0
+                + n(r, "cacheReadTokens") * 10.0)
+                / 1e6
+        })
+        .sum();
+    assert!(expected > 0.0, "{stats}");
+    let usage = s(&priced, "usage");
+    let shown: f64 = usage
+        .split('$')
+        .nth(1)
+        .and_then(|t| t.split_whitespace().next())
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("no cost in {usage:?}"));
+    assert!(
+        (shown - expected).abs() < 0.006,
+        "{usage:?} but the session cost {expected}"
+    );
+    assert!(usage.contains("tokens"), "{usage:?}");
+
     // The conversation: opened from the list, the prompt shown, thinking and the tool call
     // folded.
     until(&mut page, "the conversation listed", |v| {
