@@ -302,6 +302,23 @@ async fn until(page: &mut Page, what: &str, pred: impl Fn(&Value) -> bool) -> Va
     page.until(SNAPSHOT, what, pred).await
 }
 
+/// Type `text` key by key into the focused element, as a person would.
+async fn type_keys(page: &mut Page, text: &str) {
+    for c in text.chars() {
+        let key = c.to_string();
+        page.call(
+            "Input.dispatchKeyEvent",
+            json!({"type": "keyDown", "key": key, "text": key}),
+        )
+        .await;
+        page.call(
+            "Input.dispatchKeyEvent",
+            json!({"type": "keyUp", "key": key}),
+        )
+        .await;
+    }
+}
+
 fn s(v: &Value, key: &str) -> String {
     v[key].as_str().unwrap_or_default().to_string()
 }
@@ -449,6 +466,49 @@ async fn the_board_in_chromium_shows_the_daemon_and_acts() {
         )
         .await;
     assert_eq!(typing, false);
+    let press_enter = json!({"type": "keyDown", "key": "Enter", "code": "Enter",
+                             "windowsVirtualKeyCode": 13, "text": "\r"});
+    page.eval(r#"document.querySelector('.term-panel[data-slot="sh"] textarea').focus()"#)
+        .await;
+    type_keys(&mut page, "echo viewer-$((2+3))").await;
+    page.call("Input.dispatchKeyEvent", press_enter.clone())
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let screen = ok(&client, "mission_pty_screen", json!({"slotId": "sh"})).await;
+    assert!(
+        !s(&screen, "screen").contains("viewer-"),
+        "typed while viewing: {screen}"
+    );
+
+    // After the explicit switch, what is typed reaches the slot.
+    page.eval(r#"document.querySelector('.term-panel[data-slot="sh"] button.term-type').click()"#)
+        .await;
+    page.until(
+        r#"document.querySelector('.term-panel[data-slot="sh"] .term-state').textContent"#,
+        "the terminal attached for typing",
+        |v| v.as_str().is_some_and(|t| t.contains("typing")),
+    )
+    .await;
+    page.eval(r#"document.querySelector('.term-panel[data-slot="sh"] textarea').focus()"#)
+        .await;
+    type_keys(&mut page, "echo typed-$((2+3))").await;
+    page.call("Input.dispatchKeyEvent", press_enter).await;
+    until(&mut page, "the typed command's output", |v| {
+        s(v, "terminal").contains("typed-5")
+    })
+    .await;
+
+    // Keyboard: `j` picks the slot, `?` opens the help; keys typed in a field are text.
+    page.eval("document.activeElement && document.activeElement.blur()")
+        .await;
+    type_keys(&mut page, "j?").await;
+    let keyed = page
+        .eval(
+            r#"[document.querySelector('.slot-card[data-slot="sh"]').classList.contains('selected'),
+                !document.getElementById('help-panel').hidden]"#,
+        )
+        .await;
+    assert_eq!(keyed, json!([true, true]));
 
     // Add a board task from the form.
     page.eval(
