@@ -103,6 +103,7 @@ const SNAPSHOT: &str = r#"(() => {
     options: [...document.querySelectorAll('.slot-card[data-slot="c1"] .dialog .options li')].map((li) => li.textContent),
     command: text('.slot-card[data-slot="c1"] .dialog .command'),
     usage: text('.slot-card[data-slot="c1"] .usage'),
+    usageRow: text('#usage tr[data-usage="c1"]'),
     terminal: rows.map((r) => r.textContent).join('\n'),
     questionInView: inView(question),
     lastRowInView: inView(rows[rows.length - 1]),
@@ -333,6 +334,26 @@ async fn the_board_follows_a_real_claude_slot_and_answers_its_dialog() {
         "{usage:?} but the session cost {expected}"
     );
     assert!(usage.contains("tokens"), "{usage:?}");
+    // The usage table: the slot over every session (here the one), at the same price.
+    let table = until(&mut page, "the slot's cost in the usage table", |v| {
+        s(v, "usageRow").contains('$')
+    })
+    .await;
+    let row = s(&table, "usageRow");
+    let in_table: f64 = row
+        .split('$')
+        .nth(1)
+        .and_then(|t| {
+            t.trim_start()
+                .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .next()
+        })
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("no cost in {row:?}"));
+    assert!(
+        (in_table - expected).abs() < 0.006,
+        "{row:?} but the slot cost {expected}"
+    );
 
     // The conversation: opened from the list, the prompt shown, thinking and the tool call
     // folded.

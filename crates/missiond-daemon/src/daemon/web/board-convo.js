@@ -94,18 +94,9 @@ async function conversationCost(sessionId) {
   if (!c || !c.startedAt) return c ? usageLine(c.tokens) : '';
   const until = c.lastMessageAt ? new Date(new Date(c.lastMessageAt).getTime() + 1000).toISOString() : undefined;
   const stats = await rpc('mission_token_stats', { slotId: c.slotId, since: c.startedAt, until });
-  const models = stats.byModel.map((r) => r.key);
-  if (!models.length) return usageLine(c.tokens);
-  const { prices } = await getJson('/prices?models=' + encodeURIComponent(models.join(',')));
-  let cost = 0;
-  const unpriced = [];
-  for (const row of stats.byModel) {
-    const p = prices[row.key];
-    if (!p) { unpriced.push(row.key); continue; }
-    cost += (row.inputTokens * p.input + row.outputTokens * p.output + row.cacheCreationTokens * p.cacheWrite + row.cacheReadTokens * p.cacheRead) / 1e6;
-  }
-  return usageLine(c.tokens) + (unpriced.length < models.length ? ` · ${money(cost)}` : '') +
-    (unpriced.length ? ` · unpriced: ${unpriced.join(', ')}` : '');
+  const priced = await priceRows(stats.byModel);
+  return usageLine(c.tokens) + (priced.cost != null ? ` · ${money(priced.cost)}` : '') +
+    (priced.unpriced.length ? ` · unpriced: ${priced.unpriced.join(', ')}` : '');
 }
 
 /** A snippet with its matches between ** shown marked, as text. */

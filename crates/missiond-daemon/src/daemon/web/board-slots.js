@@ -22,34 +22,20 @@ function attention(s) {
   return '';
 }
 
-function money(usd) {
-  if (usd == null) return '';
-  return usd < 0.01 && usd > 0 ? '<$0.01' : '$' + usd.toFixed(2);
-}
-
 /** Tokens and cost of the slot's current session (tokens of each model priced). */
 async function sessionUsage(agent) {
   const list = await rpc('mission_conversation_list', { slotId: agent.slotId, limit: 1 });
   const conv = list.conversations[0];
   if (!conv || (agent.sessionId && conv.sessionId !== agent.sessionId)) return null;
   const stats = await rpc('mission_token_stats', { slotId: agent.slotId, since: conv.startedAt || undefined });
-  const models = stats.byModel.map((r) => r.key);
-  const { prices } = models.length ? await getJson('/prices?models=' + encodeURIComponent(models.join(','))) : { prices: {} };
-  let cost = 0;
-  const unpriced = [];
-  for (const row of stats.byModel) {
-    const p = prices[row.key];
-    if (!p) { unpriced.push(row.key); continue; }
-    cost += (row.inputTokens * p.input + row.outputTokens * p.output +
-      row.cacheCreationTokens * p.cacheWrite + row.cacheReadTokens * p.cacheRead) / 1e6;
-  }
+  const priced = await priceRows(stats.byModel);
   const t = conv.tokens;
   return {
     sessionId: conv.sessionId,
     tokens: t.inputTokens + t.outputTokens + t.cacheReadTokens + t.cacheCreationTokens,
     output: t.outputTokens,
-    cost: models.length > unpriced.length ? cost : null,
-    unpriced,
+    cost: priced.cost,
+    unpriced: priced.unpriced,
     at: Date.now(),
   };
 }

@@ -78,6 +78,12 @@ function count(n) {
   return String(n);
 }
 
+/** US dollars: "$1.23", "<$0.01". */
+function money(usd) {
+  if (usd == null) return '';
+  return usd < 0.01 && usd > 0 ? '<$0.01' : '$' + usd.toFixed(2);
+}
+
 // ---- messages to the person ----
 
 function showError(message) {
@@ -135,6 +141,26 @@ async function getJson(path) {
   const body = await response.json().catch(() => null);
   if (!response.ok || !body) throw new Error(`${path}: HTTP ${response.status}${body && body.error ? ': ' + body.error : ''}`);
   return body;
+}
+
+/** Price `byModel` rows: { cost (null when nothing is priced), unpriced: [models] }. */
+async function priceRows(rows) {
+  const models = rows.map((r) => r.key);
+  if (!models.length) return { cost: null, unpriced: [] };
+  const { prices } = await getJson('/prices?models=' + encodeURIComponent(models.join(',')));
+  let cost = 0;
+  const unpriced = [];
+  for (const row of rows) {
+    const p = prices[row.key];
+    if (!p) { unpriced.push(row.key); continue; }
+    cost += (row.inputTokens * p.input + row.outputTokens * p.output +
+      row.cacheCreationTokens * p.cacheWrite + row.cacheReadTokens * p.cacheRead) / 1e6;
+  }
+  return { cost: unpriced.length === models.length ? null : cost, unpriced };
+}
+
+function tokensOf(row) {
+  return row.inputTokens + row.outputTokens + row.cacheReadTokens + row.cacheCreationTokens;
 }
 
 /** Run an action from a button: errors are shown, the button is off meanwhile. */

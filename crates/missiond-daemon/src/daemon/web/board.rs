@@ -62,6 +62,11 @@ pub const ASSETS: &[Asset] = &[
         body: include_str!("board-convo.js"),
     },
     Asset {
+        path: "/board-usage.js",
+        content_type: JS,
+        body: include_str!("board-usage.js"),
+    },
+    Asset {
         path: "/board-notify.js",
         content_type: JS,
         body: include_str!("board-notify.js"),
