@@ -30,7 +30,7 @@ const ANSWER_AFTER_NO: &str = "Understood, I left the file alone.";
 
 fn scenario() -> String {
     format!(
-        "rules:\n  - match: {{ contains: {} }}\n    steps:\n      - thinking: {}\n        text: \"I'll write it.\"\n        tool_use:\n          name: Bash\n          input: {{ command: \"echo board > board.txt\", description: \"Write board.txt\" }}\n      - text: {}\n  - match: {{ contains: \"board\" }}\n    steps:\n      - text: {}\n",
+        "rules:\n  - match: {{ contains: \"name the project\" }}\n    steps:\n      - tool_use:\n          name: AskUserQuestion\n          input:\n            questions:\n              - question: \"What should the project be called?\"\n                header: \"Name\"\n                multiSelect: false\n                options:\n                  - {{ label: \"missiond\", description: \"Keep the current name\" }}\n                  - {{ label: \"mission-control\", description: \"A longer name\" }}\n      - text: \"Noted the project name.\"\n  - match: {{ contains: {} }}\n    steps:\n      - thinking: {}\n        text: \"I'll write it.\"\n        tool_use:\n          name: Bash\n          input: {{ command: \"echo board > board.txt\", description: \"Write board.txt\" }}\n      - text: {}\n  - match: {{ contains: \"board\" }}\n    steps:\n      - text: {}\n",
         json!(PROMPT),
         json!(THOUGHT),
         json!(DONE),
@@ -119,6 +119,7 @@ const SNAPSHOT: &str = r#"(() => {
       summary: li.querySelector('summary') ? li.querySelector('summary').textContent : null,
       text: li.textContent })),
     hits: text('#convo-hits'),
+    freeText: !!q('.slot-card[data-slot="c1"] .dialog input.free-text'),
     scrollWidth: Math.max(document.documentElement.scrollWidth, document.body ? document.body.scrollWidth : 0),
     innerWidth: window.innerWidth,
   };
@@ -399,6 +400,53 @@ async fn the_board_follows_a_real_claude_slot_and_answers_its_dialog() {
     let found = until(&mut page, "search hits", |v| s(v, "hits").contains("hit")).await;
     assert!(s(&found, "hits").contains("board"), "{found:#}");
     assert!(!s(&found, "hits").starts_with("0 hits"), "{found:#}");
+
+    // A question dialog takes the person's own words: typed on the card, sent as text.
+    page.eval("document.getElementById('convo-close').click()")
+        .await;
+    ok(
+        &client,
+        "mission_submit",
+        json!({"prompt": "Please name the project for me."}),
+    )
+    .await;
+    let asked = wait_state(&client, "Confirming").await;
+    assert!(
+        asked["dialog"]["options"]
+            .as_array()
+            .is_some_and(|o| o.iter().any(|x| x["meaning"] == "free_text")),
+        "{asked}"
+    );
+    until(&mut page, "the free-text box on the card", |v| {
+        v["freeText"].as_bool() == Some(true)
+    })
+    .await;
+    page.eval(
+        r#"(() => { const box = document.querySelector('.slot-card[data-slot="c1"] .dialog input.free-text');
+                    box.value = 'orbit'; box.form.requestSubmit(); })()"#,
+    )
+    .await;
+    until(&mut page, "the free-text answer confirmed", |v| {
+        s(v, "toasts").contains("c1: chose")
+    })
+    .await;
+    let deadline = Instant::now() + LIMIT;
+    loop {
+        let found = ok(
+            &client,
+            "mission_conversation_search",
+            json!({"query": "orbit", "slotId": "c1"}),
+        )
+        .await;
+        if found["hits"].as_array().is_some_and(|h| !h.is_empty()) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the typed answer never reached Claude Code"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
 
     // A phone: 390 px wide, nothing wider than the screen.
     page.viewport(390, 844, true).await;
