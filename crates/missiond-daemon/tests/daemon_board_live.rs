@@ -237,6 +237,24 @@ async fn the_board_follows_a_real_claude_slot_and_answers_its_dialog() {
         page.screenshot(Path::new(&path)).await;
     }
 
+    // The same on a phone: the card with its dialog and the terminal fit 390 px.
+    page.viewport(390, 844, true).await;
+    until(&mut page, "the phone layout", |v| v["innerWidth"] == 390).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let phone = page.eval(SNAPSHOT).await;
+    assert!(
+        phone["scrollWidth"].as_u64() <= phone["innerWidth"].as_u64(),
+        "horizontal scroll at 390 px with a dialog open: {} > {}",
+        phone["scrollWidth"],
+        phone["innerWidth"]
+    );
+    page.screenshot(&shot("live-1-dialog-phone.png")).await;
+    page.viewport(1280, 900, false).await;
+    until(&mut page, "the wide layout again", |v| {
+        v["innerWidth"] == 1280
+    })
+    .await;
+
     // The third option, chosen on the page.
     page.eval(
         r#"document.querySelector('.slot-card[data-slot="c1"] .dialog button.option[data-option="3"]').click()"#,
