@@ -498,6 +498,29 @@ async fn the_board_in_chromium_shows_the_daemon_and_acts() {
     })
     .await;
 
+    // The terminal follows the slot through a restart.
+    ok(&client, "mission_pty_kill", json!({"slotId": "sh"})).await;
+    page.until(
+        r#"document.querySelector('.term-panel[data-slot="sh"] .term-state').textContent"#,
+        "the terminal saying the slot ended",
+        |v| {
+            v.as_str()
+                .is_some_and(|t| t.contains("exited") || t.contains("not running"))
+        },
+    )
+    .await;
+    ok(&client, "mission_pty_spawn", json!({"slotId": "sh"})).await;
+    let _ = client
+        .call(
+            "mission_pty_send",
+            json!({"slotId": "sh", "message": "echo again-$((5*5))", "timeoutMs": 500}),
+        )
+        .await;
+    until(&mut page, "the restarted slot's output", |v| {
+        s(v, "terminal").contains("again-25")
+    })
+    .await;
+
     // Keyboard: `j` picks the slot, `?` opens the help; keys typed in a field are text.
     page.eval("document.activeElement && document.activeElement.blur()")
         .await;

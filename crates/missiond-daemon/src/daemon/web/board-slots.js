@@ -6,7 +6,8 @@
 
 /** Busy this long in one state, a slot counts as stuck. */
 const STUCK_MS = 10 * 60 * 1000;
-const BUSY = new Set(['Starting', 'Thinking', 'Responding', 'ToolRunning', 'Unknown']);
+// (Not `Unknown`: a slot running a shell rather than Claude Code reads so all day.)
+const BUSY = new Set(['Starting', 'Thinking', 'Responding', 'ToolRunning']);
 
 /** slotId -> { sessionId, tokens, cost, unpriced, at } for the current session. */
 const usageBySlot = new Map();
@@ -172,9 +173,9 @@ function dialogView(slotId, d) {
   });
   return el('div', { class: 'dialog' },
     el('div', { class: 'dialog-title' }, el('b', {}, d.title), d.tool ? el('span', { class: 'muted' }, ' ' + d.tool) : null),
-    d.command ? el('pre', { class: 'command' }, d.command) : null,
+    d.command ? el('pre', { class: 'command' }, fallbackGlyphs(d.command)) : null,
     d.target ? el('div', { class: 'target text' }, d.target) : null,
-    d.details && d.details.length ? el('pre', { class: 'details' }, d.details.join('\n')) : null,
+    d.details && d.details.length ? el('pre', { class: 'details' }, fallbackGlyphs(d.details.join('\n'))) : null,
     el('div', { class: 'question text' }, d.question),
     el('ol', { class: 'options' }, options));
 }

@@ -104,6 +104,8 @@ class TermPanel {
     };
     ws.onclose = () => {
       if (ws !== this.ws || this.closed) return;
+      // A slot that is not running is attached again when it starts (see below).
+      if (this.stopped) return;
       this.stateText.textContent += ' (disconnected; retrying)';
       setTimeout(() => { if (ws === this.ws) this.connect(); }, 3000);
     };
@@ -112,6 +114,7 @@ class TermPanel {
   onControl(msg) {
     switch (msg.type) {
       case 'attached':
+        this.stopped = false;
         this.cols = msg.cols;
         this.rows = msg.rows;
         // The repaint that follows draws the whole screen on a clean terminal.
@@ -130,9 +133,11 @@ class TermPanel {
         this.term.reset();
         return;
       case 'exited':
+        this.stopped = true;
         this.showState(`exited${msg.code == null ? '' : ' (' + msg.code + ')'}`);
         return;
       case 'error':
+        if (/not running/.test(msg.message)) this.stopped = true;
         this.stateText.textContent = msg.message;
         return;
     }
@@ -205,4 +210,15 @@ Board.starters.push(() => {
   perRow.addEventListener('change', () => {
     $('terms').className = 'term-grid per-row-' + perRow.value;
   });
+});
+
+// A watched slot that starts again is attached again.
+Board.listeners.push((e) => {
+  const panel = e.type === 'slot_state' ? terminals.get(e.slotId) : null;
+  if (!panel || !panel.stopped || e.state === 'Stopped' || e.state === 'Exited') return;
+  panel.stopped = false;
+  const old = panel.ws;
+  panel.ws = null;
+  if (old) old.close();
+  panel.connect();
 });
