@@ -14,6 +14,10 @@ step "installing pinned e2e packages (npm ci in e2e/)"
 (cd e2e && npm ci --no-audit --no-fund --loglevel=error)
 e2e/node_modules/.bin/claude --version
 
+step "installing the board's pinned xterm.js (npm ci in packages/board-vendor)"
+# The daemon embeds committed copies; the daemon_board_vendor test compares them with these.
+(cd packages/board-vendor && npm ci --no-audit --no-fund --loglevel=error)
+
 # Debian packages the tests drive: bubblewrap (slot sandboxes), chromium (the board in a
 # real browser) and DejaVu Sans Mono (screenshots). Installed only when missing.
 missing=()

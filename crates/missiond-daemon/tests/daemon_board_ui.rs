@@ -1,25 +1,22 @@
-//! The board: `POST /rpc` over real HTTP against a real daemon, `missiond board`, and the
-//! page itself in a REAL headless chromium driven over the DevTools protocol (slots,
-//! board, questions, escaping, a live state change, buttons that act). The browser test
-//! is skipped with a line on stderr when chromium is not installed, unless
-//! MISSIOND_E2E_REQUIRED=1 (chromium: `MISSIOND_CHROMIUM`, else `/usr/bin/chromium`).
+//! The board: `POST /rpc` over real HTTP against a real daemon, `missiond board`, the
+//! read-only token, and the page itself in a REAL headless chromium driven over the
+//! DevTools protocol (slots, board, questions, escaping, a live state change, buttons
+//! that act, the live terminal). The browser tests are skipped with a line on stderr
+//! when chromium is not installed, unless MISSIOND_E2E_REQUIRED=1 (chromium:
+//! `MISSIOND_CHROMIUM`, else `/usr/bin/chromium`).
 
+mod board_support;
 mod daemon_support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
 
+use board_support::{Browser, Page, Web, chromium, http, screenshot_dir};
 use daemon_support::{Daemon, err_code, ok};
-use futures::{SinkExt, StreamExt};
-use missiond_core::ipc::IpcClient;
+use futures::StreamExt;
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
-
-const LIMIT: Duration = Duration::from_secs(30);
 
 fn bash_world(tmp: &Path) -> Daemon {
     let yaml = format!(
@@ -27,136 +24,6 @@ fn bash_world(tmp: &Path) -> Daemon {
         json!(tmp.display().to_string())
     );
     Daemon::start(&tmp.join("home"), Some(&yaml))
-}
-
-/// The daemon's web server (`host:port`) and its token.
-struct Web {
-    host: String,
-    token: String,
-}
-
-impl Web {
-    async fn of(daemon: &Daemon, client: &IpcClient) -> Web {
-        // Asked of the daemon, as `missiond board` does: the token is in no file.
-        let access = missiond_core::ipc::web_access(client)
-            .await
-            .expect("daemon.web_access");
-        assert!(!daemon.home.join("web-token").exists());
-        let host = access
-            .ws_url
-            .strip_prefix("ws://")
-            .expect("a ws:// url")
-            .to_string();
-        Web {
-            host,
-            token: access.token,
-        }
-    }
-
-    /// `POST /rpc` with the token and `body` as it is.
-    async fn rpc_raw(&self, body: &[u8]) -> (u16, String) {
-        let auth = format!("Bearer {}", self.token);
-        http(
-            &self.host,
-            "POST",
-            "/rpc",
-            &[("Authorization", &auth)],
-            body,
-        )
-        .await
-    }
-
-    /// `POST /rpc` of `method` with `params`: the HTTP status and the JSON answer.
-    async fn rpc(&self, method: &str, params: Value) -> (u16, Value) {
-        let body = json!({"method": method, "params": params}).to_string();
-        let (status, text) = self.rpc_raw(body.as_bytes()).await;
-        let value = serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("/rpc {method}: not JSON ({e}): {text}"));
-        (status, value)
-    }
-}
-
-/// One HTTP/1.1 request over a fresh connection; returns the status and the body.
-async fn http(
-    host: &str,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> (u16, String) {
-    let mut stream = TcpStream::connect(host).await.expect("connecting over TCP");
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    if !body.is_empty() {
-        head.push_str("Content-Type: application/json\r\n");
-    }
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).await.expect("request");
-    // A refused body may be cut short by the server: a failed write is no failure here.
-    let _ = stream.write_all(body).await;
-    let raw = tokio::time::timeout(LIMIT, read_answer(&mut stream))
-        .await
-        .expect("an answer in time");
-    let text = String::from_utf8_lossy(&raw).to_string();
-    let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP answer");
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("a status code");
-    let body = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        dechunk(body)
-    } else {
-        body.to_string()
-    };
-    (status, body)
-}
-
-/// Read an answer: up to its `Content-Length` when it gives one (DevTools keeps the
-/// connection open), else to the end.
-async fn read_answer(stream: &mut TcpStream) -> Vec<u8> {
-    let mut raw = Vec::new();
-    let mut buf = [0u8; 8192];
-    loop {
-        let n = stream.read(&mut buf).await.expect("reading the answer");
-        if n == 0 {
-            return raw;
-        }
-        raw.extend_from_slice(&buf[..n]);
-        let text = String::from_utf8_lossy(&raw);
-        let Some((head, body)) = text.split_once("\r\n\r\n") else {
-            continue;
-        };
-        let length = head.lines().find_map(|l| {
-            let (name, value) = l.split_once(':')?;
-            name.eq_ignore_ascii_case("content-length")
-                .then(|| value.trim().parse::<usize>().ok())?
-        });
-        if length.is_some_and(|len| body.len() >= len) {
-            return raw;
-        }
-    }
-}
-
-fn dechunk(mut rest: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, tail)) = rest.split_once("\r\n") {
-        let size = usize::from_str_radix(size.trim(), 16).expect("a chunk size");
-        if size == 0 {
-            break;
-        }
-        out.push_str(&tail[..size]);
-        rest = &tail[size + 2..];
-    }
-    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -285,182 +152,172 @@ async fn the_board_command_prints_the_url_with_the_token() {
 
 // ---- the browser ----
 
-/// Chromium, or None (with a line on stderr) when it is not installed and not required.
-fn chromium() -> Option<PathBuf> {
-    let path = std::env::var_os("MISSIOND_CHROMIUM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
-    if path.exists() {
-        return Some(path);
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_read_only_token_sees_and_is_refused_every_action() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let daemon = bash_world(tmp.path());
+    let client = daemon.client().await;
+    let web = Web::of(&daemon, &client).await;
+    assert_ne!(web.view_token, web.token);
+    ok(&client, "mission_pty_spawn", json!({"slotId": "sh"})).await;
+    let view = Web {
+        host: web.host.clone(),
+        token: web.view_token.clone(),
+        view_token: web.view_token.clone(),
+    };
+
+    // It reads.
+    let (status, agents) = view.rpc("mission_agents", json!({})).await;
+    assert_eq!(status, 200, "{agents}");
+    assert_eq!(agents["result"]["agents"][0]["slotId"], "sh", "{agents}");
+    let (status, inbox) = view.rpc("mission_inbox", json!({"markRead": false})).await;
+    assert_eq!(status, 200, "{inbox}");
+    assert!(inbox["result"]["messages"].is_array(), "{inbox}");
+
+    // It acts on nothing, whatever the page would send: refused before any tool runs.
+    for (method, params) in [
+        ("mission_board_create", json!({"title": "by a viewer"})),
+        ("mission_pty_kill", json!({"slotId": "sh"})),
+        (
+            "mission_pty_send",
+            json!({"slotId": "sh", "message": "touch viewer-was-here"}),
+        ),
+        ("mission_inbox", json!({})),
+        ("mission_inbox", json!({"markRead": true})),
+    ] {
+        let (status, answer) = view.rpc(method, params).await;
+        assert_eq!(status, 403, "{method}: {answer}");
+        assert_eq!(answer["error"]["code"], -32012, "{method}: {answer}");
     }
-    if std::env::var("MISSIOND_E2E_REQUIRED").as_deref() == Ok("1") {
-        panic!(
-            "chromium not found at {} (set MISSIOND_CHROMIUM)",
-            path.display()
-        );
-    }
-    eprintln!(
-        "skipped: chromium not found at {} (set MISSIOND_CHROMIUM)",
-        path.display()
+    let board = ok(&client, "mission_board_list", json!({})).await;
+    assert_eq!(board["total"], 0, "{board}");
+    let agents = ok(&client, "mission_agents", json!({})).await;
+    assert_ne!(agents["agents"][0]["state"], "Stopped", "{agents}");
+    assert!(!tmp.path().join("viewer-was-here").exists());
+
+    // Its terminal is view-only: control is refused at the handshake, and what it types
+    // in view mode is refused by the server.
+    let control = format!(
+        "ws://{}/pty/sh?mode=control&token={}",
+        web.host, web.view_token
     );
-    None
-}
-
-/// A headless chromium in its own process group, ended with the test.
-struct Browser {
-    child: Child,
-}
-
-impl Browser {
-    /// Start chromium on a blank page; returns it and the DevTools HTTP address.
-    fn start(exe: &Path, profile: &Path) -> (Browser, String) {
-        use std::os::unix::process::CommandExt;
-        let child = Command::new(exe)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--no-default-browser-check",
-                "--remote-debugging-port=0",
-            ])
-            .arg(format!("--user-data-dir={}", profile.display()))
-            .arg("about:blank")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .expect("starting chromium");
-        let browser = Browser { child };
-        // Chromium writes the port it took to this file once DevTools listens.
-        let port_file = profile.join("DevToolsActivePort");
-        let deadline = Instant::now() + LIMIT;
-        loop {
-            if let Some(port) = std::fs::read_to_string(&port_file)
-                .ok()
-                .and_then(|t| t.lines().next().map(str::to_string))
-                .filter(|p| !p.is_empty())
-            {
-                return (browser, format!("127.0.0.1:{port}"));
-            }
-            assert!(Instant::now() < deadline, "chromium did not open DevTools");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        // SAFETY: signals the process group this test started (pgid = the child's pid).
-        unsafe {
-            libc::kill(-(self.child.id() as i32), libc::SIGKILL);
-        }
-        let _ = self.child.wait();
-    }
-}
-
-/// A DevTools protocol session with one page.
-struct Page {
-    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
-    next_id: u64,
-}
-
-impl Page {
-    async fn attach(devtools: &str) -> Page {
-        let (status, list) = http(devtools, "GET", "/json/list", &[], b"").await;
-        assert_eq!(status, 200, "{list}");
-        let targets: Value = serde_json::from_str(&list).expect("target list");
-        let url = targets
-            .as_array()
-            .and_then(|t| t.iter().find(|t| t["type"] == "page"))
-            .and_then(|t| t["webSocketDebuggerUrl"].as_str())
-            .unwrap_or_else(|| panic!("no page in {targets}"))
-            .to_string();
-        let (ws, _) = connect_async(url).await.expect("DevTools connect");
-        Page { ws, next_id: 0 }
-    }
-
-    async fn call(&mut self, method: &str, params: Value) -> Value {
-        self.next_id += 1;
-        let id = self.next_id;
-        let msg = json!({"id": id, "method": method, "params": params}).to_string();
-        self.ws
-            .send(Message::text(msg))
+    let refused = connect_async(control).await;
+    assert!(
+        refused.is_err(),
+        "a read-only token got a controlling terminal"
+    );
+    let (mut ws, _) = connect_async(format!("ws://{}/pty/sh?token={}", web.host, web.view_token))
+        .await
+        .expect("attaching to view");
+    let hello = ws.next().await.expect("a frame").expect("a frame");
+    let hello: Value = serde_json::from_str(hello.to_text().expect("text")).expect("json");
+    assert_eq!(hello["readOnly"], true, "{hello}");
+    futures::SinkExt::send(&mut ws, Message::binary(b"touch viewer-typed\r".to_vec()))
+        .await
+        .expect("send");
+    let deadline = std::time::Instant::now() + board_support::LIMIT;
+    loop {
+        let frame = tokio::time::timeout(board_support::LIMIT, ws.next())
             .await
-            .expect("DevTools send");
-        loop {
-            let frame = tokio::time::timeout(LIMIT, self.ws.next())
-                .await
-                .expect("a DevTools answer in time")
-                .expect("DevTools open")
-                .expect("a DevTools frame");
-            let Message::Text(text) = frame else { continue };
-            let v: Value = serde_json::from_str(text.as_str()).expect("DevTools JSON");
-            if v["id"] == id {
-                assert!(v.get("error").is_none(), "{method}: {v}");
-                return v["result"].clone();
+            .expect("an answer")
+            .expect("open")
+            .expect("a frame");
+        if let Message::Text(t) = frame {
+            let v: Value = serde_json::from_str(t.as_str()).expect("json");
+            if v["type"] == "error" {
+                assert!(s(&v, "message").contains("mode=view"), "{v}");
+                break;
             }
         }
+        assert!(std::time::Instant::now() < deadline, "no refusal");
     }
+    assert!(!tmp.path().join("viewer-typed").exists());
 
-    async fn goto(&mut self, url: &str) {
-        self.call("Page.navigate", json!({"url": url})).await;
-    }
-
-    /// The value of a JavaScript expression in the page.
-    async fn eval(&mut self, expression: &str) -> Value {
-        let r = self
-            .call(
-                "Runtime.evaluate",
-                json!({"expression": expression, "returnByValue": true, "awaitPromise": true}),
-            )
-            .await;
-        assert!(r.get("exceptionDetails").is_none(), "{expression}: {r}");
-        r["result"]["value"].clone()
-    }
-
-    /// What the test reads off the board.
-    async fn snapshot(&mut self) -> Value {
-        self.eval(SNAPSHOT).await
-    }
-
-    /// Poll the snapshot until `pred` holds.
-    async fn until(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
-        let deadline = Instant::now() + LIMIT;
-        loop {
-            let s = self.snapshot().await;
-            if pred(&s) {
-                return s;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the board never showed {what}: {s:#}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
+    // `missiond board --view` prints the read-only URL; /health says which token it is.
+    let out = Command::new(env!("CARGO_BIN_EXE_missiond"))
+        .args(["board", "--view"])
+        .env("MISSIOND_HOME", &daemon.home)
+        .env_remove("MISSION_IPC_ENDPOINT")
+        .output()
+        .expect("running missiond board --view");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let url = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert_eq!(
+        url,
+        format!("http://{}/?token={}", web.host, web.view_token)
+    );
+    let auth = format!("Bearer {}", web.view_token);
+    let (status, health) = http(
+        &web.host,
+        "GET",
+        "/health",
+        &[("Authorization", &auth)],
+        b"",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(health.contains(r#""access":"view""#), "{health}");
+    let auth = format!("Bearer {}", web.token);
+    let (_, health) = http(
+        &web.host,
+        "GET",
+        "/health",
+        &[("Authorization", &auth)],
+        b"",
+    )
+    .await;
+    assert!(health.contains(r#""access":"full""#), "{health}");
 }
 
+/// What the test reads off the board.
 const SNAPSHOT: &str = r#"(() => {
   const text = (sel) => { const n = document.querySelector(sel); return n ? n.textContent : null; };
+  const term = document.querySelector('.term-panel[data-slot="sh"] .xterm-rows');
   return {
     ready: document.readyState,
     notice: document.getElementById('notice') ? !document.getElementById('notice').hidden : null,
     app: document.getElementById('app') ? !document.getElementById('app').hidden : null,
     noticeText: text('#notice'),
-    slotState: text('tr[data-slot="sh"] .state'),
-    slotRole: text('tr[data-slot="sh"] td:nth-child(2)'),
+    slotState: text('.slot-card[data-slot="sh"] .state'),
+    slotRole: text('.slot-card[data-slot="sh"] .role'),
     board: text('#board'),
     questions: text('#questions'),
-    screen: text('#screen'),
+    terminal: term ? term.innerText : null,
     events: text('#events'),
     errors: text('#errors'),
+    toasts: text('#toasts'),
     conn: text('#conn'),
+    mode: document.getElementById('mode') ? !document.getElementById('mode').hidden : null,
+    actions: document.querySelectorAll('button.kill, button.spawn, #board-form:not([hidden])').length,
     images: document.querySelectorAll('img').length,
     pwned: window.__pwned === true,
   };
 })()"#;
+
+async fn until(page: &mut Page, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+    page.until(SNAPSHOT, what, pred).await
+}
+
+/// Type `text` key by key into the focused element, as a person would.
+async fn type_keys(page: &mut Page, text: &str) {
+    for c in text.chars() {
+        let key = c.to_string();
+        page.call(
+            "Input.dispatchKeyEvent",
+            json!({"type": "keyDown", "key": key, "text": key}),
+        )
+        .await;
+        page.call(
+            "Input.dispatchKeyEvent",
+            json!({"type": "keyUp", "key": key}),
+        )
+        .await;
+    }
+}
 
 fn s(v: &Value, key: &str) -> String {
     v[key].as_str().unwrap_or_default().to_string()
@@ -490,9 +347,10 @@ async fn the_board_in_chromium_shows_the_daemon_and_acts() {
 
     // Without the token the page says where to get the URL, and calls nothing.
     page.goto(&format!("http://{}/", web.host)).await;
-    let first = page
-        .until("the notice", |v| v["notice"] == true && v["app"] == false)
-        .await;
+    let first = until(&mut page, "the notice", |v| {
+        v["notice"] == true && v["app"] == false
+    })
+    .await;
     assert!(
         s(&first, "noticeText").contains("missiond board"),
         "{first}"
@@ -500,19 +358,26 @@ async fn the_board_in_chromium_shows_the_daemon_and_acts() {
 
     page.goto(&format!("http://{}/?token={}", web.host, web.token))
         .await;
-    let shown = page
-        .until("the slot, the board and the question, live", |v| {
+    let shown = until(
+        &mut page,
+        "the slot, the board and the question, live",
+        |v| {
             v["slotState"].is_string()
                 && s(v, "board").contains("now")
                 && s(v, "questions").contains("proxy")
                 && v["conn"] == "live"
-        })
-        .await;
+        },
+    )
+    .await;
     let agents = ok(&client, "mission_agents", json!({})).await;
     let state = s(&agents["agents"][0], "state");
     assert_ne!(state, "Stopped", "{agents}");
     assert_eq!(s(&shown, "slotState"), state, "{shown:#}");
     assert_eq!(s(&shown, "slotRole"), "shell");
+    assert_eq!(
+        shown["mode"], false,
+        "the full token is not read-only: {shown:#}"
+    );
     assert!(s(&shown, "questions").contains("Which port should the proxy use?"));
     // The hostile title is text, not markup: no image, no script ran.
     assert!(s(&shown, "board").contains(hostile), "{shown:#}");
@@ -522,37 +387,151 @@ async fn the_board_in_chromium_shows_the_daemon_and_acts() {
 
     // A state change after the load reaches the page through /events.
     ok(&client, "mission_pty_kill", json!({"slotId": "sh"})).await;
-    let live = page
-        .until("the slot stopping", |v| {
-            v["slotState"] == "Stopped" && s(v, "events").contains("slot_state sh")
-        })
-        .await;
-    // The event itself, logged by the page as it arrived (the daemon says `Exited`
-    // where mission_agents says `Stopped`).
+    let live = until(&mut page, "the slot stopping", |v| {
+        v["slotState"] == "Stopped" && s(v, "events").contains("slot_state sh")
+    })
+    .await;
     let change = format!("slot_state sh {state} -> ");
     assert!(s(&live, "events").contains(&change), "{change}: {live:#}");
 
-    // Buttons act: spawn the slot again from its row.
-    page.eval(r#"document.querySelector('tr[data-slot="sh"] button').click()"#)
+    // Buttons act: spawn the slot again from its card; a success is a success.
+    page.eval(r#"document.querySelector('.slot-card[data-slot="sh"] button.spawn').click()"#)
         .await;
-    page.until("the slot running again", |v| {
+    let spawned = until(&mut page, "the slot running again", |v| {
         v["slotState"].is_string() && v["slotState"] != "Stopped"
     })
     .await;
     let agents = ok(&client, "mission_agents", json!({})).await;
     assert_ne!(agents["agents"][0]["state"], "Stopped", "{agents}");
+    let done = until(&mut page, "the spawn's success note", |v| {
+        s(v, "toasts").contains("sh started")
+    })
+    .await;
+    assert_eq!(
+        s(&done, "errors"),
+        "",
+        "a success went to the error list: {spawned:#}"
+    );
 
-    // The screen of the chosen slot, in a <pre>.
-    page.eval(r#"[...document.querySelectorAll('tr[data-slot="sh"] button')].find(b => b.textContent === 'screen').click()"#)
+    // Kill asks first: one click shows a confirmation, nothing is killed yet.
+    page.eval(r#"document.querySelector('.slot-card[data-slot="sh"] button.kill').click()"#)
+        .await;
+    let asked = page
+        .eval(r#"document.querySelector('.slot-card[data-slot="sh"] .confirm')?.textContent || ''"#)
+        .await;
+    assert!(
+        asked.as_str().unwrap_or_default().contains("kill sh?"),
+        "{asked}"
+    );
+    let agents = ok(&client, "mission_agents", json!({})).await;
+    assert_ne!(
+        agents["agents"][0]["state"], "Stopped",
+        "killed without confirmation: {agents}"
+    );
+    page.eval(r#"document.querySelector('.slot-card[data-slot="sh"] .confirm button:last-child').click()"#)
+        .await;
+
+    // The live terminal of the slot: what it prints shows, in colour.
+    page.eval(r#"[...document.querySelectorAll('.slot-card[data-slot="sh"] button')].find(b => b.textContent === 'terminal').click()"#)
         .await;
     let _ = client
         .call(
             "mission_pty_send",
-            json!({"slotId": "sh", "message": "echo board-screen-$((6*7))", "timeoutMs": 500}),
+            json!({"slotId": "sh", "message": "printf 'board-screen-%s \\033[31mred\\033[0m\\n' $((6*7))", "timeoutMs": 500}),
         )
         .await;
-    page.until("the screen", |v| s(v, "screen").contains("board-screen-42"))
+    until(&mut page, "the terminal", |v| {
+        s(v, "terminal").contains("board-screen-42 red")
+    })
+    .await;
+    // The red comes through xterm.js's own style sheet (mirrored under the strict CSP).
+    let red = page
+        .eval(r#"(() => { const span = [...document.querySelectorAll('.term-panel[data-slot="sh"] .xterm-rows span')].find(s => s.textContent === 'red'); return span ? getComputedStyle(span).color : null; })()"#)
         .await;
+    let red = red.as_str().unwrap_or_default().to_string();
+    let rgb: Vec<u32> = red
+        .trim_start_matches("rgb(")
+        .trim_end_matches(')')
+        .split(',')
+        .filter_map(|c| c.trim().parse().ok())
+        .collect();
+    assert!(
+        rgb.len() == 3 && rgb[0] > 150 && rgb[1] < 120 && rgb[2] < 120,
+        "not red: {red:?}"
+    );
+    // View-only by default: keys typed into it go nowhere.
+    let typing = page
+        .eval(
+            r#"document.querySelector('.term-panel[data-slot="sh"]').classList.contains('typing')"#,
+        )
+        .await;
+    assert_eq!(typing, false);
+    let press_enter = json!({"type": "keyDown", "key": "Enter", "code": "Enter",
+                             "windowsVirtualKeyCode": 13, "text": "\r"});
+    page.eval(r#"document.querySelector('.term-panel[data-slot="sh"] textarea').focus()"#)
+        .await;
+    type_keys(&mut page, "echo viewer-$((2+3))").await;
+    page.call("Input.dispatchKeyEvent", press_enter.clone())
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let screen = ok(&client, "mission_pty_screen", json!({"slotId": "sh"})).await;
+    assert!(
+        !s(&screen, "screen").contains("viewer-"),
+        "typed while viewing: {screen}"
+    );
+
+    // After the explicit switch, what is typed reaches the slot.
+    page.eval(r#"document.querySelector('.term-panel[data-slot="sh"] button.term-type').click()"#)
+        .await;
+    page.until(
+        r#"document.querySelector('.term-panel[data-slot="sh"] .term-state').textContent"#,
+        "the terminal attached for typing",
+        |v| v.as_str().is_some_and(|t| t.contains("typing")),
+    )
+    .await;
+    page.eval(r#"document.querySelector('.term-panel[data-slot="sh"] textarea').focus()"#)
+        .await;
+    type_keys(&mut page, "echo typed-$((2+3))").await;
+    page.call("Input.dispatchKeyEvent", press_enter).await;
+    until(&mut page, "the typed command's output", |v| {
+        s(v, "terminal").contains("typed-5")
+    })
+    .await;
+
+    // The terminal follows the slot through a restart.
+    ok(&client, "mission_pty_kill", json!({"slotId": "sh"})).await;
+    page.until(
+        r#"document.querySelector('.term-panel[data-slot="sh"] .term-state').textContent"#,
+        "the terminal saying the slot ended",
+        |v| {
+            v.as_str()
+                .is_some_and(|t| t.contains("exited") || t.contains("not running"))
+        },
+    )
+    .await;
+    ok(&client, "mission_pty_spawn", json!({"slotId": "sh"})).await;
+    let _ = client
+        .call(
+            "mission_pty_send",
+            json!({"slotId": "sh", "message": "echo again-$((5*5))", "timeoutMs": 500}),
+        )
+        .await;
+    until(&mut page, "the restarted slot's output", |v| {
+        s(v, "terminal").contains("again-25")
+    })
+    .await;
+
+    // Keyboard: `j` picks the slot, `?` opens the help; keys typed in a field are text.
+    page.eval("document.activeElement && document.activeElement.blur()")
+        .await;
+    type_keys(&mut page, "j?").await;
+    let keyed = page
+        .eval(
+            r#"[document.querySelector('.slot-card[data-slot="sh"]').classList.contains('selected'),
+                !document.getElementById('help-panel').hidden]"#,
+        )
+        .await;
+    assert_eq!(keyed, json!([true, true]));
 
     // Add a board task from the form.
     page.eval(
@@ -560,7 +539,7 @@ async fn the_board_in_chromium_shows_the_daemon_and_acts() {
            document.getElementById('board-form').requestSubmit()"#,
     )
     .await;
-    page.until("the new board task", |v| {
+    until(&mut page, "the new board task", |v| {
         s(v, "board").contains("added in the browser")
     })
     .await;
@@ -579,7 +558,7 @@ async fn the_board_in_chromium_shows_the_daemon_and_acts() {
         r#"[...document.querySelectorAll('li[data-question="{question_id}"] button')].find(b => b.textContent === '9090').click()"#
     ))
     .await;
-    page.until("the question gone from the pending list", |v| {
+    until(&mut page, "the question gone from the pending list", |v| {
         !s(v, "questions").contains("proxy")
     })
     .await;
@@ -591,4 +570,19 @@ async fn the_board_in_chromium_shows_the_daemon_and_acts() {
     .await;
     assert_eq!(answered["status"], "answered", "{answered}");
     assert_eq!(answered["answer"], "9090");
+    page.screenshot(&screenshot_dir().join("board-bash.png"))
+        .await;
+
+    // The read-only address: everything shows, no action is offered.
+    page.goto(&format!("http://{}/?token={}", web.host, web.view_token))
+        .await;
+    let viewing = until(&mut page, "the read-only board", |v| {
+        v["slotState"].is_string() && v["conn"] == "live" && v["mode"] == true
+    })
+    .await;
+    assert_eq!(viewing["actions"], 0, "{viewing:#}");
+    assert!(
+        s(&viewing, "board").contains("added in the browser"),
+        "{viewing:#}"
+    );
 }

@@ -23,6 +23,9 @@ pub struct WebAccessReply {
     pub http_url: Option<String>,
     /// The token of the daemon's current start (`Authorization: Bearer TOKEN`).
     pub token: String,
+    /// The read-only token of the same start (`missiond board --view`): sees, never acts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub view_token: Option<String>,
     /// Why the web server is not running, when it is not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -35,6 +38,8 @@ pub struct WebAccess {
     pub ws_url: String,
     /// The token of the daemon's current start.
     pub token: String,
+    /// Its read-only token, when the daemon has one.
+    pub view_token: Option<String>,
 }
 
 impl WebAccess {
@@ -71,6 +76,7 @@ pub async fn web_access(client: &IpcClient) -> Result<WebAccess, WebAccessError>
     Ok(WebAccess {
         ws_url: ws_url.trim_end_matches('/').to_string(),
         token: reply.token,
+        view_token: reply.view_token,
     })
 }
 
@@ -83,6 +89,7 @@ mod tests {
         let access = WebAccess {
             ws_url: "ws://127.0.0.1:9120".into(),
             token: "t".into(),
+            view_token: None,
         };
         assert_eq!(access.http_url(), "http://127.0.0.1:9120");
     }

@@ -98,7 +98,12 @@ pub enum ClientCommand {
     /// Read slots.yaml again now (the daemon also does when the file changes).
     Reload,
     /// Print the URL of the board (a page for the browser), with the web token.
-    Board,
+    Board {
+        /// The read-only URL instead: whoever opens it sees the board and can act on
+        /// nothing (the daemon refuses every action made with its token).
+        #[arg(long)]
+        view: bool,
+    },
     /// List every mission_* tool the daemon serves (the same catalogue mission-mcp offers).
     Tools,
     /// Call any mission_* tool with JSON arguments and print its JSON result, e.g.
@@ -319,8 +324,8 @@ async fn run_client(command: ClientCommand, out: Out) -> Result<i32> {
         ClientCommand::Workspace { action } => {
             return workspace::run(&conn, action, out).await;
         }
-        ClientCommand::Board => {
-            let url = board::url(&conn.client).await?;
+        ClientCommand::Board { view } => {
+            let url = board::url(&conn.client, view).await?;
             out.show(&serde_json::json!({ "url": url }), |_| println!("{url}"))?;
         }
         ClientCommand::Tools | ClientCommand::Stop | ClientCommand::Hook { .. } => {

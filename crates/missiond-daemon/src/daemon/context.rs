@@ -39,6 +39,9 @@ pub struct Ctx {
     /// What clients of the WebSocket/HTTP server must show; new at each start, never
     /// written to a file (orchestrator clients ask for it: `daemon.web_access`).
     pub web_token: String,
+    /// The board's read-only token: it sees everything the web server shows and acts
+    /// on nothing (read-only tools, terminals in view mode). New at each start too.
+    pub web_view_token: String,
     /// Why the WebSocket/HTTP server is not running, when it could not start.
     pub web_error: std::sync::OnceLock<String>,
     /// Whether slots can run in a bubblewrap sandbox here (probed once at start).
@@ -94,6 +97,11 @@ impl Ctx {
             endpoint_errors: Default::default(),
             endpoints: Default::default(),
             web_token: format!(
+                "{}{}",
+                uuid::Uuid::new_v4().simple(),
+                uuid::Uuid::new_v4().simple()
+            ),
+            web_view_token: format!(
                 "{}{}",
                 uuid::Uuid::new_v4().simple(),
                 uuid::Uuid::new_v4().simple()

@@ -12,11 +12,13 @@
 //!
 //! Client to server: binary frames (or text frames `{"type": "input", "data": "..."}`)
 //! are typed into the terminal, and `{"type": "resize", "cols", "rows"}` resizes it,
-//! unless the URL says `?mode=view`. Anything else is answered with
+//! unless the URL says `?mode=view` (implied, and the only mode allowed, with the board's
+//! read-only token). Anything else is answered with
 //! `{"type": "error", "message"}` and ignored.
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -26,6 +28,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::broadcast::error::RecvError;
 
+use super::guard::Access;
 use super::heartbeat::{Beat, Heartbeat};
 use crate::daemon::events::DaemonEvent;
 use crate::daemon::slot::Slot;
@@ -45,8 +48,10 @@ pub async fn upgrade(
     State(sup): State<Arc<Supervisor>>,
     Path(slot_id): Path<String>,
     Query(query): Query<AttachQuery>,
+    access: Option<Extension<Access>>,
     ws: WebSocketUpgrade,
 ) -> Response {
+    let full = access.map(|Extension(a)| a) == Some(Access::Full);
     let Ok(slot) = sup.get(&slot_id) else {
         return (
             StatusCode::NOT_FOUND,
@@ -55,6 +60,15 @@ pub async fn upgrade(
             .into_response();
     };
     let read_only = match query.mode.as_deref() {
+        // The read-only token only ever watches.
+        None if !full => true,
+        Some("control") if !full => {
+            return (
+                StatusCode::FORBIDDEN,
+                "missiond: the read-only board token attaches with mode=view only\n",
+            )
+                .into_response();
+        }
         None | Some("control") => false,
         Some("view") => true,
         Some(other) => {

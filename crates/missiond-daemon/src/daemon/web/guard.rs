@@ -10,6 +10,10 @@
 //!    `Authorization: Bearer TOKEN`, or `?token=TOKEN` on a WebSocket upgrade only
 //!    (browsers cannot set headers on a WebSocket). A token in the URL of any other
 //!    request is not accepted: URLs end up in logs, histories and referrers.
+//!
+//! Two tokens are valid: the full one, and the read-only one of `missiond board --view`.
+//! The check records which one a request carried as an [`Access`] extension; `/rpc`
+//! serves only read-only tools to [`Access::View`] and `/pty/...` only in view mode.
 
 use std::sync::Arc;
 
@@ -27,6 +31,17 @@ pub struct Guard {
     pub port: u16,
     /// The token of this start.
     pub token: String,
+    /// The read-only token of this start.
+    pub view_token: String,
+}
+
+/// What a request's token lets it do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Everything: the daemon's token.
+    Full,
+    /// See, never act: the read-only token.
+    View,
 }
 
 impl Guard {
@@ -60,8 +75,21 @@ impl Guard {
             || (port == 80 && matches!(origin.as_str(), "http://127.0.0.1" | "http://localhost"))
     }
 
+    /// What the request's token allows, if it carries a valid one.
+    fn access(&self, request: &Request) -> Option<Access> {
+        let token = request_token(request)?;
+        if same_secret(token, &self.token) {
+            Some(Access::Full)
+        } else if same_secret(token, &self.view_token) {
+            Some(Access::View)
+        } else {
+            None
+        }
+    }
+
+    #[cfg(test)]
     fn token_ok(&self, request: &Request) -> bool {
-        request_token(request).is_some_and(|t| same_secret(t, &self.token))
+        self.access(request).is_some()
     }
 }
 
@@ -101,7 +129,7 @@ fn refuse(status: StatusCode, why: String) -> Response {
 }
 
 /// The middleware: the three checks, in order.
-pub async fn check(State(guard): State<Arc<Guard>>, request: Request, next: Next) -> Response {
+pub async fn check(State(guard): State<Arc<Guard>>, mut request: Request, next: Next) -> Response {
     let port = guard.port;
     let Some(host) = request
         .headers()
@@ -132,8 +160,12 @@ pub async fn check(State(guard): State<Arc<Guard>>, request: Request, next: Next
         );
     }
     let path = request.uri().path();
-    let open = path == "/health" || board::OPEN_PATHS.contains(&path);
-    if !open && !guard.token_ok(&request) {
+    let open = path == "/health" || board::is_open_path(path);
+    let access = guard.access(&request);
+    if let Some(access) = access {
+        request.extensions_mut().insert(access);
+    }
+    if !open && access.is_none() {
         return refuse(
             StatusCode::UNAUTHORIZED,
             "give the daemon's web token as `Authorization: Bearer TOKEN` (`?token=TOKEN` only on a \
@@ -154,6 +186,7 @@ mod tests {
         Guard {
             port: 9120,
             token: "t0k".into(),
+            view_token: "v1ew".into(),
         }
     }
 
@@ -236,5 +269,21 @@ mod tests {
             .body(axum::body::Body::empty())
             .expect("request");
         assert!(!g.token_ok(&wrong));
+    }
+
+    #[test]
+    fn the_view_token_is_valid_and_known_as_view() {
+        let g = guard();
+        let with = |token: &str| {
+            Request::builder()
+                .uri("/rpc")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(axum::body::Body::empty())
+                .expect("request")
+        };
+        assert_eq!(g.access(&with("t0k")), Some(Access::Full));
+        assert_eq!(g.access(&with("v1ew")), Some(Access::View));
+        assert_eq!(g.access(&with("v1e")), None);
+        assert_eq!(g.access(&with("")), None);
     }
 }

@@ -5,8 +5,9 @@
 //! - `GET /tasks`: task events as they happen; `GET /events`: every daemon event.
 //! - `GET /health`: a small JSON status.
 //! - `POST /rpc`: call a catalogue tool (see [`rpc`]).
-//! - `GET /` (with `/board.js`, `/board.css`): the board page (see [`board`]), served
-//!   without the token (it holds none).
+//! - `GET /prices?models=a,b`: model prices for the board's cost figures (see [`prices`]).
+//! - `GET /` (with its scripts, styles and vendored xterm.js): the board page (see
+//!   [`board`]), served without the token (it holds none).
 //!
 //! It listens on loopback only, which is open to every user of the machine and to any
 //! web page a browser opens, so every request passes [`guard`] (its `Host` names this
@@ -22,6 +23,7 @@ mod events;
 mod guard;
 mod heartbeat;
 mod peer;
+mod prices;
 mod rpc;
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -82,6 +84,7 @@ pub async fn start(sup: Arc<Supervisor>, handlers: Arc<Handlers>, port: u16) {
     let guard = Arc::new(guard::Guard {
         port: bound.port(),
         token: sup.ctx.web_token.clone(),
+        view_token: sup.ctx.web_view_token.clone(),
     });
     let shutdown = sup.ctx.subscribe_shutdown();
     let app = router(sup, handlers, guard);
@@ -100,6 +103,7 @@ pub fn access(sup: &Supervisor) -> WebAccessReply {
         web_url: addr.map(|a| format!("ws://{a}")),
         http_url: addr.map(|a| format!("http://{a}")),
         token: sup.ctx.web_token.clone(),
+        view_token: Some(sup.ctx.web_view_token.clone()),
         error: match addr {
             Some(_) => None,
             None => Some(
@@ -114,27 +118,38 @@ pub fn access(sup: &Supervisor) -> WebAccessReply {
 }
 
 fn router(sup: Arc<Supervisor>, handlers: Arc<Handlers>, guard: Arc<guard::Guard>) -> Router {
-    Router::new()
-        .route("/", get(board::page))
-        .route("/board.js", get(board::script))
-        .route("/board.css", get(board::styles))
-        .route(
-            "/rpc",
-            post(rpc::call)
-                .with_state(handlers)
-                .layer(DefaultBodyLimit::max(rpc::MAX_BODY)),
-        )
-        .route("/health", get(health))
-        .route("/pty/{slot_id}", get(attach::upgrade))
-        .route("/tasks", get(events::tasks))
-        .route("/events", get(events::all))
-        .layer(middleware::from_fn_with_state(guard, guard::check))
-        .with_state(sup)
+    let mut app = Router::new();
+    for asset in board::ASSETS {
+        app = app.route(asset.path, get(move || async move { board::serve(asset) }));
+    }
+    app.route(
+        "/rpc",
+        post(rpc::call)
+            .with_state(handlers)
+            .layer(DefaultBodyLimit::max(rpc::MAX_BODY)),
+    )
+    .route("/health", get(health))
+    .route("/prices", get(prices::prices))
+    .route("/pty/{slot_id}", get(attach::upgrade))
+    .route("/tasks", get(events::tasks))
+    .route("/events", get(events::all))
+    .layer(middleware::from_fn_with_state(guard, guard::check))
+    .with_state(sup)
 }
 
-async fn health(State(sup): State<Arc<Supervisor>>) -> Response {
+/// `GET /health`; with a token, it also says which (`"access": "full"` or `"view"`), so
+/// the board knows whether to offer its actions.
+async fn health(
+    State(sup): State<Arc<Supervisor>>,
+    access: Option<axum::Extension<guard::Access>>,
+) -> Response {
+    let access = access.map(|axum::Extension(a)| match a {
+        guard::Access::Full => "full",
+        guard::Access::View => "view",
+    });
     axum::Json(json!({
         "ok": true,
+        "access": access,
         "version": env!("CARGO_PKG_VERSION"),
         "slots": sup.slots().map(|s| s.spec.id.clone()).collect::<Vec<_>>(),
     }))

@@ -5,21 +5,23 @@
 //! 200, exactly as the Unix socket would answer; a body that is not such an object is a
 //! 400, one over [`MAX_BODY`] a 413. Only catalogue tools are served: the daemon's
 //! internal methods (the hook relay) stay on the Unix socket, which only this user's
-//! processes can open.
+//! processes can open. With the read-only token, only tools that change nothing are
+//! served (403 and `not_allowed` for the others).
 
 use std::sync::Arc;
 
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use missiond_core::catalogue;
+use axum::{Extension, Json};
+use missiond_core::catalogue::{self, Tool, ToolDef};
 use missiond_core::ipc::{Handler, RpcError};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::guard::Access;
 use crate::daemon::handlers::Handlers;
 
 /// The largest request body accepted (the same bound as an IPC line's order of size).
@@ -37,6 +39,7 @@ struct Call {
 /// Handle one call; `body` is already bounded by the route's `DefaultBodyLimit`.
 pub async fn call(
     State(handlers): State<Arc<Handlers>>,
+    access: Option<Extension<Access>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let body = match body {
@@ -70,8 +73,19 @@ pub async fn call(
         );
     }
     // Not a catalogue tool (internal methods included): as unknown as a typo.
-    if catalogue::find(&call.method).is_none() {
+    let Some(tool) = catalogue::find(&call.method) else {
         return answer(Err(RpcError::method_not_found(&call.method)));
+    };
+    // The read-only token sees and never acts: checked here, whatever the page does.
+    if access.map(|Extension(a)| a) != Some(Access::Full) && !only_reads(tool, &params) {
+        return refused(
+            StatusCode::FORBIDDEN,
+            RpcError::not_allowed(
+                &call.method,
+                "this board was opened with the read-only token (`missiond board --view`); \
+                 it can read, not act",
+            ),
+        );
     }
     // The board is an edge: its action gets a request id here unless it brought one.
     let mut params = params;
@@ -84,6 +98,14 @@ pub async fn call(
     )
     .await;
     answer(outcome)
+}
+
+/// Whether calling `tool` with `params` changes nothing: read-only tools, and the inbox
+/// read without marking its messages read.
+fn only_reads(tool: &ToolDef, params: &Value) -> bool {
+    tool.annotations.read_only_hint
+        || (tool.name == catalogue::InboxRead::NAME
+            && params.get("markRead") == Some(&Value::Bool(false)))
 }
 
 fn answer(outcome: Result<Value, RpcError>) -> Response {
