@@ -29,6 +29,7 @@ pub mod lifecycle;
 pub mod paths;
 pub mod permissions;
 pub mod questions;
+pub mod remote;
 pub mod secrets;
 pub mod skills;
 pub mod store;
