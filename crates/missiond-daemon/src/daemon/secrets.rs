@@ -238,6 +238,11 @@ pub async fn start(slot: &Arc<Slot>) -> Result<bool, RpcError> {
     } else {
         resolve(&slot.spec.id, &slot.spec.config.env, None)?
     };
+    if let Some(host) = &slot.spec.config.host {
+        // An unreachable host or a runner that cannot go there fails the start here,
+        // with ssh's own words, instead of in the background.
+        super::remote::launch::prepare(slot, host).await?;
+    }
     slot.spawn_with(env)
 }
 
