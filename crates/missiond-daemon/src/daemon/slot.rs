@@ -127,9 +127,13 @@ impl Run {
     /// Claude Code's hooks when the two disagree for long (see `state_merge`). The raw
     /// reading is `term.state()`.
     pub fn state(&self) -> State {
-        if self.is_alive() && self.pty.disconnected() {
-            // A remote slot whose link is down: its screen is stale, so never Idle.
-            return State::Unknown;
+        if self.is_alive() {
+            match self.pty.link() {
+                // A remote slot whose link is down: its screen is stale, so never Idle.
+                super::slot_process::Link::Down => return State::Unknown,
+                super::slot_process::Link::Connecting => return State::Starting,
+                _ => {}
+            }
         }
         self.merge.reported(self.term.state(), self.now())
     }

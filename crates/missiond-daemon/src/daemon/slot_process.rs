@@ -47,12 +47,27 @@ impl SlotProcess {
         }
     }
 
-    /// A remote program whose link is down right now: its screen may be stale, so its
-    /// state reads Unknown until the link is back.
-    pub fn disconnected(&self) -> bool {
+    /// Where a remote program's link stands (`Local` for a local one).
+    pub fn link(&self) -> Link {
         match self {
-            SlotProcess::Local(_) => false,
-            SlotProcess::Remote(r) => !r.connected(),
+            SlotProcess::Local(_) => Link::Local,
+            SlotProcess::Remote(r) if r.connected() => Link::Up,
+            SlotProcess::Remote(r) if r.connecting() => Link::Connecting,
+            SlotProcess::Remote(_) => Link::Down,
         }
     }
+}
+
+/// A slot program's link to the daemon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// A local PTY: no link.
+    Local,
+    /// Remote, first connection still being made: the slot is starting.
+    Connecting,
+    /// Remote, connected.
+    Up,
+    /// Remote, disconnected after having been up: its screen may be stale, so its state
+    /// reads Unknown until the link is back.
+    Down,
 }

@@ -59,6 +59,8 @@ pub struct LinkParams {
 
 struct Shared {
     connected: AtomicBool,
+    /// The link was up at least once (the program started on the host).
+    ever: AtomicBool,
     pid: Mutex<Option<u32>>,
 }
 
@@ -98,12 +100,18 @@ impl RemoteProcess {
     pub fn connected(&self) -> bool {
         self.shared.connected.load(Ordering::SeqCst)
     }
+
+    /// Whether the link has not come up yet since the start (still connecting).
+    pub fn connecting(&self) -> bool {
+        !self.shared.ever.load(Ordering::SeqCst)
+    }
 }
 
 /// Starts the link task; the program starts on the host as soon as it connects.
 pub fn start(params: LinkParams) -> (RemoteProcess, PtyStreams) {
     let shared = Arc::new(Shared {
         connected: AtomicBool::new(false),
+        ever: AtomicBool::new(false),
         pid: Mutex::new(None),
     });
     let (ctl_tx, ctl_rx) = mpsc::unbounded_channel();
@@ -321,6 +329,7 @@ async fn session(
         }
     }
     shared.connected.store(true, Ordering::SeqCst);
+    shared.ever.store(true, Ordering::SeqCst);
     super::health::link(&p.host, true);
     (p.on_change)();
     *backoff = BACKOFF_FIRST;
