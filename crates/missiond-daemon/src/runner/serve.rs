@@ -58,6 +58,8 @@ struct Server {
     slot: String,
     events: mpsc::UnboundedSender<Ev>,
     client: Option<(u64, mpsc::UnboundedSender<Frame>)>,
+    /// The latest client's writer: frames queued before quitting still go out.
+    writer: Option<tokio::task::JoinHandle<()>>,
     /// The client finished its handshake.
     greeted: bool,
     next_client: u64,
@@ -107,6 +109,7 @@ async fn serve(dir: &Path, slot: &str) -> Result<()> {
         slot: slot.to_string(),
         events: tx,
         client: None,
+        writer: None,
         greeted: false,
         next_client: 1,
         run: None,
@@ -135,6 +138,11 @@ async fn serve(dir: &Path, slot: &str) -> Result<()> {
     }
     let _ = std::fs::remove_file(&socket);
     let _ = std::fs::remove_file(&agent_socket);
+    let writer = server.writer.take();
+    drop(server);
+    if let Some(writer) = writer {
+        let _ = tokio::time::timeout(Duration::from_secs(2), writer).await;
+    }
     Ok(())
 }
 
@@ -251,14 +259,14 @@ impl Server {
         self.detach();
         let (read, mut write) = stream.into_split();
         let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Frame>();
-        tokio::spawn(async move {
+        self.writer = Some(tokio::spawn(async move {
             while let Some(frame) = out_rx.recv().await {
                 if frame.write_async(&mut write).await.is_err() {
                     break;
                 }
             }
             let _ = write.shutdown().await;
-        });
+        }));
         let events = self.events.clone();
         tokio::spawn(async move {
             let mut read = read;
@@ -309,7 +317,9 @@ impl Server {
                         message: e.to_string(),
                     }));
                     self.detach();
-                    return false;
+                    // Nothing held: no reason to wait for a daemon that speaks another
+                    // protocol.
+                    return self.run.is_none();
                 }
                 let run = self.run.as_ref().map(|r| RunInfo {
                     run_id: r.id.clone(),
