@@ -79,7 +79,7 @@ fn main() {
     };
     let slot = |id: &str, host_line: &str, cwd: &std::path::Path, home: &std::path::Path| {
         format!(
-            "  - id: {id}\n{host_line}    cwd: {}\n    command: {}\n    permission_mode: bypassPermissions\n    isolation: none\n    env:\n{}",
+            "  - id: {id}\n{host_line}    cwd: {}\n    command: {}\n    permission_mode: manual\n    isolation: none\n    env:\n{}",
             json!(cwd.display().to_string()),
             json!(claude.display().to_string()),
             env(home)
@@ -87,7 +87,7 @@ fn main() {
     };
     let remote_host = format!("    host: {}\n", host.alias);
     let yaml = format!(
-        "slots:\n{}{}  - id: rsh\n{remote_host}    cwd: ~/proj\n    command: bash\n    args: [\"--norc\", \"--noprofile\"]\n    env:\n      PS1: \"rsh$ \"\n",
+        "slots:\n{}{}  - id: rsh\n{remote_host}    cwd: ~/proj\n    command: bash\n    args: [\"--norc\", \"--noprofile\"]\n    env:\n      PS1: \"rsh$ \"\n  - id: lsh\n    cwd: /tmp\n    isolation: none\n    command: bash\n    args: [\"--norc\", \"--noprofile\"]\n    env:\n      PS1: \"rsh$ \"\n",
         slot("local", "", &lproj, lhome.path()),
         slot("remote", &remote_host, &rproj, rhome.path()),
     );
@@ -115,31 +115,32 @@ fn main() {
         let idle = (link_bytes(&veth) - b0) as f64 / 30.0;
         println!("idle remote slot: {idle:.0} bytes/s on the link");
 
-        // Echo round trips.
-        let mut echo = Vec::new();
-        for i in 0..TURNS {
+        ok(&client, "mission_pty_spawn", json!({"slotId": "lsh"})).await;
+        wait_screen(&client, "lsh", "rsh$", Duration::from_secs(60)).await;
+        // Echo round trips and bulk output, the same in a local and the remote bash slot.
+        for slot in ["lsh", "rsh"] {
+            let mut echo = Vec::new();
+            for i in 0..TURNS {
+                let t = Instant::now();
+                type_line(&client, slot, &format!("echo mark-{i}-$((0+{i}))x")).await;
+                wait_screen(&client, slot, &format!("mark-{i}-{i}x"), Duration::from_secs(30)).await;
+                echo.push(t.elapsed().as_secs_f64() * 1000.0);
+                type_line(&client, slot, "clear").await;
+            }
+            println!("{slot}: bash echo (typed line until on the daemon's screen, incl. the send's own 300 ms wait): median {:.1} ms", median(echo));
+            let b0 = link_bytes(&veth);
             let t = Instant::now();
-            type_line(&client, "rsh", &format!("echo mark-{i}-$((i*0+{i}))x")).await;
-            wait_screen(&client, "rsh", &format!("mark-{i}-{i}x"), Duration::from_secs(30)).await;
-            echo.push(t.elapsed().as_secs_f64() * 1000.0);
-            type_line(&client, "rsh", "clear").await;
+            type_line(&client, slot, "head -c 750000 /dev/zero | base64 -w 100; echo bulk-done").await;
+            wait_screen(&client, slot, "bulk-done", Duration::from_secs(300)).await;
+            let secs = t.elapsed().as_secs_f64();
+            let bytes = link_bytes(&veth) - b0;
+            println!(
+                "{slot}: 1 MB of terminal output: {:.2} s; {:.2} MB on the link ({:.2}x the output)",
+                secs,
+                bytes as f64 / 1e6,
+                bytes as f64 / 1_000_000.0,
+            );
         }
-        println!("remote bash echo (typed line until on screen, incl. ~300 ms of the send's own wait): median {:.1} ms", median(echo));
-
-        // Bulk output.
-        let b0 = link_bytes(&veth);
-        let t = Instant::now();
-        type_line(&client, "rsh", "head -c 3000000 /dev/zero | base64 -w 100 | tail -c 100000000; echo bulk-done").await;
-        wait_screen(&client, "rsh", "bulk-done", Duration::from_secs(300)).await;
-        let secs = t.elapsed().as_secs_f64();
-        let bytes = link_bytes(&veth) - b0;
-        println!(
-            "4 MB of terminal output: {:.2} s, {:.2} MB on the link ({:.2}x), {:.1} MB/s",
-            secs,
-            bytes as f64 / 1e6,
-            bytes as f64 / 4_000_000.0,
-            bytes as f64 / 1e6 / secs
-        );
 
         // Claude Code turns, local and remote.
         for slot in ["local", "remote"] {

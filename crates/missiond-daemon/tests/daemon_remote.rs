@@ -47,7 +47,9 @@ fn runners_on(host: &Host) -> Vec<std::path::PathBuf> {
 /// The owner of `/proc/<pid>`.
 fn owner(pid: i64) -> Option<u32> {
     use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(format!("/proc/{pid}")).ok().map(|m| m.uid())
+    std::fs::metadata(format!("/proc/{pid}"))
+        .ok()
+        .map(|m| m.uid())
 }
 
 /// Polls the slot's state every 50 ms until `want` (or gives up after `limit`).
@@ -105,7 +107,12 @@ async fn a_bash_slot_on_a_host_keeps_its_process_through_a_cut_and_a_dead_link()
     );
 
     // The program runs on the host, as its user, in the slot's cwd there, with its env.
-    type_line(&client, "rsh", "echo pid=$$ sum=$((6*7)) cwd=$PWD g=$GREETING").await;
+    type_line(
+        &client,
+        "rsh",
+        "echo pid=$$ sum=$((6*7)) cwd=$PWD g=$GREETING",
+    )
+    .await;
     let screen = wait_screen(&client, "rsh", "sum=42", LONG).await;
     let line = screen
         .lines()
@@ -118,7 +125,11 @@ async fn a_bash_slot_on_a_host_keeps_its_process_through_a_cut_and_a_dead_link()
         .and_then(|w| w.strip_prefix("pid="))
         .and_then(|p| p.parse().ok())
         .expect("a pid");
-    assert_eq!(owner(pid), Some(host.uid), "the shell is not the host user's");
+    assert_eq!(
+        owner(pid),
+        Some(host.uid),
+        "the shell is not the host user's"
+    );
     assert!(
         line.contains(&format!("cwd={}", host.home.join("work").display())),
         "{line}"
@@ -161,7 +172,10 @@ async fn a_bash_slot_on_a_host_keeps_its_process_through_a_cut_and_a_dead_link()
         )
         .await;
     run_ip(&["link", "set", veth, "up"]);
-    assert!(unknown, "the slot never read Unknown while its link was down");
+    assert!(
+        unknown,
+        "the slot never read Unknown while its link was down"
+    );
     drop(typed);
     let screen = wait_screen(&client, "rsh", &format!("typed-while-down-{pid}"), LONG).await;
     assert_eq!(
@@ -188,7 +202,10 @@ async fn a_bash_slot_on_a_host_keeps_its_process_through_a_cut_and_a_dead_link()
 }
 
 fn run_ip(args: &[&str]) {
-    let st = std::process::Command::new("ip").args(args).status().unwrap();
+    let st = std::process::Command::new("ip")
+        .args(args)
+        .status()
+        .unwrap();
     assert!(st.success(), "ip {args:?}");
 }
 
@@ -330,7 +347,10 @@ async fn claude_code_on_a_host_answers_asks_and_survives_a_cut() {
         p
     };
     let before = claudes(&host);
-    assert!(!before.is_empty(), "no Claude Code process of the host user");
+    assert!(
+        !before.is_empty(),
+        "no Claude Code process of the host user"
+    );
     let send = {
         let client = daemon.client().await;
         tokio::spawn(async move {
@@ -351,7 +371,10 @@ async fn claude_code_on_a_host_answers_asks_and_survives_a_cut() {
         "{sent}"
     );
     assert_eq!(claudes(&host), before, "Claude Code was restarted");
-    assert!(logged(&daemon, "link lost").await, "the daemon never saw the link drop");
+    assert!(
+        logged(&daemon, "link lost").await,
+        "the daemon never saw the link drop"
+    );
 }
 
 /// Whether the daemon's log shows `needle` within a few seconds (its log is written

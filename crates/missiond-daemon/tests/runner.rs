@@ -145,7 +145,10 @@ fn a_new_channel_resumes_where_the_daemon_left_off() {
     };
     // The spawn's files are in the slot's folder, with the folder filled in.
     let note = std::fs::read_to_string(dir.path().join("s1/note.txt")).unwrap();
-    assert_eq!(note, format!("slot dir is {}", dir.path().join("s1").display()));
+    assert_eq!(
+        note,
+        format!("slot dir is {}", dir.path().join("s1").display())
+    );
     ch.send(input(1, "echo one-$((40+2))\r"));
     let first = ch.output_until("one-42");
     let acked = first.last().unwrap().0;
@@ -156,7 +159,11 @@ fn a_new_channel_resumes_where_the_daemon_left_off() {
     ch.cut();
     std::thread::sleep(Duration::from_millis(200));
     // SAFETY: signal 0 only checks that the program still exists.
-    assert_eq!(unsafe { libc::kill(pid as i32, 0) }, 0, "the program died with the channel");
+    assert_eq!(
+        unsafe { libc::kill(pid as i32, 0) },
+        0,
+        "the program died with the channel"
+    );
 
     let mut ch = Channel::open(dir.path(), "s1");
     let welcome = ch.hello(Some(Resume {
@@ -179,7 +186,10 @@ fn a_new_channel_resumes_where_the_daemon_left_off() {
         .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
         .collect();
     assert_eq!(text.matches("two-55").count(), 1, "{text:?}");
-    assert!(!text.contains("one-42"), "acknowledged output came again: {text:?}");
+    assert!(
+        !text.contains("one-42"),
+        "acknowledged output came again: {text:?}"
+    );
 
     // The program ends; the runner reports it and quits once the daemon took it.
     ch.send(input(4, "exit 7\r"));
@@ -215,7 +225,10 @@ fn without_a_daemon_the_program_is_ended_after_the_detached_timeout() {
     while unsafe { libc::kill(pid as i32, 0) } == 0
         && !std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| s.contains(") Z"))
     {
-        assert!(Instant::now() < deadline, "the abandoned program still runs");
+        assert!(
+            Instant::now() < deadline,
+            "the abandoned program still runs"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }

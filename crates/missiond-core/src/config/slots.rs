@@ -226,9 +226,10 @@ impl SlotsConfig {
                 ));
             }
             let host = match slot.host {
-                Some(h) => Some(check_host(&h.value).map_err(|m| {
-                    err(h.referenced, "host", format!("slot {id:?}: {m}"))
-                })?),
+                Some(h) => Some(
+                    check_host(&h.value)
+                        .map_err(|m| err(h.referenced, "host", format!("slot {id:?}: {m}")))?,
+                ),
                 None => None,
             };
             let cwd = match host {

@@ -99,37 +99,70 @@ pub enum Msg {
     /// Runner -> daemon, answer to `Hello`.
     Welcome(Welcome),
     /// Daemon -> runner: start the program (only when no run is held).
-    Spawn { run_id: String, spec: SpawnSpec },
+    Spawn {
+        run_id: String,
+        spec: SpawnSpec,
+    },
     /// Runner -> daemon: the program started.
-    Spawned { run_id: String, pid: Option<u32> },
+    Spawned {
+        run_id: String,
+        pid: Option<u32>,
+    },
     /// Runner -> daemon: the program could not start.
-    SpawnFailed { message: String },
+    SpawnFailed {
+        message: String,
+    },
     /// Daemon -> runner: input, resize or signal number `seq`.
-    Control { seq: u64, control: Control },
+    Control {
+        seq: u64,
+        control: Control,
+    },
     /// Runner -> daemon: the program wrote the payload; `seq` counts chunks from 1.
-    Output { seq: u64 },
+    Output {
+        seq: u64,
+    },
     /// Daemon -> runner: output up to `seq` is processed; the runner may forget it.
-    Ack { seq: u64 },
+    Ack {
+        seq: u64,
+    },
     /// Runner -> daemon: output before `first` was dropped (the buffer was full while
     /// no daemon was connected); `bytes` were lost.
-    Gap { first: u64, bytes: u64 },
+    Gap {
+        first: u64,
+        bytes: u64,
+    },
     /// Runner -> daemon: the program exited after output `after_seq` (`code` is `None`
     /// when a signal ended it).
-    Exit { code: Option<i32>, after_seq: u64 },
+    Exit {
+        code: Option<i32>,
+        after_seq: u64,
+    },
     /// Daemon -> runner: the exit is recorded; the runner may end.
     Done,
     /// Runner -> daemon: a connection to the slot's socket on the host opened (a hook,
     /// an agent tool); the daemon connects it to the slot's own endpoint.
-    Open { conn: u64 },
+    Open {
+        conn: u64,
+    },
     /// Either way: bytes (the payload) on forwarded connection `conn`.
-    Data { conn: u64 },
+    Data {
+        conn: u64,
+    },
     /// Either way: forwarded connection `conn` closed.
-    Close { conn: u64 },
+    Close {
+        conn: u64,
+    },
     /// Either way: a keep-alive; the answer is `Pong` with the same `nonce`.
-    Ping { nonce: u64 },
-    Pong { nonce: u64 },
+    Ping {
+        nonce: u64,
+    },
+    Pong {
+        nonce: u64,
+    },
     /// Runner -> daemon: something went wrong that the daemon should log.
-    Error { message: String },
+    Error {
+        message: String,
+    },
 }
 
 /// A header and its payload.
@@ -171,7 +204,9 @@ impl Frame {
     /// Decodes a frame's body (everything after the total length).
     pub fn decode(body: &[u8]) -> Result<Frame, FrameError> {
         if body.len() < 4 {
-            return Err(FrameError::Malformed("shorter than its header length".into()));
+            return Err(FrameError::Malformed(
+                "shorter than its header length".into(),
+            ));
         }
         let hlen = u32::from_be_bytes([body[0], body[1], body[2], body[3]]) as usize;
         let rest = &body[4..];
@@ -277,7 +312,10 @@ mod tests {
         let mut cursor = std::io::Cursor::new(bytes);
         let back = Frame::read_sync(&mut cursor).unwrap().unwrap();
         assert_eq!(back, frame);
-        assert!(Frame::read_sync(&mut cursor).unwrap().is_none(), "clean end");
+        assert!(
+            Frame::read_sync(&mut cursor).unwrap().is_none(),
+            "clean end"
+        );
     }
 
     #[test]
@@ -370,7 +408,10 @@ mod tests {
     fn another_protocol_version_is_refused_by_name() {
         assert!(check_protocol(PROTOCOL_VERSION).is_ok());
         let e = check_protocol(PROTOCOL_VERSION + 1).unwrap_err();
-        assert!(e.to_string().contains(&format!("protocol {}", PROTOCOL_VERSION + 1)));
+        assert!(
+            e.to_string()
+                .contains(&format!("protocol {}", PROTOCOL_VERSION + 1))
+        );
     }
 
     #[tokio::test]

@@ -15,8 +15,8 @@ use tokio::sync::{broadcast, watch};
 use super::context::Ctx;
 use super::hooks;
 use super::pty::{self, PtySpec};
-use super::slot_process::SlotProcess;
 use super::pty_log::PtyLog;
+use super::slot_process::SlotProcess;
 use super::state_merge::StateMerge;
 use super::transcript::{self, TranscriptCursor};
 use super::turn::Turn;
@@ -256,14 +256,9 @@ impl Slot {
         let session_id = self.spec.claude.then(|| uuid::Uuid::new_v4().to_string());
         let run_id = uuid::Uuid::new_v4().to_string();
         let (process, streams, command, sandboxed) = if let Some(host) = &self.spec.config.host {
-            let (process, streams) = super::remote::launch::start(
-                self,
-                host,
-                session_id.as_deref(),
-                &env,
-                &run_id,
-            )
-            .map_err(|e| spawn_failed(format!("{e:#}")))?;
+            let (process, streams) =
+                super::remote::launch::start(self, host, session_id.as_deref(), &env, &run_id)
+                    .map_err(|e| spawn_failed(format!("{e:#}")))?;
             let mut command = vec![self.spec.config.command.clone()];
             command.extend(self.spec.config.args.iter().cloned());
             (SlotProcess::Remote(process), streams, command, false)

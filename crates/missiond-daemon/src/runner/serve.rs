@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use missiond_core::remote::ReplayBuffer;
 use missiond_core::remote::frame::{
     Control, Frame, Msg, PROTOCOL_VERSION, RunInfo, SpawnSpec, Welcome, check_protocol,
 };
-use missiond_core::remote::ReplayBuffer;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::mpsc;
@@ -93,8 +93,8 @@ async fn serve(dir: &Path, slot: &str) -> Result<()> {
     let _lock = lock(dir, slot)?;
     let socket = super::socket_path(dir, slot);
     let _ = std::fs::remove_file(&socket);
-    let listener =
-        UnixListener::bind(&socket).with_context(|| format!("listening on {}", socket.display()))?;
+    let listener = UnixListener::bind(&socket)
+        .with_context(|| format!("listening on {}", socket.display()))?;
     let slot_dir = super::slot_dir(dir, slot);
     std::fs::create_dir_all(&slot_dir)?;
     let agent_socket = slot_dir.join(crate::daemon::agent_endpoint::SOCKET_NAME);
@@ -121,7 +121,10 @@ async fn serve(dir: &Path, slot: &str) -> Result<()> {
         kill_at: None,
     };
     loop {
-        let wake = [server.deadline, server.kill_at].into_iter().flatten().min();
+        let wake = [server.deadline, server.kill_at]
+            .into_iter()
+            .flatten()
+            .min();
         let timer = async {
             match wake {
                 Some(at) => tokio::time::sleep_until(at).await,
@@ -162,11 +165,7 @@ fn lock(dir: &Path, slot: &str) -> Result<std::fs::File> {
     Ok(file)
 }
 
-fn accept_loop(
-    listener: UnixListener,
-    tx: mpsc::UnboundedSender<Ev>,
-    wrap: fn(UnixStream) -> Ev,
-) {
+fn accept_loop(listener: UnixListener, tx: mpsc::UnboundedSender<Ev>, wrap: fn(UnixStream) -> Ev) {
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
             if tx.send(wrap(stream)).is_err() {
@@ -485,13 +484,11 @@ fn start(slot_dir: &Path, spec: &SpawnSpec) -> Result<(PtyProcess, pty::PtyStrea
             "refusing file name {name:?}"
         );
         let path = slot_dir.join(name);
-        std::fs::write(&path, fill(content)).with_context(|| format!("writing {}", path.display()))?;
+        std::fs::write(&path, fill(content))
+            .with_context(|| format!("writing {}", path.display()))?;
     }
-    let mut env: Vec<(String, String)> = spec
-        .env
-        .iter()
-        .map(|(k, v)| (k.clone(), fill(v)))
-        .collect();
+    let mut env: Vec<(String, String)> =
+        spec.env.iter().map(|(k, v)| (k.clone(), fill(v))).collect();
     if let Ok(exe) = std::env::current_exe() {
         env.push((RUNNER_EXE_ENV.into(), exe.to_string_lossy().into_owned()));
     }

@@ -25,19 +25,24 @@ pub fn can_run(test: &str) -> bool {
     let why = if unsafe { libc::geteuid() } != 0 {
         Some("needs root (network namespaces, useradd)".to_string())
     } else {
-        ["/usr/sbin/sshd", "/usr/bin/ssh", "/usr/bin/ssh-keygen", "/usr/sbin/useradd"]
-            .iter()
-            .find(|p| !Path::new(p).exists())
-            .map(|p| format!("{p} is missing (apt-get install openssh-server openssh-client passwd)"))
-            .or_else(|| {
-                (!Command::new("ip")
-                    .args(["netns", "list"])
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .status()
-                    .is_ok_and(|s| s.success()))
-                .then(|| "`ip netns` does not work here (apt-get install iproute2)".to_string())
-            })
+        [
+            "/usr/sbin/sshd",
+            "/usr/bin/ssh",
+            "/usr/bin/ssh-keygen",
+            "/usr/sbin/useradd",
+        ]
+        .iter()
+        .find(|p| !Path::new(p).exists())
+        .map(|p| format!("{p} is missing (apt-get install openssh-server openssh-client passwd)"))
+        .or_else(|| {
+            (!Command::new("ip")
+                .args(["netns", "list"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success()))
+            .then(|| "`ip netns` does not work here (apt-get install iproute2)".to_string())
+        })
     };
     match why {
         None => true,
@@ -99,7 +104,10 @@ impl Host {
         let local_addr = Ipv4Addr::new(10, 213, x, y + 1);
         let addr = Ipv4Addr::new(10, 213, x, y + 2);
         let user = format!("mdr{tag}");
-        let dir = tempfile::Builder::new().prefix("md-host").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("md-host")
+            .tempdir()
+            .unwrap();
         let home = dir.path().join("home");
         let mut host = Host {
             alias: format!("box{tag}"),
@@ -116,9 +124,15 @@ impl Host {
         };
         // From here on, Drop cleans up whatever was made.
         run("ip", &["netns", "add", &netns]);
-        run("ip", &["link", "add", &veth, "type", "veth", "peer", "name", &peer]);
+        run(
+            "ip",
+            &["link", "add", &veth, "type", "veth", "peer", "name", &peer],
+        );
         run("ip", &["link", "set", &peer, "netns", &netns]);
-        run("ip", &["addr", "add", &format!("{local_addr}/30"), "dev", &veth]);
+        run(
+            "ip",
+            &["addr", "add", &format!("{local_addr}/30"), "dev", &veth],
+        );
         run("ip", &["link", "set", &veth, "up"]);
         let ns = |args: &[&str]| {
             let mut all = vec!["netns", "exec", netns.as_str()];
@@ -130,7 +144,14 @@ impl Host {
         ns(&["ip", "link", "set", "lo", "up"]);
         run(
             "useradd",
-            &["-M", "-d", &home.to_string_lossy(), "-s", "/bin/bash", &user],
+            &[
+                "-M",
+                "-d",
+                &home.to_string_lossy(),
+                "-s",
+                "/bin/bash",
+                &user,
+            ],
         );
         // Not locked ('!'): sshd without PAM refuses locked accounts even with a key.
         run("usermod", &["-p", "*", &user]);
@@ -150,7 +171,10 @@ impl Host {
         let authorized = d.join("authorized_keys");
         std::fs::copy(d.join("id_ed25519.pub"), &authorized).unwrap();
         set_mode(&authorized, 0o644);
-        run("chown", &["-R", &format!("{user}:"), &home.to_string_lossy()]);
+        run(
+            "chown",
+            &["-R", &format!("{user}:"), &home.to_string_lossy()],
+        );
         std::fs::write(
             &host.ssh_config,
             format!(
@@ -189,7 +213,15 @@ impl Host {
         std::fs::create_dir_all("/run/sshd").unwrap();
         let log = std::fs::File::create(d.join("sshd.log")).unwrap();
         let child = Command::new("ip")
-            .args(["netns", "exec", &self.netns, "/usr/sbin/sshd", "-D", "-e", "-f"])
+            .args([
+                "netns",
+                "exec",
+                &self.netns,
+                "/usr/sbin/sshd",
+                "-D",
+                "-e",
+                "-f",
+            ])
             .arg(&config)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -250,13 +282,19 @@ impl Host {
     pub fn user_dir(&self, name: &str) -> PathBuf {
         let dir = self.home.join(name);
         std::fs::create_dir_all(&dir).unwrap();
-        run("chown", &["-R", &format!("{}:", self.user), &dir.to_string_lossy()]);
+        run(
+            "chown",
+            &["-R", &format!("{}:", self.user), &dir.to_string_lossy()],
+        );
         dir
     }
 
     /// Gives everything under `path` to the user.
     pub fn give(&self, path: &Path) {
-        run("chown", &["-R", &format!("{}:", self.user), &path.to_string_lossy()]);
+        run(
+            "chown",
+            &["-R", &format!("{}:", self.user), &path.to_string_lossy()],
+        );
     }
 }
 

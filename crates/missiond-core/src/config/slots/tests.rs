@@ -431,12 +431,24 @@ fn a_host_keeps_its_cwd_for_the_host_to_expand() {
     assert_eq!(far.cwd, std::path::PathBuf::from("~/work"));
     assert_eq!(cfg.get("near").unwrap().host, None);
     for (text, words) in [
-        ("slots:\n  - id: a\n    host: \"-oProxyCommand=x\"\n    cwd: /w\n", "not an ssh destination"),
-        ("slots:\n  - id: a\n    host: \"two words\"\n    cwd: /w\n", "not an ssh destination"),
-        ("slots:\n  - id: a\n    host: box\n    cwd: rel/dir\n", "must be absolute"),
+        (
+            "slots:\n  - id: a\n    host: \"-oProxyCommand=x\"\n    cwd: /w\n",
+            "not an ssh destination",
+        ),
+        (
+            "slots:\n  - id: a\n    host: \"two words\"\n    cwd: /w\n",
+            "not an ssh destination",
+        ),
+        (
+            "slots:\n  - id: a\n    host: box\n    cwd: rel/dir\n",
+            "must be absolute",
+        ),
     ] {
         let shown = parse_err(text).to_string();
         assert!(shown.contains(words), "{text:?}: {shown}");
-        assert!(shown.contains(":4:") || shown.contains(":3:"), "no line: {shown}");
+        assert!(
+            shown.contains(":4:") || shown.contains(":3:"),
+            "no line: {shown}"
+        );
     }
 }

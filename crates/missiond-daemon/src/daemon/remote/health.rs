@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
-
 pub use missiond_core::catalogue::HostHealth;
 
 static HOSTS: Mutex<BTreeMap<String, HostHealth>> = Mutex::new(BTreeMap::new());

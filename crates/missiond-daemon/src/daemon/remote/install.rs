@@ -55,7 +55,11 @@ pub fn forget(host: &str) {
 }
 
 /// Makes sure `host` runs this daemon's runner; returns its path there.
-pub async fn ensure(host: &str, dest: &Destination, control_dir: &Path) -> Result<String, InstallError> {
+pub async fn ensure(
+    host: &str,
+    dest: &Destination,
+    control_dir: &Path,
+) -> Result<String, InstallError> {
     if let Some(path) = READY
         .lock()
         .unwrap_or_else(|e| e.into_inner())
@@ -129,7 +133,9 @@ async fn run(
     limit: Duration,
 ) -> Result<Vec<u8>, String> {
     let mut cmd = ssh::command(dest, control_dir, remote);
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let out = tokio::time::timeout(limit, cmd.output())
         .await
         .map_err(|_| format!("no answer within {}s", limit.as_secs()))?
@@ -153,7 +159,9 @@ async fn copy(dest: &Destination, control_dir: &Path, path: &str) -> Result<(), 
         "mkdir -p \"$HOME\"/.missiond/bin && cat > {part} && chmod 755 {part} && mv -f {part} {path}"
     );
     let mut cmd = ssh::command(dest, control_dir, &remote);
-    cmd.stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::piped());
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
     let mut child = cmd.spawn().map_err(|e| format!("cannot run ssh: {e}"))?;
     let mut stdin = child.stdin.take().ok_or("no stdin for ssh")?;
     let work = async {

@@ -47,8 +47,12 @@ pub fn spawn_spec(
     ));
     let mut files = Vec::new();
     if let Some(session_id) = session_id {
-        let settings = super::super::hooks::remote_settings_json(&config.id, &config.role, SLOT_DIR);
-        files.push(("settings.json".to_string(), serde_json::to_string_pretty(&settings)?));
+        let settings =
+            super::super::hooks::remote_settings_json(&config.id, &config.role, SLOT_DIR);
+        files.push((
+            "settings.json".to_string(),
+            serde_json::to_string_pretty(&settings)?,
+        ));
         // Without the daemon's rules the hook would have nothing to fail closed on.
         files.push((
             "permissions.yaml".to_string(),

@@ -216,7 +216,9 @@ async fn session(
 ) -> End {
     let path = match super::install::ensure(&p.host, &p.dest, &p.control_dir).await {
         Ok(path) => path,
-        Err(e @ super::install::InstallError::Unreachable { .. }) => return End::Lost(e.to_string()),
+        Err(e @ super::install::InstallError::Unreachable { .. }) => {
+            return End::Lost(e.to_string());
+        }
         Err(e) => return End::Fatal(e.to_string()),
     };
     let remote = format!("{path} runner --attach {}", ssh::quote(&p.slot));
