@@ -381,11 +381,7 @@ impl Server {
                     run.output.ack(seq);
                 }
             }
-            Msg::Done => {
-                if self.run.as_ref().is_some_and(|r| r.exit.is_some()) {
-                    return true;
-                }
-            }
+            Msg::Done if self.run.as_ref().is_some_and(|r| r.exit.is_some()) => return true,
             Msg::Data { conn } => {
                 if let Some(tx) = self.conns.get(&conn) {
                     let _ = tx.send(Some(frame.payload));

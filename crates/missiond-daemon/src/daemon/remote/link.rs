@@ -351,12 +351,11 @@ async fn session(
                     Err(e) => return End::Lost(why(&e.to_string())),
                 };
                 match frame.msg {
-                    Msg::Output { seq } => {
-                        if seq > st.acked {
-                            let _ = out.send(frame.payload).await;
-                            st.acked = seq;
-                            send(Frame::new(Msg::Ack { seq }));
-                        }
+                    // Output already passed on (resent after a lost ack) is skipped.
+                    Msg::Output { seq } if seq > st.acked => {
+                        let _ = out.send(frame.payload).await;
+                        st.acked = seq;
+                        send(Frame::new(Msg::Ack { seq }));
                     }
                     Msg::Gap { first, bytes } => {
                         tracing::warn!(slot = %p.slot, "{bytes} bytes of output before #{first} were dropped on the host while the link was down");
