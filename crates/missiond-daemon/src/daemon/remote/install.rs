@@ -85,14 +85,7 @@ pub async fn ensure(
     let mut lines = text.lines();
     let theirs = lines.next().unwrap_or("").trim().to_string();
     let present = lines.next().map(str::trim) == Some("present");
-    let ours = local_platform();
-    if theirs != ours {
-        let e = InstallError::Platform {
-            host: host.to_string(),
-            theirs,
-            ours,
-            path: path.replace("\"$HOME\"", "~"),
-        };
+    if let Some(e) = platform_mismatch(host, &theirs, &local_platform(), &path) {
         super::health::failed(host, &e.to_string());
         return Err(e);
     }
@@ -114,6 +107,20 @@ pub async fn ensure(
         .get_or_insert_with(HashMap::new)
         .insert(host.to_string(), path.clone());
     Ok(path)
+}
+
+/// The error for a host whose `uname -sm` is not this machine's, if it is not.
+fn platform_mismatch(host: &str, theirs: &str, ours: &str, path: &str) -> Option<InstallError> {
+    (theirs != ours).then(|| InstallError::Platform {
+        host: host.to_string(),
+        theirs: if theirs.is_empty() {
+            "unknown (no `uname -sm` output)".into()
+        } else {
+            theirs.to_string()
+        },
+        ours: ours.to_string(),
+        path: path.replace("\"$HOME\"", "~"),
+    })
 }
 
 /// This machine's `uname -sm`.
@@ -182,5 +189,43 @@ async fn copy(dest: &Destination, control_dir: &Path, path: &str) -> Result<(), 
         Ok(())
     } else {
         Err(ssh::diagnosis(&out.stderr))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn another_platform_says_what_to_install_where() {
+        assert!(platform_mismatch("b", "Linux x86_64", "Linux x86_64", "p").is_none());
+        let e = platform_mismatch(
+            "gpu-box",
+            "Linux aarch64",
+            "Linux x86_64",
+            "\"$HOME\"/.missiond/bin/missiond-0.1.0-ab",
+        )
+        .expect("a mismatch")
+        .to_string();
+        assert_eq!(
+            e,
+            "host `gpu-box` is Linux aarch64, this daemon's binary is for Linux x86_64: \
+             install a missiond built for Linux aarch64 there as ~/.missiond/bin/missiond-0.1.0-ab"
+        );
+        let e = platform_mismatch("h", "", "Linux x86_64", "p")
+            .unwrap()
+            .to_string();
+        assert!(e.contains("unknown (no `uname -sm` output)"), "{e}");
+    }
+
+    #[test]
+    fn the_runner_path_names_this_build() {
+        let path = runner_path();
+        assert!(
+            path.starts_with("\"$HOME\"/.missiond/bin/missiond-"),
+            "{path}"
+        );
+        assert!(path.ends_with(crate::runner::version()), "{path}");
+        assert!(crate::runner::version().starts_with(env!("CARGO_PKG_VERSION")));
     }
 }
