@@ -199,6 +199,31 @@ async fn a_bash_slot_on_a_host_keeps_its_process_through_a_cut_and_a_dead_link()
         !daemon_support::process_exists(pid),
         "the remote shell outlived its kill"
     );
+    // The daemon's ssh master connection ends with the daemon.
+    let control_dir = daemon.home.join("run").join("ssh");
+    assert!(
+        !masters(&control_dir).is_empty(),
+        "no ssh master under {control_dir:?}"
+    );
+    let mut daemon = daemon;
+    daemon.stop();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !masters(&control_dir).is_empty() {
+        assert!(Instant::now() < deadline, "ssh masters outlived the daemon");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Processes whose command line names `control_dir` (ssh masters: `ssh: DIR/HASH [mux]`).
+fn masters(control_dir: &std::path::Path) -> Vec<String> {
+    let needle = control_dir.to_string_lossy().into_owned();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains(&needle))
+        .collect()
 }
 
 fn run_ip(args: &[&str]) {

@@ -110,6 +110,24 @@ pub fn command(dest: &Destination, control_dir: &Path, remote: &str) -> tokio::p
     cmd
 }
 
+/// Ends the master connections of every host used (`ssh -O exit`), when the daemon
+/// stops: they would otherwise linger for `ControlPersist`.
+pub async fn close_masters(run_dir: &Path) {
+    let control_dir = control_dir(run_dir);
+    for host in super::health::snapshot().into_keys() {
+        let Ok(dest) = parse(&host) else { continue };
+        let mut cmd = tokio::process::Command::new("ssh");
+        cmd.args(base_args(&dest, &control_dir))
+            .args(["-O", "exit"])
+            .arg(&dest.target)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true);
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), cmd.status()).await;
+    }
+}
+
 /// The folder of the master sockets, under the daemon's run folder.
 pub fn control_dir(run_dir: &Path) -> PathBuf {
     run_dir.join("ssh")
