@@ -396,6 +396,13 @@ async fn claude_code_on_a_host_answers_asks_and_survives_a_cut() {
         "{sent}"
     );
     assert_eq!(claudes(&host), before, "Claude Code was restarted");
+    // The prompt reached the model once: typed once, not again after the reconnect.
+    let asked = server
+        .requests()
+        .iter()
+        .filter(|r| r.last_user_text.contains("tell the slow story"))
+        .count();
+    assert_eq!(asked, 1, "the turn ran {asked} times");
     assert!(
         logged(&daemon, "link lost").await,
         "the daemon never saw the link drop"
