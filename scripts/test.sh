@@ -25,6 +25,11 @@ missing=()
 command -v bwrap >/dev/null 2>&1 || [ -n "${MISSIOND_BWRAP:-}" ] || missing+=(bubblewrap)
 command -v chromium >/dev/null 2>&1 || [ -n "${MISSIOND_CHROMIUM:-}" ] || missing+=(chromium)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ] || [ -n "${MISSIOND_FONT:-}" ] || missing+=(fonts-dejavu-core)
+# Remote slots (daemon_remote): hosts are network namespaces running sshd, reached with ssh.
+[ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+command -v ssh >/dev/null 2>&1 || missing+=(openssh-client)
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+command -v useradd >/dev/null 2>&1 || missing+=(passwd)
 if [ ${#missing[@]} -gt 0 ]; then
   step "installing Debian packages: ${missing[*]}"
   if [ "$(id -u)" -eq 0 ]; then

@@ -33,6 +33,7 @@ pub mod lifecycle;
 pub mod paths;
 pub mod permissions;
 pub mod questions;
+pub mod remote;
 pub mod router;
 pub mod secrets;
 pub mod skills;

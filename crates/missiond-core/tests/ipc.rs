@@ -65,6 +65,7 @@ impl Handler for TestHandler {
                         parser_disagreements: None,
                         sandbox: None,
                         screen_rules: None,
+                        hosts: Default::default(),
                     })
                 })
                 .await

@@ -29,6 +29,9 @@ pub enum Command {
     /// Talk to the running daemon (status, slots, spawn, send, ...).
     #[command(flatten)]
     Client(crate::commands::ClientCommand),
+    /// The process holding a remote slot's program on its host (started over ssh).
+    #[command(hide = true)]
+    Runner(crate::runner::RunnerArgs),
     /// `missiond logs --daemon`: the log center (parsed apart, see [`parse`]).
     #[command(skip)]
     DaemonLogs(crate::commands::daemon_logs::DaemonLogsArgs),
@@ -117,5 +120,6 @@ pub fn run(cli: Cli) -> Result<i32> {
         Some(Command::Replay(args)) => crate::replay::run(args, cli.json),
         Some(Command::Usage(args)) => crate::commands::usage::run(args, cli.json),
         Some(Command::DaemonLogs(args)) => crate::commands::daemon_logs::run(args),
+        Some(Command::Runner(args)) => crate::runner::run(args),
     }
 }

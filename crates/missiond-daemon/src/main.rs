@@ -7,6 +7,7 @@ mod input_script;
 mod pty;
 mod record;
 mod replay;
+mod runner;
 
 fn main() {
     let cli = cli::parse();

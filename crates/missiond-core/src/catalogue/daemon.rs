@@ -165,6 +165,32 @@ pub struct HealthResult {
     /// `warnings`, and the built-in rules are used).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub screen_rules: Option<String>,
+    /// Each host that remote slots (`host:` in slots.yaml) ran on or tried to: reachable,
+    /// latency, runner version, the last error.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub hosts: std::collections::BTreeMap<String, HostHealth>,
+}
+
+/// A remote slots' host in `mission_health`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HostHealth {
+    /// The last ssh connection or keep-alive got through.
+    pub reachable: bool,
+    /// Round trip of the last check or keep-alive, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<f64>,
+    /// The runner version installed there (`VERSION-BUILDHASH`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runner_version: Option<String>,
+    /// Why the host cannot be used, when it cannot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Slot links to this host that are up right now.
+    pub links_up: u32,
+    /// When this was last updated (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked_at: Option<String>,
 }
 
 impl Tool for Health {

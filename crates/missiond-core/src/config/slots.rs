@@ -121,6 +121,10 @@ pub struct SlotConfig {
     /// Its own git worktree (`workspace:`, the slot's over its role's); `None`: it runs
     /// in `cwd` itself.
     pub workspace: Option<crate::workspace::WorkspaceConfig>,
+    /// The machine the program runs on, as an ssh destination (an alias of the user's
+    /// ssh config, or `user@host[:port]`); `None`: this machine. On a host, `cwd` is
+    /// the host's (`~` is the host user's home, kept unexpanded here).
+    pub host: Option<String>,
 }
 
 impl SlotConfig {
@@ -226,8 +230,18 @@ impl SlotsConfig {
                     format!("duplicate slot id {id:?}"),
                 ));
             }
-            let cwd = resolve_cwd(&slot.cwd.value, base, home)
-                .map_err(|m| err(slot.cwd.referenced, "cwd", format!("slot {id:?}: {m}")))?;
+            let host = match slot.host {
+                Some(h) => Some(
+                    check_host(&h.value)
+                        .map_err(|m| err(h.referenced, "host", format!("slot {id:?}: {m}")))?,
+                ),
+                None => None,
+            };
+            let cwd = match host {
+                Some(_) => remote_cwd(&slot.cwd.value),
+                None => resolve_cwd(&slot.cwd.value, base, home),
+            }
+            .map_err(|m| err(slot.cwd.referenced, "cwd", format!("slot {id:?}: {m}")))?;
             for (loc, field, value, min, max) in [
                 (slot.cols.referenced, "cols", slot.cols.value, 20, 1000),
                 (slot.rows.referenced, "rows", slot.rows.value, 5, 500),
@@ -266,6 +280,14 @@ impl SlotsConfig {
                 raw.roles.get(&role).and_then(|r| r.workspace.as_ref()),
                 home,
             )?;
+            if workspace.is_some() && host.is_some() {
+                // Worktrees are made by the daemon's own git, on this machine.
+                return Err(err(
+                    slot.id.referenced,
+                    "workspace",
+                    format!("slot {id:?}: a worktree workspace is not supported with `host:` yet"),
+                ));
+            }
             if let Some(ws) = &workspace {
                 let clash = slots.iter().find(|other: &&SlotConfig| {
                     other.workspace.as_ref().is_some_and(|o| {
@@ -299,6 +321,7 @@ impl SlotsConfig {
                 lifecycle,
                 isolation: slot.isolation,
                 workspace,
+                host,
                 id,
             });
         }
@@ -431,6 +454,33 @@ fn valid_id(id: &str) -> bool {
         && !id.starts_with('.')
 }
 
+/// A slot's `host:`: an ssh destination, never an option or several words.
+fn check_host(value: &str) -> Result<String, String> {
+    let host = value.trim();
+    if host.is_empty() {
+        return Err("host is empty".into());
+    }
+    if host.starts_with('-') || host.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "{host:?} is not an ssh destination (an alias, or user@host[:port])"
+        ));
+    }
+    Ok(host.to_string())
+}
+
+/// The `cwd` of a slot on another host: absolute, or `~`/`~/...` (the host user's
+/// home, expanded there).
+fn remote_cwd(value: &str) -> Result<PathBuf, String> {
+    let value = value.trim();
+    if value == "~" || value.starts_with("~/") || value.starts_with('/') {
+        Ok(PathBuf::from(value))
+    } else {
+        Err(format!(
+            "{value:?}: on another host, cwd must be absolute or start with ~/"
+        ))
+    }
+}
+
 pub(super) fn resolve_cwd(
     value: &str,
     base: &Path,
@@ -498,6 +548,7 @@ struct RawSlot {
     isolation: Isolation,
     #[serde(default)]
     workspace: Option<workspace::RawWorkspace>,
+    host: Option<Spanned<String>>,
 }
 
 fn default_command() -> String {

@@ -292,6 +292,7 @@ impl Handlers {
                 Support::Available(bwrap) => format!("bubblewrap ({})", bwrap.display()),
                 Support::Unavailable(why) => format!("unavailable: {why}"),
             }),
+            hosts: super::remote::health::snapshot(),
         }
     }
 

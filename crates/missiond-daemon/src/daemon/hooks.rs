@@ -85,9 +85,8 @@ impl HookEvent {
 /// `exe hook <Event>` with the slot id, role, IPC endpoint and permissions file in its
 /// environment.
 pub fn settings_json(exe: &Path, target: &HookTarget<'_>) -> Value {
-    let mut hooks = serde_json::Map::new();
-    for event in EVENTS {
-        let command = format!(
+    settings_with(|event| {
+        format!(
             "{SLOT_ENV}={} {ROLE_ENV}={} MISSION_IPC_ENDPOINT={} {}={} {} hook {event}",
             shell_quote(target.slot),
             shell_quote(target.role),
@@ -95,7 +94,32 @@ pub fn settings_json(exe: &Path, target: &HookTarget<'_>) -> Value {
             missiond_core::paths::ENV_PERMISSIONS_CONFIG,
             shell_quote(&target.permissions.to_string_lossy()),
             shell_quote(&exe.to_string_lossy()),
-        );
+        )
+    })
+}
+
+/// The settings JSON for a slot on another host: each hook runs the runner's own binary
+/// (`$MISSIOND_RUNNER_EXE`), which reaches the daemon through the runner's socket
+/// (`MISSION_IPC_ENDPOINT`, set by the runner); the permissions file is the copy the
+/// runner wrote into `slot_dir` (a path on the host).
+pub fn remote_settings_json(slot: &str, role: &str, slot_dir: &str) -> Value {
+    settings_with(|event| {
+        format!(
+            "{SLOT_ENV}={} {ROLE_ENV}={} {}={} \"${}\" hook {event}",
+            shell_quote(slot),
+            shell_quote(role),
+            missiond_core::paths::ENV_PERMISSIONS_CONFIG,
+            shell_quote(&format!("{slot_dir}/permissions.yaml")),
+            crate::runner::serve::RUNNER_EXE_ENV,
+        )
+    })
+}
+
+/// One command hook per event in [`EVENTS`], the command made by `command`.
+fn settings_with(command: impl Fn(&str) -> String) -> Value {
+    let mut hooks = serde_json::Map::new();
+    for event in EVENTS {
+        let command = command(event);
         let timeout = if *event == "PreToolUse" {
             PRE_TOOL_USE_TIMEOUT_SECS
         } else {

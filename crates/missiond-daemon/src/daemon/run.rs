@@ -221,6 +221,7 @@ async fn serve_until_signal(paths: Paths, given_token: Option<String>) -> Result
     .await;
     tracing::info!("shutting down");
     supervisor.shutdown().await;
+    super::remote::ssh::close_masters(&supervisor.ctx.run_dir).await;
     eprintln!("missiond: stopped");
     Ok(())
 }

@@ -240,6 +240,11 @@ pub async fn start(slot: &Arc<Slot>) -> Result<bool, RpcError> {
     };
     // A first worktree checkout may take a while: off the async threads.
     super::workspace_slot::prepare_off_thread(slot).await;
+    if let Some(host) = &slot.spec.config.host {
+        // An unreachable host or a runner that cannot go there fails the start here,
+        // with ssh's own words, instead of in the background.
+        super::remote::launch::prepare(slot, host).await?;
+    }
     slot.spawn_with(env)
 }
 

@@ -14,8 +14,9 @@ use tokio::sync::{broadcast, watch};
 
 use super::context::Ctx;
 use super::hooks;
-use super::pty::{self, PtyProcess, PtySpec};
+use super::pty::{self, PtySpec};
 use super::pty_log::PtyLog;
+use super::slot_process::SlotProcess;
 use super::state_merge::StateMerge;
 use super::transcript::{self, TranscriptCursor};
 use super::turn::Turn;
@@ -33,14 +34,14 @@ pub const RESIZE_ROWS: std::ops::RangeInclusive<u16> = 5..=200;
 const OUTPUT_BACKLOG: usize = 4096;
 /// Variables an orchestrating Claude Code sets for its own children; a slot's Claude Code
 /// must not take itself for one of them.
-const INHERITED_CLAUDE_ENV: &[&str] = &[
+pub(super) const INHERITED_CLAUDE_ENV: &[&str] = &[
     "CLAUDECODE",
     "CLAUDE_CODE_ENTRYPOINT",
     "CLAUDE_CODE_SSE_PORT",
 ];
 
 /// Variables of the daemon's environment that grant more than a slot may have.
-const DAEMON_ONLY_ENV: &[&str] = &["MISSION_IPC_TOKEN"];
+pub(super) const DAEMON_ONLY_ENV: &[&str] = &["MISSION_IPC_TOKEN"];
 
 /// How one run of a slot is started.
 struct Launch {
@@ -67,7 +68,7 @@ pub struct SlotSpec {
 /// The process side of a slot, from spawn until the next spawn (kept after exit so its
 /// final screen and exit code stay readable).
 pub struct Run {
-    pub pty: PtyProcess,
+    pub pty: SlotProcess,
     pub term: SemanticTerminal,
     /// Time zero of the screen reader and the PTY log.
     pub origin: Instant,
@@ -126,6 +127,14 @@ impl Run {
     /// Claude Code's hooks when the two disagree for long (see `state_merge`). The raw
     /// reading is `term.state()`.
     pub fn state(&self) -> State {
+        if self.is_alive() {
+            match self.pty.link() {
+                // A remote slot whose link is down: its screen is stale, so never Idle.
+                super::slot_process::Link::Down => return State::Unknown,
+                super::slot_process::Link::Connecting => return State::Starting,
+                _ => {}
+            }
+        }
         self.merge.reported(self.term.state(), self.now())
     }
 
@@ -261,18 +270,28 @@ impl Slot {
         };
         let session_id = self.spec.claude.then(|| uuid::Uuid::new_v4().to_string());
         let run_id = uuid::Uuid::new_v4().to_string();
-        let Launch {
-            pty: mut pty_spec,
-            command,
-            sandboxed,
-        } = self
-            .launch(session_id.as_deref(), &env)
-            .map_err(|e| spawn_failed(format!("{e:#}")))?;
-        pty_spec
-            .env
-            .push((super::orphans::RUN_ENV.to_string(), run_id.clone()));
-        let (process, streams) =
-            pty::spawn(&pty_spec).map_err(|e| spawn_failed(format!("{e:#}")))?;
+        let (process, streams, command, sandboxed) = if let Some(host) = &self.spec.config.host {
+            let (process, streams) =
+                super::remote::launch::start(self, host, session_id.as_deref(), &env, &run_id)
+                    .map_err(|e| spawn_failed(format!("{e:#}")))?;
+            let mut command = vec![self.spec.config.command.clone()];
+            command.extend(self.spec.config.args.iter().cloned());
+            (SlotProcess::Remote(process), streams, command, false)
+        } else {
+            let Launch {
+                pty: mut pty_spec,
+                command,
+                sandboxed,
+            } = self
+                .launch(session_id.as_deref(), &env)
+                .map_err(|e| spawn_failed(format!("{e:#}")))?;
+            pty_spec
+                .env
+                .push((super::orphans::RUN_ENV.to_string(), run_id.clone()));
+            let (process, streams) =
+                pty::spawn(&pty_spec).map_err(|e| spawn_failed(format!("{e:#}")))?;
+            (SlotProcess::Local(process), streams, command, sandboxed)
+        };
         let log = match PtyLog::open(
             &self.ctx.logs,
             &self.spec.id,
@@ -287,6 +306,8 @@ impl Slot {
             }
         };
         let transcript = match (&session_id, transcript::config_dir(&self.spec.config.env)) {
+            // A remote slot's transcript is on its host: answers come from its hooks.
+            _ if self.spec.config.host.is_some() => Vec::new(),
             (Some(id), Some(dir)) => transcript::candidate_paths(&dir, &work_dir, id),
             _ => Vec::new(),
         };

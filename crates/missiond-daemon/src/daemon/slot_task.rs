@@ -78,7 +78,8 @@ fn next_wakeup(slot: &Slot) -> Option<Instant> {
 /// Start watching the run's status file, when the slot runs Claude Code with a session
 /// id and a known config folder.
 fn watch_status_file(slot: &Slot) -> Option<super::status_file::StatusWatch> {
-    if !slot.spec.claude {
+    // A remote slot's status file is on its host.
+    if !slot.spec.claude || slot.spec.config.host.is_some() {
         return None;
     }
     let session = slot.lock().run.as_ref()?.session_id.clone()?;

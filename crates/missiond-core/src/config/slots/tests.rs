@@ -484,3 +484,48 @@ fn bad_workspaces_are_refused_with_the_field() {
     let e = parse_err("slots:\n  - {id: a, cwd: /x, lifecycle: {workspace: worktree}}\n");
     assert!(e.message.contains("beside `lifecycle:`"), "{e}");
 }
+
+#[test]
+fn a_host_keeps_its_cwd_for_the_host_to_expand() {
+    let cfg = parse(
+        "slots:\n  - id: far\n    host: ann@gpu-box:2222\n    cwd: ~/work\n  - id: near\n    cwd: /w\n",
+    )
+    .expect("valid");
+    let far = cfg.get("far").unwrap();
+    assert_eq!(far.host.as_deref(), Some("ann@gpu-box:2222"));
+    // Not this machine's home: the runner expands it on the host.
+    assert_eq!(far.cwd, std::path::PathBuf::from("~/work"));
+    assert_eq!(cfg.get("near").unwrap().host, None);
+    for (text, words) in [
+        (
+            "slots:\n  - id: a\n    host: \"-oProxyCommand=x\"\n    cwd: /w\n",
+            "not an ssh destination",
+        ),
+        (
+            "slots:\n  - id: a\n    host: \"two words\"\n    cwd: /w\n",
+            "not an ssh destination",
+        ),
+        (
+            "slots:\n  - id: a\n    host: box\n    cwd: rel/dir\n",
+            "must be absolute",
+        ),
+    ] {
+        let shown = parse_err(text).to_string();
+        assert!(shown.contains(words), "{text:?}: {shown}");
+        assert!(
+            shown.contains(":4:") || shown.contains(":3:"),
+            "no line: {shown}"
+        );
+    }
+}
+
+#[test]
+fn a_worktree_workspace_on_a_remote_host_is_refused() {
+    let err = parse("slots:\n  - {id: r, cwd: /srv/app, host: build-box, workspace: worktree}\n")
+        .expect_err("a worktree is made locally");
+    let text = err.to_string();
+    assert!(
+        text.contains("workspace") && text.contains("host"),
+        "{text}"
+    );
+}

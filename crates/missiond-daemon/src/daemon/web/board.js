@@ -189,7 +189,12 @@ function soon(name, delay) {
 
 async function refreshHealth() {
   const h = await rpc('mission_health');
+  // Remote slots' hosts: reachable or why not, the last round trip.
+  const hosts = Object.entries(h.hosts || {}).map(([name, x]) => x.reachable
+    ? `${name} up${x.latencyMs != null ? ` ${x.latencyMs.toFixed(0)} ms` : ''}`
+    : `${name} unreachable${x.error ? ': ' + x.error : ''}`);
   $('daemon').textContent = `v${h.version}, pid ${h.pid}, ${h.slotsRunning}/${h.slotsConfigured} slots running` +
+    (hosts.length ? ' - hosts: ' + hosts.join(', ') : '') +
     (h.warnings.length ? ' - ' + h.warnings.join('; ') : '');
 }
 Board.refreshers.health = refreshHealth;
