@@ -113,6 +113,10 @@ pub const MIGRATIONS: &[M<'static>] = &[
     M::up(super::questions::SCHEMA),
     // v9: the mission board.
     M::up(super::board::SCHEMA),
+    // v10: the memory queue.
+    M::up(super::memory::SCHEMA),
+    // v11: knowledge entries' tiers and the injection log.
+    M::up(super::injections::SCHEMA),
 ];
 
 /// The latest schema version.

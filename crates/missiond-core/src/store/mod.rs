@@ -9,7 +9,9 @@ mod board;
 mod conversations;
 mod decisions;
 pub(crate) mod inbox;
+mod injections;
 mod kb;
+mod memory;
 mod migrations;
 mod questions;
 mod sessions;
@@ -23,6 +25,7 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::Connection;
 
 pub use decisions::{DecisionRow, NewDecision};
+pub use injections::InjectionRow;
 pub use migrations::{MIGRATIONS, SCHEMA_VERSION};
 pub use sessions::{NewSession, SessionEnd, SessionRow};
 pub use turns::{NewTurn, TurnEnd, TurnRow};
