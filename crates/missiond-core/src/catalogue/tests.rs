@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::*;
 
-const EXPECTED_TOOLS: [&str; 65] = [
+const EXPECTED_TOOLS: [&str; 72] = [
     "mission_pty_spawn",
     "mission_pty_send",
     "mission_pty_screen",
@@ -70,6 +70,13 @@ const EXPECTED_TOOLS: [&str; 65] = [
     "mission_context_build",
     "mission_jarvis_logs",
     "mission_jarvis_trace",
+    "mission_memory_pending",
+    "mission_memory_done",
+    "mission_memory_pause",
+    "mission_memory_resume",
+    "mission_memory_status",
+    "mission_memory_deep",
+    "mission_question_mine",
 ];
 
 #[test]
@@ -214,6 +221,7 @@ fn annotations_mark_queries_read_only_and_kill_destructive() {
         "mission_context_build",
         "mission_jarvis_logs",
         "mission_jarvis_trace",
+        "mission_memory_status",
     ];
     for tool in all() {
         assert_eq!(

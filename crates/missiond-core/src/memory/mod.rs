@@ -14,6 +14,7 @@
 //!
 //! [`inject`] picks the knowledge entries put in front of an agent's prompt.
 
+pub mod config;
 pub mod inject;
 mod render;
 

@@ -323,3 +323,51 @@ fn prompts_find_relevant_entries_and_injections_count_hits() {
     let top: Vec<i64> = store.kb_top(3, 4).unwrap().iter().map(|e| e.id).collect();
     assert_eq!(top[..2], [db.id, deploy.id]);
 }
+
+#[test]
+fn answers_reach_their_slot_once() {
+    use crate::questions::{NewQuestion, Priority};
+    use crate::store::Delivery;
+    let (_dir, store) = open();
+    let ask = |slot: &str, text: &str| {
+        store
+            .insert_question(&NewQuestion {
+                question: text.into(),
+                context: None,
+                slot_id: Some(slot.into()),
+                task_id: None,
+                options: Vec::new(),
+                priority: Priority::Normal,
+                created_at: 1,
+            })
+            .unwrap()
+            .id
+    };
+    let a = ask(SLOT, "which db?");
+    let b = ask(SLOT, "which port?");
+    let other = ask("w2", "which branch?");
+    store.question_wake_when_answered(b).unwrap();
+    assert!(store.questions_undelivered(Some(SLOT), false).unwrap().is_empty());
+    store.answer_question(a, "postgres", 2).unwrap();
+    store.answer_question(b, "8080", 3).unwrap();
+    store.answer_question(other, "main", 4).unwrap();
+    let mine: Vec<_> = store
+        .questions_undelivered(Some(SLOT), false)
+        .unwrap()
+        .iter()
+        .map(|q| q.id)
+        .collect();
+    assert_eq!(mine, vec![a, b]);
+    let wake: Vec<_> = store
+        .questions_undelivered(None, true)
+        .unwrap()
+        .iter()
+        .map(|q| q.id)
+        .collect();
+    assert_eq!(wake, vec![b], "only the one that asked for a wake-up");
+    store.questions_delivered(&[b], Delivery::Wake, 5).unwrap();
+    assert!(store.questions_undelivered(None, true).unwrap().is_empty());
+    store.questions_delivered(&[a], Delivery::Prompt, 6).unwrap();
+    assert!(store.questions_undelivered(Some(SLOT), false).unwrap().is_empty());
+    assert_eq!(store.questions_undelivered(None, false).unwrap()[0].id, other);
+}

@@ -117,6 +117,8 @@ pub const MIGRATIONS: &[M<'static>] = &[
     M::up(super::memory::SCHEMA),
     // v11: knowledge entries' tiers and the injection log.
     M::up(super::injections::SCHEMA),
+    // v12: answers on their way back to the asking slot.
+    M::up(super::deliveries::SCHEMA),
 ];
 
 /// The latest schema version.

@@ -8,6 +8,7 @@
 mod board;
 mod conversations;
 mod decisions;
+mod deliveries;
 pub(crate) mod inbox;
 mod injections;
 mod kb;
@@ -25,6 +26,7 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::Connection;
 
 pub use decisions::{DecisionRow, NewDecision};
+pub use deliveries::Delivery;
 pub use injections::InjectionRow;
 pub use migrations::{MIGRATIONS, SCHEMA_VERSION};
 pub use sessions::{NewSession, SessionEnd, SessionRow};

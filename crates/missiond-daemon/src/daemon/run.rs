@@ -184,6 +184,7 @@ async fn serve_until_signal(paths: Paths, given_token: Option<String>) -> Result
     let dispatch = super::dispatch::Dispatcher::boot(&supervisor, &endpoint_text);
     super::watchdog::start(&supervisor);
     super::conversation_ingest::start(&supervisor);
+    super::memory_driver::start(&supervisor);
     let handlers = Arc::new(Handlers::new(Arc::clone(&supervisor), dispatch));
     super::agent_endpoint::start_all(&supervisor, &handlers).await;
     super::reload::watch(&supervisor, paths.slots_config.clone());

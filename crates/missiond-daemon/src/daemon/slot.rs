@@ -365,8 +365,7 @@ impl Slot {
             std::fs::write(&settings_path, serde_json::to_vec_pretty(&settings)?)?;
             args.extend(super::mcp_config::claude_args(
                 &self.ctx,
-                &self.spec.id,
-                &endpoint,
+                &target,
             )?);
             mcp_bin = super::mcp_config::mission_mcp(&self.ctx.exe);
             args.extend([
