@@ -29,7 +29,12 @@ pub struct MissionServer {
     slot: Option<String>,
     /// The slot's role (see [`ROLE_ENV`]): some agent tools are for one role only.
     role: String,
+    /// What the team knows, for the orchestrator's instructions (see [`Self::load_knowledge`]).
+    knowledge: Arc<std::sync::RwLock<String>>,
 }
+
+/// How long start-up waits for the knowledge of the instructions.
+const KNOWLEDGE_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// `MISSIOND_SLOT_ROLE`: the role of the slot this server serves, set by missiond beside
 /// [`SLOT_ENV`]; memory slots also get the memory tools.
@@ -58,6 +63,33 @@ impl MissionServer {
             link: Arc::new(link),
             slot,
             role,
+            knowledge: Arc::default(),
+        }
+    }
+
+    /// Asks the daemon (for a few seconds at most) for the knowledge the orchestrator's
+    /// instructions carry; without an answer they go without it. Not for slots.
+    pub async fn load_knowledge(&self) {
+        if self.slot.is_some() {
+            return;
+        }
+        let fetch = async {
+            let client = self.link.client().await.map_err(|e| e.to_string())?;
+            client
+                .call(
+                    missiond_core::memory::inject::INSTRUCTIONS_METHOD,
+                    serde_json::json!({}),
+                )
+                .await
+                .map_err(|e| e.to_string())
+        };
+        match tokio::time::timeout(KNOWLEDGE_WAIT, fetch).await {
+            Ok(Ok(value)) => {
+                let text = value["text"].as_str().unwrap_or_default().to_string();
+                *self.knowledge.write().unwrap_or_else(|e| e.into_inner()) = text;
+            }
+            Ok(Err(e)) => tracing::info!("no knowledge for the instructions: {e}"),
+            Err(_) => tracing::info!("no knowledge for the instructions: the daemon was slow"),
         }
     }
 
@@ -153,7 +185,14 @@ impl ServerHandler for MissionServer {
                     format!("{} {}", slot_instructions(), memory_instructions())
                 }
                 Some(_) => slot_instructions(),
-                None => instructions(),
+                None => {
+                    let knowledge = self.knowledge.read().unwrap_or_else(|e| e.into_inner());
+                    if knowledge.is_empty() {
+                        instructions()
+                    } else {
+                        format!("{}\n\n{knowledge}", instructions())
+                    }
+                }
             })
     }
 
@@ -260,6 +299,7 @@ mod tests {
             link: Arc::new(DaemonLink::new(paths)),
             slot: slot.map(str::to_string),
             role: role.to_string(),
+            knowledge: Arc::default(),
         }
     }
 
@@ -292,6 +332,19 @@ mod tests {
         let all = names(&server(None));
         assert_eq!(all.len(), tools::list().len());
         assert!(all.iter().any(|n| n == PtySpawn::NAME));
+    }
+
+    #[test]
+    fn the_orchestrators_instructions_carry_the_knowledge_loaded() {
+        let s = server(None);
+        let plain = s.get_info().instructions.unwrap_or_default();
+        assert_eq!(plain, instructions());
+        *s.knowledge.write().unwrap() = "What the team knows: build with make".into();
+        let with = s.get_info().instructions.unwrap_or_default();
+        assert!(with.starts_with(&plain) && with.ends_with("build with make"), "{with}");
+        let slot = server(Some("c1"));
+        *slot.knowledge.write().unwrap() = "never for slots".into();
+        assert!(!slot.get_info().instructions.unwrap_or_default().contains("never"));
     }
 
     #[test]

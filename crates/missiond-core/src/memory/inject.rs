@@ -130,6 +130,12 @@ pub fn render_context(header: &str, entries: &[Injectable], budget: usize) -> (S
     (out, ids)
 }
 
+/// The internal IPC method mission-mcp calls for the knowledge of its server
+/// instructions (`{"text": "..."}`; slots' endpoints do not serve it).
+pub const INSTRUCTIONS_METHOD: &str = "memory.instructions";
+/// Entries considered for the server instructions.
+pub const INSTRUCTIONS_ENTRIES_MAX: u32 = 30;
+
 /// Header of the context added to a slot's prompt.
 pub const PROMPT_HEADER: &str =
     "Knowledge the team recorded that may bear on this prompt (missiond knowledge base; \

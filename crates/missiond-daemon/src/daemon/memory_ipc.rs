@@ -9,6 +9,9 @@ use missiond_core::catalogue::{
 };
 use missiond_core::ipc::RpcError;
 use missiond_core::memory::config::MemoryConfig;
+use missiond_core::memory::inject::{
+    INSTRUCTIONS_ENTRIES_MAX, INSTRUCTIONS_HEADER, INSTRUCTIONS_METHOD, render_context,
+};
 use missiond_core::memory::{MemoryItem, TOTAL_BYTES_DEFAULT, TakeLimits};
 use missiond_core::store::{Store, StoreError};
 use missiond_core::time::{now_ms, rfc3339_ms};
@@ -58,9 +61,32 @@ pub fn handle(sup: &Supervisor, method: &str, params: &Value) -> Option<Result<V
                 counts: store.memory_counts().map_err(storage)?,
             })
         }),
+        INSTRUCTIONS_METHOD => instructions(sup, store),
         _ => return None,
     };
     Some(result)
+}
+
+/// The knowledge for mission-mcp's server instructions: the most important entries
+/// (tier, then hits), within `injection.instructionsBytes`; logged like an injection.
+fn instructions(sup: &Supervisor, store: &Store) -> Result<Value, RpcError> {
+    let config = MemoryConfig::load(&sup.ctx.home).unwrap_or_default();
+    let budget = config.injection.instructions_bytes;
+    if !config.injection.enabled || budget == 0 {
+        return Ok(serde_json::json!({ "text": "" }));
+    }
+    let now = now_ms();
+    let top = store
+        .kb_top(INSTRUCTIONS_ENTRIES_MAX, now)
+        .map_err(storage)?;
+    let (text, ids) = render_context(INSTRUCTIONS_HEADER, &top, budget);
+    let text = super::secrets::scrub(&text).into_owned();
+    if !ids.is_empty() {
+        store
+            .kb_record_injection("orchestrator", None, "instructions", "instructions", &ids, text.len(), now)
+            .map_err(storage)?;
+    }
+    Ok(serde_json::json!({ "text": text }))
 }
 
 fn storage(e: StoreError) -> RpcError {
