@@ -60,6 +60,9 @@ pub struct Inbound {
     pub last_user_text: String,
     /// `tool_result` blocks of the last `user` message.
     pub tool_results: Vec<ToolResult>,
+    /// The injected context removed from the last `user` message's text (system
+    /// reminders, hook `additionalContext` ...), joined by newlines.
+    pub injected_text: String,
     /// Names of the tools offered.
     pub tools: Vec<String>,
     /// A rough input token count (body bytes / 4), used unless a step overrides it.
@@ -95,15 +98,17 @@ impl Inbound {
                     .rev()
                     .find(|m| m.get("role").and_then(Value::as_str) == Some("user"))
             });
-        let (last_user_text, tool_results) = match last_user.and_then(|m| m.get("content")) {
-            Some(content) => read_user_content(content),
-            None => (String::new(), Vec::new()),
-        };
+        let (last_user_text, tool_results, injected_text) =
+            match last_user.and_then(|m| m.get("content")) {
+                Some(content) => read_user_content(content),
+                None => (String::new(), Vec::new(), String::new()),
+            };
         Inbound {
             model,
             stream,
             last_user_text,
             tool_results,
+            injected_text,
             tools,
             estimated_input_tokens: (body_len as u64 / 4).max(1),
         }
@@ -123,18 +128,24 @@ impl Inbound {
     }
 }
 
-/// Splits a user message's content into its prompt text and its tool results.
-fn read_user_content(content: &Value) -> (String, Vec<ToolResult>) {
+/// Splits a user message's content into its prompt text, its tool results and the
+/// injected context removed from its text.
+fn read_user_content(content: &Value) -> (String, Vec<ToolResult>, String) {
     let mut texts = Vec::new();
     let mut results = Vec::new();
+    let mut injected = Vec::new();
+    let mut keep = |text: &str, texts: &mut Vec<String>| {
+        injected.extend(injected_parts(text));
+        texts.extend(clean_text(text));
+    };
     match content {
-        Value::String(text) => texts.extend(clean_text(text)),
+        Value::String(text) => keep(text, &mut texts),
         Value::Array(blocks) => {
             for block in blocks {
                 match block.get("type").and_then(Value::as_str) {
                     Some("text") => {
                         if let Some(text) = block.get("text").and_then(Value::as_str) {
-                            texts.extend(clean_text(text));
+                            keep(text, &mut texts);
                         }
                     }
                     Some("tool_result") => results.push(ToolResult {
@@ -155,7 +166,21 @@ fn read_user_content(content: &Value) -> (String, Vec<ToolResult>) {
         }
         _ => {}
     }
-    (texts.join("\n"), results)
+    (texts.join("\n"), results, injected.join("\n"))
+}
+
+/// The injected parts of a text (what [`clean_text`] removes).
+fn injected_parts(text: &str) -> Vec<String> {
+    if INJECTED_PREFIXES
+        .iter()
+        .any(|p| text.trim_start().starts_with(p))
+    {
+        return vec![text.to_owned()];
+    }
+    INJECTED
+        .find_iter(text)
+        .map(|m| m.as_str().to_owned())
+        .collect()
 }
 
 /// A text with injected context removed, or None when nothing else is left.
@@ -210,6 +235,10 @@ mod tests {
         assert_eq!(inbound.model, "claude-x");
         assert!(inbound.stream);
         assert_eq!(inbound.last_user_text, "list files");
+        assert_eq!(
+            inbound.injected_text,
+            "<system-reminder>\nnoise\n</system-reminder>"
+        );
         assert_eq!(
             inbound.tools,
             vec!["Bash", "mcp__mission__mission_pty_send"]
