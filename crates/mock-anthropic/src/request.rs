@@ -60,8 +60,9 @@ pub struct Inbound {
     pub last_user_text: String,
     /// `tool_result` blocks of the last `user` message.
     pub tool_results: Vec<ToolResult>,
-    /// The injected context removed from the last `user` message's text (system
-    /// reminders, hook `additionalContext` ...), joined by newlines.
+    /// The context sent with this turn: what was stripped from the user messages since
+    /// the last assistant message (system reminders ...) and the text of the `system`
+    /// messages among them (a hook's `additionalContext`), joined by newlines.
     pub injected_text: String,
     /// Names of the tools offered.
     pub tools: Vec<String>,
@@ -98,11 +99,15 @@ impl Inbound {
                     .rev()
                     .find(|m| m.get("role").and_then(Value::as_str) == Some("user"))
             });
-        let (last_user_text, tool_results, injected_text) =
-            match last_user.and_then(|m| m.get("content")) {
-                Some(content) => read_user_content(content),
-                None => (String::new(), Vec::new(), String::new()),
-            };
+        let (last_user_text, tool_results, _) = match last_user.and_then(|m| m.get("content")) {
+            Some(content) => read_user_content(content),
+            None => (String::new(), Vec::new(), String::new()),
+        };
+        let injected_text = body
+            .get("messages")
+            .and_then(Value::as_array)
+            .map(|messages| turn_context(messages))
+            .unwrap_or_default();
         Inbound {
             model,
             stream,
@@ -167,6 +172,32 @@ fn read_user_content(content: &Value) -> (String, Vec<ToolResult>, String) {
         _ => {}
     }
     (texts.join("\n"), results, injected.join("\n"))
+}
+
+/// The context sent with the current turn: what was stripped from the user messages
+/// since the last assistant message, and the whole text of the `system` messages among
+/// them (Claude Code 2.1.331 sends a hook's `additionalContext` as a `system` message
+/// after the prompt: "UserPromptSubmit hook additional context: ...").
+fn turn_context(messages: &[Value]) -> String {
+    let role = |m: &Value| m.get("role").and_then(Value::as_str).map(str::to_owned);
+    let turn: Vec<&Value> = messages
+        .iter()
+        .rev()
+        .take_while(|m| role(m).as_deref() != Some("assistant"))
+        .collect();
+    let mut parts = Vec::new();
+    for m in turn.into_iter().rev() {
+        let Some(content) = m.get("content") else {
+            continue;
+        };
+        match role(m).as_deref() {
+            Some("user") => parts.push(read_user_content(content).2),
+            Some("system") => parts.push(content_text(content)),
+            _ => {}
+        }
+    }
+    parts.retain(|p| !p.is_empty());
+    parts.join("\n")
 }
 
 /// The injected parts of a text (what [`clean_text`] removes).
@@ -237,7 +268,7 @@ mod tests {
         assert_eq!(inbound.last_user_text, "list files");
         assert_eq!(
             inbound.injected_text,
-            "<system-reminder>\nnoise\n</system-reminder>"
+            "<system-reminder>\nnoise\n</system-reminder>\n# Environment"
         );
         assert_eq!(
             inbound.tools,
