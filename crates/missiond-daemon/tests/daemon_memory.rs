@@ -24,7 +24,10 @@ fn prompt(slot: &str, text: &str) -> Value {
 
 async fn context(client: &missiond_core::ipc::IpcClient, slot: &str, text: &str) -> String {
     let v = ok(client, "hook.event", prompt(slot, text)).await;
-    v["additionalContext"].as_str().unwrap_or_default().to_string()
+    v["additionalContext"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -33,8 +36,18 @@ async fn prompts_get_relevant_knowledge_within_the_settings() {
     let d = daemon(dir.path());
     let client = d.client().await;
     for (key, content, category, tier) in [
-        ("db", "The staging database is pg-stage-7 on port 6543", "infra/db", "core"),
-        ("deploy", "Deploy to staging with ./ship.sh --stage", "howto", "normal"),
+        (
+            "db",
+            "The staging database is pg-stage-7 on port 6543",
+            "infra/db",
+            "core",
+        ),
+        (
+            "deploy",
+            "Deploy to staging with ./ship.sh --stage",
+            "howto",
+            "normal",
+        ),
         ("lunch", "Lunch is served at noon", "general", "low"),
     ] {
         ok(
@@ -69,7 +82,10 @@ async fn prompts_get_relevant_knowledge_within_the_settings() {
     )
     .unwrap();
     let ctx = context(&client, "sh", "Which database does staging use?").await;
-    assert!(ctx.contains("pg-stage-7") && !ctx.contains("ship.sh"), "{ctx}");
+    assert!(
+        ctx.contains("pg-stage-7") && !ctx.contains("ship.sh"),
+        "{ctx}"
+    );
     assert!(ctx.len() <= 400, "{}", ctx.len());
     assert!(context(&client, "ops", "staging database").await.is_empty());
     std::fs::write(d.home.join("memory.yaml"), "injection:\n  enabled: false\n").unwrap();
@@ -144,10 +160,28 @@ async fn memory_tools_check_their_arguments() {
     let d = daemon(dir.path());
     let client = d.client().await;
     let bad = ErrorCode::InvalidParams.code();
-    err_code(&client, "mission_memory_pause", json!({"ttlMinutes": 0}), bad).await;
-    err_code(&client, "mission_memory_pause", json!({"ttlMinutes": 1e9}), bad).await;
+    err_code(
+        &client,
+        "mission_memory_pause",
+        json!({"ttlMinutes": 0}),
+        bad,
+    )
+    .await;
+    err_code(
+        &client,
+        "mission_memory_pause",
+        json!({"ttlMinutes": 1e9}),
+        bad,
+    )
+    .await;
     err_code(&client, "mission_memory_pending", json!({}), bad).await;
-    err_code(&client, "mission_memory_done", json!({"slotId": "m", "ids": []}), bad).await;
+    err_code(
+        &client,
+        "mission_memory_done",
+        json!({"slotId": "m", "ids": []}),
+        bad,
+    )
+    .await;
     let paused = ok(&client, "mission_memory_pause", json!({"ttlMinutes": 5})).await;
     assert!(paused["pausedUntil"].is_string(), "{paused}");
     assert_eq!(paused["memorySlots"], json!([]));
@@ -156,7 +190,12 @@ async fn memory_tools_check_their_arguments() {
     assert!(taken["pausedUntil"].is_string());
     let resumed = ok(&client, "mission_memory_resume", json!({})).await;
     assert!(resumed["pausedUntil"].is_null(), "{resumed}");
-    let done = ok(&client, "mission_memory_done", json!({"slotId": "m", "ids": [42]})).await;
+    let done = ok(
+        &client,
+        "mission_memory_done",
+        json!({"slotId": "m", "ids": [42]}),
+    )
+    .await;
     assert_eq!(done["results"][0]["outcome"], "unknown", "{done}");
     let deep = ok(&client, "mission_memory_deep", json!({})).await;
     assert_eq!(deep["queued"], json!([]));

@@ -93,7 +93,11 @@ fn world(test: &str) -> Option<World> {
         ));
     }
     let missiond_home = tmp.path().join("missiond-home");
-    write(&missiond_home, "memory-prompt.md", "MEMORY-EXTRACT-NOW: take the waiting work.");
+    write(
+        &missiond_home,
+        "memory-prompt.md",
+        "MEMORY-EXTRACT-NOW: take the waiting work.",
+    );
     write(
         &missiond_home,
         "memory.yaml",
@@ -190,7 +194,11 @@ async fn a_learned_fact_reaches_the_workers_next_prompt_and_pauses_hold_the_memo
         second.last_user_text
     );
     let listed = ok(&client, "mission_kb_list", json!({})).await;
-    assert_eq!(hits(&listed), hits_before + 1, "the injection counts a hit: {listed}");
+    assert_eq!(
+        hits(&listed),
+        hits_before + 1,
+        "the injection counts a hit: {listed}"
+    );
     // The memory slot's own prompts get no knowledge (role memory is off by default).
     assert!(
         requests

@@ -341,10 +341,19 @@ mod tests {
         assert_eq!(plain, instructions());
         *s.knowledge.write().unwrap() = "What the team knows: build with make".into();
         let with = s.get_info().instructions.unwrap_or_default();
-        assert!(with.starts_with(&plain) && with.ends_with("build with make"), "{with}");
+        assert!(
+            with.starts_with(&plain) && with.ends_with("build with make"),
+            "{with}"
+        );
         let slot = server(Some("c1"));
         *slot.knowledge.write().unwrap() = "never for slots".into();
-        assert!(!slot.get_info().instructions.unwrap_or_default().contains("never"));
+        assert!(
+            !slot
+                .get_info()
+                .instructions
+                .unwrap_or_default()
+                .contains("never")
+        );
     }
 
     #[test]

@@ -211,7 +211,10 @@ mod tests {
         std::fs::write(dir.path().join(FILE_NAME), "injection:\n  maxByts: 3\n").unwrap();
         let err = MemoryConfig::load(dir.path()).unwrap_err();
         assert!(err.contains("maxByts") && err.contains(FILE_NAME), "{err}");
-        assert_eq!(memory_prompt(dir.path()), (DEFAULT_PROMPT.to_string(), None));
+        assert_eq!(
+            memory_prompt(dir.path()),
+            (DEFAULT_PROMPT.to_string(), None)
+        );
         std::fs::write(dir.path().join(PROMPT_FILE_NAME), "  My own prompt.\n").unwrap();
         assert_eq!(memory_prompt(dir.path()).0, "My own prompt.");
     }

@@ -23,12 +23,12 @@ pub const TIERS: &[&str] = &["core", "important", "normal", "low"];
 const STOPWORDS: &[&str] = &[
     "the", "and", "for", "are", "but", "not", "you", "all", "any", "can", "had", "her", "was",
     "one", "our", "out", "has", "have", "him", "his", "how", "its", "let", "may", "now", "see",
-    "she", "too", "use", "way", "who", "did", "get", "got", "this", "that", "with", "from",
-    "what", "when", "where", "which", "will", "would", "could", "should", "there", "their",
-    "them", "then", "than", "these", "those", "into", "onto", "about", "please", "some", "make",
-    "does", "done", "just", "also", "only", "very", "here", "your", "yours", "were", "been",
-    "being", "want", "need", "like", "each", "such", "why", "while", "after", "before", "again",
-    "more", "most", "other", "over", "under", "same", "both", "few", "own", "off", "once",
+    "she", "too", "use", "way", "who", "did", "get", "got", "this", "that", "with", "from", "what",
+    "when", "where", "which", "will", "would", "could", "should", "there", "their", "them", "then",
+    "than", "these", "those", "into", "onto", "about", "please", "some", "make", "does", "done",
+    "just", "also", "only", "very", "here", "your", "yours", "were", "been", "being", "want",
+    "need", "like", "each", "such", "why", "while", "after", "before", "again", "more", "most",
+    "other", "over", "under", "same", "both", "few", "own", "off", "once",
 ];
 
 /// The words of `prompt` worth searching for: letters and digits (with `-`, `_`, `.`
@@ -137,12 +137,10 @@ pub const INSTRUCTIONS_METHOD: &str = "memory.instructions";
 pub const INSTRUCTIONS_ENTRIES_MAX: u32 = 30;
 
 /// Header of the context added to a slot's prompt.
-pub const PROMPT_HEADER: &str =
-    "Knowledge the team recorded that may bear on this prompt (missiond knowledge base; \
+pub const PROMPT_HEADER: &str = "Knowledge the team recorded that may bear on this prompt (missiond knowledge base; \
      mission_kb_get gives an entry in full):";
 /// Header of the knowledge in the orchestrator's server instructions.
-pub const INSTRUCTIONS_HEADER: &str =
-    "What the team knows (missiond knowledge base, most important first; \
+pub const INSTRUCTIONS_HEADER: &str = "What the team knows (missiond knowledge base, most important first; \
      mission_kb_search finds more):";
 
 #[cfg(test)]
@@ -151,11 +149,14 @@ mod tests {
 
     #[test]
     fn prompt_terms_keep_distinctive_words_in_order() {
-        let terms = prompt_terms("How do I deploy the billing-service to Staging? The staging box!");
+        let terms =
+            prompt_terms("How do I deploy the billing-service to Staging? The staging box!");
         assert_eq!(terms, vec!["deploy", "billing-service", "staging", "box"]);
         assert!(prompt_terms("a an to of it is").is_empty());
         assert!(prompt_query("?? !! ...").is_none());
-        let many: String = (0..40).map(|i| format!("w{} ", "x".repeat(i % 7 + 2))).collect();
+        let many: String = (0..40)
+            .map(|i| format!("w{} ", "x".repeat(i % 7 + 2)))
+            .collect();
         assert!(prompt_terms(&many).len() <= PROMPT_TERMS_MAX);
         let q = prompt_query("\"quoted\" (parens) NEAR* deploy").unwrap();
         assert_eq!(q.terms, vec!["quoted", "parens", "near", "deploy"]);

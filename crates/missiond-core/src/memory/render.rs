@@ -64,7 +64,12 @@ mod tests {
     fn messages_are_labelled_and_the_whole_is_bounded() {
         let all = [
             msg("user", "text", "how do I build?", None),
-            msg("assistant", "tool_use", "Bash {\"command\":\"make\"}", Some("Bash")),
+            msg(
+                "assistant",
+                "tool_use",
+                "Bash {\"command\":\"make\"}",
+                Some("Bash"),
+            ),
             msg("user", "tool_result", "ok", Some("Bash")),
             msg("assistant", "text", "Run make.", None),
         ];

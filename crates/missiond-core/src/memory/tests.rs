@@ -114,18 +114,29 @@ fn a_finished_turn_becomes_one_item_and_a_turn_in_progress_none() {
     let items = take(&store, MEMORY_SLOT, 1_000);
     assert_eq!(items.len(), 1);
     let item = &items[0];
-    assert_eq!((item.kind, item.session_id.as_str()), (ItemKind::Realtime, "s1"));
+    assert_eq!(
+        (item.kind, item.session_id.as_str()),
+        (ItemKind::Realtime, "s1")
+    );
     assert_eq!(item.slot_id, SLOT);
     assert_eq!(item.messages, 3);
     assert!(item.text.contains("how is the app built?"), "{}", item.text);
-    assert!(item.text.contains("[assistant called Bash]"), "{}", item.text);
+    assert!(
+        item.text.contains("[assistant called Bash]"),
+        "{}",
+        item.text
+    );
     assert!(item.text.contains("make release-fast"), "{}", item.text);
 
     // The next turn is a new item that starts after the first one.
     let second = [t.prompt("and the tests?"), t.answer("cargo nextest run.")];
     t.ingest(&store, &second);
     let mut again = take(&store, MEMORY_SLOT, 2_000);
-    assert_eq!(again.len(), 2, "its own lease comes back, then the new item");
+    assert_eq!(
+        again.len(),
+        2,
+        "its own lease comes back, then the new item"
+    );
     let next = again.remove(1);
     assert!(next.first_message_id > item.last_message_id);
     assert!(next.text.contains("and the tests?") && !next.text.contains("release-fast"));
@@ -167,19 +178,36 @@ fn leases_done_and_release() {
     assert_eq!(again, vec![(a[0].id, DoneOutcome::AlreadyDone)]);
 
     // The memory slot crashed: its other item goes back to the queue.
-    assert_eq!(store.memory_release(MEMORY_SLOT, "crashed", 2, 7).unwrap(), 1);
+    assert_eq!(
+        store.memory_release(MEMORY_SLOT, "crashed", 2, 7).unwrap(),
+        1
+    );
     let retaken = store.memory_take("mem2", &limits, 8).unwrap();
     let ids: Vec<i64> = retaken.iter().map(|i| i.id).collect();
     assert!(ids.contains(&a[1].id) && ids.contains(&b[0].id), "{ids:?}");
-    assert!(!ids.contains(&a[0].id), "a done item is never handed out again");
+    assert!(
+        !ids.contains(&a[0].id),
+        "a done item is never handed out again"
+    );
     let a1 = retaken.iter().find(|i| i.id == a[1].id).unwrap();
     assert_eq!(a1.attempts, 2);
 
     // Its lease runs out: out of attempts, it fails; the other goes back.
-    assert!(store.memory_take(MEMORY_SLOT, &limits, 9).unwrap().is_empty());
+    assert!(
+        store
+            .memory_take(MEMORY_SLOT, &limits, 9)
+            .unwrap()
+            .is_empty()
+    );
     let after = store.memory_take(MEMORY_SLOT, &limits, 8 + 10_000).unwrap();
-    assert_eq!(after.iter().map(|i| i.id).collect::<Vec<_>>(), vec![b[0].id]);
-    assert_eq!(store.memory_item(a[1].id).unwrap().unwrap().status, ItemStatus::Failed);
+    assert_eq!(
+        after.iter().map(|i| i.id).collect::<Vec<_>>(),
+        vec![b[0].id]
+    );
+    assert_eq!(
+        store.memory_item(a[1].id).unwrap().unwrap().status,
+        ItemStatus::Failed
+    );
     let counts = store.memory_counts().unwrap();
     assert_eq!((counts.done, counts.failed, counts.leased), (1, 1, 1));
 }
@@ -217,10 +245,18 @@ fn deep_items_cover_quiet_conversations_once() {
     quiet.ingest(&store, &partial);
     // The lines are from 2026-12-01T10:00; "quiet" means older than the cut-off.
     let stamp = crate::conversations::parse_instant("2026-12-01T10:00:01.000Z").unwrap();
-    assert!(store.memory_queue_deep(stamp - 1, None, 0).unwrap().is_empty());
+    assert!(
+        store
+            .memory_queue_deep(stamp - 1, None, 0)
+            .unwrap()
+            .is_empty()
+    );
     let ids = store.memory_queue_deep(stamp, None, 0).unwrap();
     assert_eq!(ids.len(), 2);
-    assert!(store.memory_queue_deep(stamp, None, 0).unwrap().is_empty(), "once");
+    assert!(
+        store.memory_queue_deep(stamp, None, 0).unwrap().is_empty(),
+        "once"
+    );
     // New messages make a new deep item for that conversation only.
     let more = [t.prompt("second"), t.answer("two")];
     t.ingest(&store, &more);
@@ -232,14 +268,19 @@ fn deep_items_cover_quiet_conversations_once() {
     let counts = store.memory_counts().unwrap();
     assert_eq!((counts.pending_deep, counts.pending_realtime), (3, 2));
     // Real-time items are handed out before deep ones.
-    let kinds: Vec<ItemKind> = take(&store, MEMORY_SLOT, 0).iter().map(|i| i.kind).collect();
+    let kinds: Vec<ItemKind> = take(&store, MEMORY_SLOT, 0)
+        .iter()
+        .map(|i| i.kind)
+        .collect();
     assert_eq!(kinds[..2], [ItemKind::Realtime, ItemKind::Realtime]);
 }
 
 #[test]
 fn a_memory_slots_own_conversation_is_never_queued() {
     let (_dir, store) = open();
-    store.memory_set_extractors(&[MEMORY_SLOT.to_string()]).unwrap();
+    store
+        .memory_set_extractors(&[MEMORY_SLOT.to_string()])
+        .unwrap();
     let mut own = Transcript::new("m-session", MEMORY_SLOT);
     let lines = [own.prompt("extract"), own.answer("done")];
     own.ingest(&store, &lines);
@@ -285,16 +326,27 @@ fn entry(key: &str, content: &str, category: &str) -> NewEntry {
 fn prompts_find_relevant_entries_and_injections_count_hits() {
     let (_dir, store) = open();
     let (deploy, _) = store
-        .kb_remember(&entry("deploy", "Deploy with ./ship.sh staging", "howto"), 1)
+        .kb_remember(
+            &entry("deploy", "Deploy with ./ship.sh staging", "howto"),
+            1,
+        )
         .unwrap();
     let (db, _) = store
-        .kb_remember(&entry("db", "The staging database is pg-stage-2", "infra/db"), 1)
+        .kb_remember(
+            &entry("db", "The staging database is pg-stage-2", "infra/db"),
+            1,
+        )
         .unwrap();
     store
         .kb_remember(&entry("lunch", "Lunch is at noon", "general"), 1)
         .unwrap();
-    store.kb_set_meta(db.id, Some("core"), Some("s-abc")).unwrap();
-    assert_eq!(store.kb_meta(db.id).unwrap(), ("core".into(), Some("s-abc".into())));
+    store
+        .kb_set_meta(db.id, Some("core"), Some("s-abc"))
+        .unwrap();
+    assert_eq!(
+        store.kb_meta(db.id).unwrap(),
+        ("core".into(), Some("s-abc".into()))
+    );
 
     let q = prompt_query("Please deploy the app to staging").unwrap();
     let found = store.kb_relevant(&q, &[], 5, 2).unwrap();
@@ -302,13 +354,24 @@ fn prompts_find_relevant_entries_and_injections_count_hits() {
     assert_eq!(ids.len(), 2, "{ids:?}");
     assert_eq!(ids[0], deploy.id, "matches both words");
     let infra_only = store.kb_relevant(&q, &["infra".into()], 5, 2).unwrap();
-    assert_eq!(infra_only.iter().map(|e| e.id).collect::<Vec<_>>(), vec![db.id]);
+    assert_eq!(
+        infra_only.iter().map(|e| e.id).collect::<Vec<_>>(),
+        vec![db.id]
+    );
     assert_eq!(infra_only[0].tier, "core");
 
     let (text, injected) = render_context(PROMPT_HEADER, &found, 4_000);
     assert!(text.contains("./ship.sh staging"));
     store
-        .kb_record_injection(SLOT, Some("s1"), "Please deploy", "prompt", &injected, text.len(), 3)
+        .kb_record_injection(
+            SLOT,
+            Some("s1"),
+            "Please deploy",
+            "prompt",
+            &injected,
+            text.len(),
+            3,
+        )
         .unwrap();
     let log = store.kb_injections(SLOT, 10).unwrap();
     assert_eq!(log.len(), 1);
@@ -347,7 +410,12 @@ fn answers_reach_their_slot_once() {
     let b = ask(SLOT, "which port?");
     let other = ask("w2", "which branch?");
     store.question_wake_when_answered(b).unwrap();
-    assert!(store.questions_undelivered(Some(SLOT), false).unwrap().is_empty());
+    assert!(
+        store
+            .questions_undelivered(Some(SLOT), false)
+            .unwrap()
+            .is_empty()
+    );
     store.answer_question(a, "postgres", 2).unwrap();
     store.answer_question(b, "8080", 3).unwrap();
     store.answer_question(other, "main", 4).unwrap();
@@ -367,7 +435,17 @@ fn answers_reach_their_slot_once() {
     assert_eq!(wake, vec![b], "only the one that asked for a wake-up");
     store.questions_delivered(&[b], Delivery::Wake, 5).unwrap();
     assert!(store.questions_undelivered(None, true).unwrap().is_empty());
-    store.questions_delivered(&[a], Delivery::Prompt, 6).unwrap();
-    assert!(store.questions_undelivered(Some(SLOT), false).unwrap().is_empty());
-    assert_eq!(store.questions_undelivered(None, false).unwrap()[0].id, other);
+    store
+        .questions_delivered(&[a], Delivery::Prompt, 6)
+        .unwrap();
+    assert!(
+        store
+            .questions_undelivered(Some(SLOT), false)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.questions_undelivered(None, false).unwrap()[0].id,
+        other
+    );
 }

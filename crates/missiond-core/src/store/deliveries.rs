@@ -73,7 +73,10 @@ impl Store {
                    AND (NOT ?2 OR coalesce(d.wake, 0) = 1)
                  ORDER BY q.answered_at, q.id LIMIT 50",
             )
-            .and_then(|mut s| s.query_map(params![slot, wake_only], |r| r.get(0))?.collect())
+            .and_then(|mut s| {
+                s.query_map(params![slot, wake_only], |r| r.get(0))?
+                    .collect()
+            })
             .map_err(query_err(ACTION))?
         };
         let mut out = Vec::new();

@@ -143,13 +143,13 @@ fn queue_range(
              ON CONFLICT (kind, session_id, first_message_id) DO NOTHING",
         )?
         .execute(params![
-        kind.as_str(),
-        session,
-        slot,
-        first,
-        last,
-        count,
-        bytes,
+            kind.as_str(),
+            session,
+            slot,
+            first,
+            last,
+            count,
+            bytes,
             now
         ])?;
     Ok((added == 1).then(|| tx.last_insert_rowid()))
@@ -302,7 +302,12 @@ impl Store {
                      WHERE id = ?1",
                 )
                 .and_then(|mut s| {
-                    s.execute(params![item.id, slot, now + limits.lease_ms, i64::from(fresh)])
+                    s.execute(params![
+                        item.id,
+                        slot,
+                        now + limits.lease_ms,
+                        i64::from(fresh)
+                    ])
                 })
                 .map_err(query_err(ACTION))?;
                 item.status = ItemStatus::Leased;
@@ -335,7 +340,9 @@ impl Store {
                 let outcome = match row {
                     None => DoneOutcome::Unknown,
                     Some((status, _)) if status == "done" => DoneOutcome::AlreadyDone,
-                    Some((status, lease)) if status == "leased" && lease.as_deref() == Some(slot) => {
+                    Some((status, lease))
+                        if status == "leased" && lease.as_deref() == Some(slot) =>
+                    {
                         tx.prepare_cached(
                             "UPDATE memory_items SET status = 'done', ended_at = ?2, note = ?3,
                                  lease_slot = NULL, lease_until = NULL

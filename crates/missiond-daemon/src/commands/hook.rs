@@ -155,7 +155,10 @@ mod tests {
     #[test]
     fn prompt_context_is_claude_codes_user_prompt_submit_output() {
         let out = prompt_context(&serde_json::json!({"additionalContext": "kb says X"})).unwrap();
-        assert_eq!(out["hookSpecificOutput"]["hookEventName"], "UserPromptSubmit");
+        assert_eq!(
+            out["hookSpecificOutput"]["hookEventName"],
+            "UserPromptSubmit"
+        );
         assert_eq!(out["hookSpecificOutput"]["additionalContext"], "kb says X");
         assert!(prompt_context(&serde_json::json!({})).is_none());
         assert!(prompt_context(&serde_json::json!({"additionalContext": "  "})).is_none());

@@ -219,10 +219,18 @@ mod tests {
             refused.kind(),
             Some(missiond_core::ipc::ErrorCode::NotAllowed)
         );
-        let taken =
-            super::admit("m1", "memory", "mission_memory_done", json!({"slotId": "w1"})).unwrap();
+        let taken = super::admit(
+            "m1",
+            "memory",
+            "mission_memory_done",
+            json!({"slotId": "w1"}),
+        )
+        .unwrap();
         assert_eq!(taken["slotId"], "m1");
         let pause = super::admit("m1", "memory", "mission_memory_pause", json!({})).unwrap_err();
-        assert_eq!(pause.kind(), Some(missiond_core::ipc::ErrorCode::NotAllowed));
+        assert_eq!(
+            pause.kind(),
+            Some(missiond_core::ipc::ErrorCode::NotAllowed)
+        );
     }
 }

@@ -136,7 +136,12 @@ impl Handlers {
                 }
                 if event.event == "UserPromptSubmit" {
                     let store = sup.ctx.records.store();
-                    return Ok(super::memory_inject::on_prompt(&sup.ctx.home, store, slot, &event));
+                    return Ok(super::memory_inject::on_prompt(
+                        &sup.ctx.home,
+                        store,
+                        slot,
+                        &event,
+                    ));
                 }
                 Ok(Value::Object(Default::default()))
             }

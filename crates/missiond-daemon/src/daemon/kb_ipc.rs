@@ -97,7 +97,11 @@ fn remember(store: &Store, p: &cat::KbEntryInput) -> Result<Value, RpcError> {
                 })
         })
         .transpose()?;
-    let conversation = p.conversation.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let conversation = p
+        .conversation
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
     let (stored, how) = store.kb_remember(&entry, now).map_err(storage)?;
     if tier.is_some() || conversation.is_some() {
         store

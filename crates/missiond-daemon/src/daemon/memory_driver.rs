@@ -137,7 +137,11 @@ impl Driver {
                 Err(e) => tracing::warn!("memory: deep pass: {e}"),
             }
         }
-        let running = self.running.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let running = self
+            .running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         for slot in &slots {
             let id = &slot.spec.id;
             if !running.contains(id) && !alive(slot) {
@@ -185,7 +189,8 @@ impl Driver {
                 continue;
             }
             let wait = backoff(book.idle_turns);
-            if book.last_end.is_some_and(|at| at.elapsed() < wait) || !super::dispatch::is_free(&slot)
+            if book.last_end.is_some_and(|at| at.elapsed() < wait)
+                || !super::dispatch::is_free(&slot)
             {
                 continue;
             }
@@ -195,7 +200,13 @@ impl Driver {
     }
 
     /// Runs one memory turn on `slot` in the background.
-    fn launch(&self, sup: &Arc<Supervisor>, slot: Arc<Slot>, config: &MemoryConfig, store: Arc<Store>) {
+    fn launch(
+        &self,
+        sup: &Arc<Supervisor>,
+        slot: Arc<Slot>,
+        config: &MemoryConfig,
+        store: Arc<Store>,
+    ) {
         let id = slot.spec.id.clone();
         self.running
             .lock()
@@ -215,7 +226,9 @@ impl Driver {
                 timeout_ms: Some(timeout_ms.max(1)),
             };
             match super::pty_tools::send(&slot, params).await {
-                Ok(result) => tracing::info!(slot = %id, state = %result.state, "memory turn ended"),
+                Ok(result) => {
+                    tracing::info!(slot = %id, state = %result.state, "memory turn ended")
+                }
                 Err(e) => {
                     tracing::warn!(slot = %id, "memory turn: {}", e.message);
                     if e.kind() == Some(missiond_core::ipc::ErrorCode::Timeout) {
@@ -236,7 +249,10 @@ impl Driver {
                 book.last_end = Some(Instant::now());
                 book.idle_turns = if progressed { 0 } else { book.idle_turns + 1 };
             }
-            running.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+            running
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&id);
             wake();
         });
     }
@@ -256,7 +272,10 @@ fn alive(slot: &Slot) -> bool {
 
 /// Items done or given up so far.
 fn finished(store: &Store) -> u64 {
-    store.memory_counts().map(|c| c.done + c.failed).unwrap_or(0)
+    store
+        .memory_counts()
+        .map(|c| c.done + c.failed)
+        .unwrap_or(0)
 }
 
 fn release(store: &Store, slot: &str, reason: &str, attempts: u32) {

@@ -52,7 +52,12 @@ fn knowledge(
     let query = prompt_query(prompt)?;
     let now = now_ms();
     let found = store
-        .kb_relevant(&query, injection.categories_for(role), injection.max_entries, now)
+        .kb_relevant(
+            &query,
+            injection.categories_for(role),
+            injection.max_entries,
+            now,
+        )
         .map_err(|e| tracing::warn!(slot = id, "knowledge for a prompt: {e}"))
         .ok()?;
     let (text, ids) = render_context(PROMPT_HEADER, &found, injection.max_bytes);
@@ -60,7 +65,8 @@ fn knowledge(
         return None;
     }
     let text = super::secrets::scrub(&text).into_owned();
-    if let Err(e) = store.kb_record_injection(id, session, prompt, "prompt", &ids, text.len(), now) {
+    if let Err(e) = store.kb_record_injection(id, session, prompt, "prompt", &ids, text.len(), now)
+    {
         tracing::warn!(slot = id, "logging a knowledge injection: {e}");
     }
     tracing::info!(slot = id, entries = ?ids, bytes = text.len(), "knowledge injected into a prompt");

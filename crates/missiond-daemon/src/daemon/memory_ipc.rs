@@ -83,7 +83,15 @@ fn instructions(sup: &Supervisor, store: &Store) -> Result<Value, RpcError> {
     let text = super::secrets::scrub(&text).into_owned();
     if !ids.is_empty() {
         store
-            .kb_record_injection("orchestrator", None, "instructions", "instructions", &ids, text.len(), now)
+            .kb_record_injection(
+                "orchestrator",
+                None,
+                "instructions",
+                "instructions",
+                &ids,
+                text.len(),
+                now,
+            )
             .map_err(storage)?;
     }
     Ok(serde_json::json!({ "text": text }))
@@ -110,7 +118,10 @@ fn limits(config: &MemoryConfig, p: &cat::MemoryPendingParams) -> TakeLimits {
     });
     let defaults = TakeLimits::default();
     TakeLimits {
-        max_items: p.limit.unwrap_or(defaults.max_items).clamp(1, MEMORY_PENDING_MAX),
+        max_items: p
+            .limit
+            .unwrap_or(defaults.max_items)
+            .clamp(1, MEMORY_PENDING_MAX),
         max_item_bytes: defaults.max_item_bytes.min(total),
         max_total_bytes: total,
         lease_ms: config.lease_ms(),
@@ -167,7 +178,10 @@ fn done(store: &Store, p: &cat::MemoryDoneParams) -> Result<Value, RpcError> {
             format!("give 1 to 100 item ids, got {}", p.ids.len()),
         ));
     }
-    let note = p.note.as_deref().map(|n| super::secrets::scrub(n).into_owned());
+    let note = p
+        .note
+        .as_deref()
+        .map(|n| super::secrets::scrub(n).into_owned());
     let results = store
         .memory_done(slot, &p.ids, note.as_deref(), now_ms())
         .map_err(storage)?;

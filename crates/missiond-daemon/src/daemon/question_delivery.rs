@@ -29,7 +29,11 @@ fn line(q: &Question) -> String {
         q.id,
         question.replace('\n', " "),
         answer,
-        if cut { " …(mission_question_mine has it all)" } else { "" }
+        if cut {
+            " …(mission_question_mine has it all)"
+        } else {
+            ""
+        }
     )
 }
 
@@ -55,9 +59,16 @@ pub fn for_prompt(store: &Store, slot: &str) -> Option<String> {
 
 /// `mission_question_mine`.
 pub fn mine(store: &Store, p: &QuestionMineParams) -> Result<QuestionMineResult, RpcError> {
-    let slot = p.slot_id.as_deref().filter(|s| !s.is_empty()).ok_or_else(|| {
-        RpcError::invalid_params("slotId", "name the asking slot (a slot's own mission server fills it in)")
-    })?;
+    let slot = p
+        .slot_id
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| {
+            RpcError::invalid_params(
+                "slotId",
+                "name the asking slot (a slot's own mission server fills it in)",
+            )
+        })?;
     let status = (!p.include_closed.unwrap_or(true)).then_some(QuestionStatus::Pending);
     let questions = store
         .questions(status, Some(slot), QUESTION_MINE_MAX)
