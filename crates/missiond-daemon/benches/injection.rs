@@ -128,11 +128,12 @@ async fn main() {
         let entries: Vec<Value> = batch
             .iter()
             .map(|&i| {
+                let category = ["infra", "project", "howto"][i % 3];
                 json!({
                     "key": format!("fact-{i}"),
                     "title": words(i, 4),
                     "content": format!("{} (fact number {i})", words(i + 7, 60)),
-                    "category": ["infra", "project", "howto"][i % 3],
+                    "category": category,
                 })
             })
             .collect();

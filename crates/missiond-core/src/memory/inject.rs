@@ -113,7 +113,7 @@ pub fn render_context(header: &str, entries: &[Injectable], budget: usize) -> (S
         if room < 24 {
             break;
         }
-        let line = if content.len() + 1 <= room {
+        let line = if content.len() < room {
             format!("{label}{content}\n")
         } else if ids.is_empty() || room >= 200 {
             let (head, _) = cap_text(&content, room.saturating_sub(4));
