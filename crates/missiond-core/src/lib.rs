@@ -12,6 +12,7 @@
 //! - [`tasks`]: the task queue: routing, retries, recovery after a crash.
 //! - [`inbox`]: messages for the orchestrator.
 //! - [`lifecycle`]: restart backoff, stuck detection, context policy, autonomous runs.
+//! - [`memory`]: the memory-extraction queue and knowledge injection.
 //! - [`secrets`]: `${secret:path}` in slot environments, resolved at spawn; redaction.
 //! - [`router`]: the AI router: chats with the LLM backend of `credentials.json`.
 //! - [`time`]: timestamp helpers.
@@ -30,6 +31,7 @@ pub mod ipc;
 pub mod jarvis;
 pub mod kb;
 pub mod lifecycle;
+pub mod memory;
 pub mod paths;
 pub mod permissions;
 pub mod questions;

@@ -21,6 +21,7 @@ use rmcp::ServiceExt;
 pub async fn run(paths: Paths) -> Result<()> {
     let server = server::MissionServer::new(link::DaemonLink::new(paths));
     server.warm_up();
+    server.load_knowledge().await;
     let service = server
         .serve(rmcp::transport::stdio())
         .await

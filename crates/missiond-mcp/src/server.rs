@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use missiond_core::catalogue::{
     Agents, Health, KbRemember, KbSearch, PtyConfirm, PtyInterrupt, PtyKill, PtyScreen, PtySend,
-    PtySpawn, PtyStatus, QuestionCreate, Report, Slots, Tool as CatalogueTool, agent_tool,
+    PtySpawn, PtyStatus, QuestionCreate, Report, Slots, Tool as CatalogueTool, agent_tool_for,
 };
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ErrorData,
@@ -27,7 +27,18 @@ pub struct MissionServer {
     link: Arc<DaemonLink>,
     /// Set when serving an agent inside a slot (see [`SLOT_ENV`]).
     slot: Option<String>,
+    /// The slot's role (see [`ROLE_ENV`]): some agent tools are for one role only.
+    role: String,
+    /// What the team knows, for the orchestrator's instructions (see [`Self::load_knowledge`]).
+    knowledge: Arc<std::sync::RwLock<String>>,
 }
+
+/// How long start-up waits for the knowledge of the instructions.
+const KNOWLEDGE_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// `MISSIOND_SLOT_ROLE`: the role of the slot this server serves, set by missiond beside
+/// [`SLOT_ENV`]; memory slots also get the memory tools.
+pub const ROLE_ENV: &str = "MISSIOND_SLOT_ROLE";
 
 /// `MISSIOND_SLOT_ID`: set by missiond for the mission-mcp it gives a slot's Claude Code.
 /// The server then offers only the tools an agent may call
@@ -41,6 +52,7 @@ impl MissionServer {
     /// A server forwarding to `link`; in slot mode when `MISSIOND_SLOT_ID` is set.
     pub fn new(link: DaemonLink) -> MissionServer {
         let slot = std::env::var(SLOT_ENV).ok().filter(|s| !s.is_empty());
+        let role = std::env::var(ROLE_ENV).unwrap_or_default();
         // Inside a slot the daemon that started it is the only one to talk to.
         let link = if slot.is_some() {
             link.without_start()
@@ -50,12 +62,40 @@ impl MissionServer {
         MissionServer {
             link: Arc::new(link),
             slot,
+            role,
+            knowledge: Arc::default(),
+        }
+    }
+
+    /// Asks the daemon (for a few seconds at most) for the knowledge the orchestrator's
+    /// instructions carry; without an answer they go without it. Not for slots.
+    pub async fn load_knowledge(&self) {
+        if self.slot.is_some() {
+            return;
+        }
+        let fetch = async {
+            let client = self.link.client().await.map_err(|e| e.to_string())?;
+            client
+                .call(
+                    missiond_core::memory::inject::INSTRUCTIONS_METHOD,
+                    serde_json::json!({}),
+                )
+                .await
+                .map_err(|e| e.to_string())
+        };
+        match tokio::time::timeout(KNOWLEDGE_WAIT, fetch).await {
+            Ok(Ok(value)) => {
+                let text = value["text"].as_str().unwrap_or_default().to_string();
+                *self.knowledge.write().unwrap_or_else(|e| e.into_inner()) = text;
+            }
+            Ok(Err(e)) => tracing::info!("no knowledge for the instructions: {e}"),
+            Err(_) => tracing::info!("no knowledge for the instructions: the daemon was slow"),
         }
     }
 
     /// Whether this server offers `name`.
     fn offers(&self, name: &str) -> bool {
-        self.slot.is_none() || agent_tool(name).is_some()
+        self.slot.is_none() || agent_tool_for(name, &self.role).is_some()
     }
 
     /// The tools this server lists.
@@ -94,7 +134,7 @@ impl MissionServer {
         };
         let mut args = request.arguments.unwrap_or_default();
         if let Some(slot) = &self.slot
-            && let Some(field) = agent_tool(def.name).and_then(|t| t.caller_field)
+            && let Some(field) = agent_tool_for(def.name, &self.role).and_then(|t| t.caller_field)
         {
             // The caller is the slot that runs this server, whatever the agent wrote.
             args.insert(field.to_string(), Value::String(slot.clone()));
@@ -141,8 +181,18 @@ impl ServerHandler for MissionServer {
                 env!("CARGO_PKG_VERSION"),
             ))
             .with_instructions(match &self.slot {
+                Some(_) if self.role == missiond_core::catalogue::MEMORY_ROLE => {
+                    format!("{} {}", slot_instructions(), memory_instructions())
+                }
                 Some(_) => slot_instructions(),
-                None => instructions(),
+                None => {
+                    let knowledge = self.knowledge.read().unwrap_or_else(|e| e.into_inner());
+                    if knowledge.is_empty() {
+                        instructions()
+                    } else {
+                        format!("{}\n\n{knowledge}", instructions())
+                    }
+                }
             })
     }
 
@@ -191,6 +241,19 @@ pub fn slot_instructions() -> String {
     )
 }
 
+/// What a memory slot is told besides [`slot_instructions`].
+pub fn memory_instructions() -> String {
+    format!(
+        "You are the team's memory: take conversation pieces with {pending}, keep what \
+         the team will need again with {remember} (a category, a tier, tags, and the \
+         item's conversation), and finish every item with {done}, even when nothing in \
+         it was worth keeping.",
+        pending = missiond_core::catalogue::MemoryPending::NAME,
+        remember = KbRemember::NAME,
+        done = missiond_core::catalogue::MemoryDone::NAME,
+    )
+}
+
 /// How to use the tools, for the orchestrating model. Tool names come from the catalogue.
 pub fn instructions() -> String {
     format!(
@@ -223,25 +286,34 @@ pub fn instructions() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use missiond_core::catalogue::{MemoryDone, MemoryPause, MemoryPending};
 
     fn server(slot: Option<&str>) -> MissionServer {
+        server_as(slot, "general")
+    }
+
+    fn server_as(slot: Option<&str>, role: &str) -> MissionServer {
         let paths = missiond_core::paths::Paths::from_vars([("MISSIOND_HOME", "/nonexistent/h")])
             .expect("paths");
         MissionServer {
             link: Arc::new(DaemonLink::new(paths)),
             slot: slot.map(str::to_string),
+            role: role.to_string(),
+            knowledge: Arc::default(),
         }
     }
 
     #[test]
-    fn a_slot_server_offers_only_the_agent_tools() {
+    fn a_slot_server_offers_only_the_agent_tools_of_its_role() {
         let names = |s: &MissionServer| -> Vec<String> {
-            s.tools().iter().map(|t| t.name.to_string()).collect()
+            let mut names: Vec<String> = s.tools().iter().map(|t| t.name.to_string()).collect();
+            names.sort();
+            names
         };
-        let mut offered = names(&server(Some("c1")));
-        offered.sort();
+        let offered = names(&server(Some("c1")));
         let mut expected: Vec<String> = missiond_core::catalogue::AGENT_TOOLS
             .iter()
+            .filter(|t| t.role.is_none())
             .map(|t| t.name.to_string())
             .collect();
         expected.sort();
@@ -251,9 +323,37 @@ mod tests {
                 .iter()
                 .any(|n| n == PtySend::NAME || n == Agents::NAME)
         );
+        assert!(!offered.iter().any(|n| n == MemoryPending::NAME));
+        let memory = names(&server_as(Some("m1"), "memory"));
+        assert!(memory.iter().any(|n| n == MemoryPending::NAME));
+        assert!(memory.iter().any(|n| n == MemoryDone::NAME));
+        assert!(!memory.iter().any(|n| n == MemoryPause::NAME));
+        assert_eq!(memory.len(), offered.len() + 2);
         let all = names(&server(None));
         assert_eq!(all.len(), tools::list().len());
         assert!(all.iter().any(|n| n == PtySpawn::NAME));
+    }
+
+    #[test]
+    fn the_orchestrators_instructions_carry_the_knowledge_loaded() {
+        let s = server(None);
+        let plain = s.get_info().instructions.unwrap_or_default();
+        assert_eq!(plain, instructions());
+        *s.knowledge.write().unwrap() = "What the team knows: build with make".into();
+        let with = s.get_info().instructions.unwrap_or_default();
+        assert!(
+            with.starts_with(&plain) && with.ends_with("build with make"),
+            "{with}"
+        );
+        let slot = server(Some("c1"));
+        *slot.knowledge.write().unwrap() = "never for slots".into();
+        assert!(
+            !slot
+                .get_info()
+                .instructions
+                .unwrap_or_default()
+                .contains("never")
+        );
     }
 
     #[test]

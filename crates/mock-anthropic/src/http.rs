@@ -65,6 +65,7 @@ pub(crate) fn entry(
         stream: false,
         last_user_text: String::new(),
         tool_results: Vec::new(),
+        injected_text: String::new(),
         tools: Vec::new(),
         answer: None,
         tool_use_ids: Vec::new(),
@@ -114,6 +115,7 @@ async fn messages(
     logged.stream = inbound.stream;
     logged.last_user_text = inbound.last_user_text.clone();
     logged.tool_results = inbound.tool_results.clone();
+    logged.injected_text = inbound.injected_text.clone();
     logged.tools = inbound.tools.clone();
     logged.answer = Some(answer.clone());
 

@@ -37,6 +37,10 @@ pub struct LoggedRequest {
     /// tool_result blocks of the last user message.
     #[serde(default)]
     pub tool_results: Vec<ToolResult>,
+    /// The injected context removed from the last user message (system reminders,
+    /// hooks' additionalContext).
+    #[serde(default)]
+    pub injected_text: String,
     /// Names of the tools the request offered.
     #[serde(default)]
     pub tools: Vec<String>,

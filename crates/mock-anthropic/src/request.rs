@@ -60,6 +60,10 @@ pub struct Inbound {
     pub last_user_text: String,
     /// `tool_result` blocks of the last `user` message.
     pub tool_results: Vec<ToolResult>,
+    /// The context sent with this turn: what was stripped from the user messages since
+    /// the last assistant message (system reminders ...) and the text of the `system`
+    /// messages among them (a hook's `additionalContext`), joined by newlines.
+    pub injected_text: String,
     /// Names of the tools offered.
     pub tools: Vec<String>,
     /// A rough input token count (body bytes / 4), used unless a step overrides it.
@@ -95,15 +99,21 @@ impl Inbound {
                     .rev()
                     .find(|m| m.get("role").and_then(Value::as_str) == Some("user"))
             });
-        let (last_user_text, tool_results) = match last_user.and_then(|m| m.get("content")) {
+        let (last_user_text, tool_results, _) = match last_user.and_then(|m| m.get("content")) {
             Some(content) => read_user_content(content),
-            None => (String::new(), Vec::new()),
+            None => (String::new(), Vec::new(), String::new()),
         };
+        let injected_text = body
+            .get("messages")
+            .and_then(Value::as_array)
+            .map(|messages| turn_context(messages))
+            .unwrap_or_default();
         Inbound {
             model,
             stream,
             last_user_text,
             tool_results,
+            injected_text,
             tools,
             estimated_input_tokens: (body_len as u64 / 4).max(1),
         }
@@ -123,18 +133,24 @@ impl Inbound {
     }
 }
 
-/// Splits a user message's content into its prompt text and its tool results.
-fn read_user_content(content: &Value) -> (String, Vec<ToolResult>) {
+/// Splits a user message's content into its prompt text, its tool results and the
+/// injected context removed from its text.
+fn read_user_content(content: &Value) -> (String, Vec<ToolResult>, String) {
     let mut texts = Vec::new();
     let mut results = Vec::new();
+    let mut injected = Vec::new();
+    let mut keep = |text: &str, texts: &mut Vec<String>| {
+        injected.extend(injected_parts(text));
+        texts.extend(clean_text(text));
+    };
     match content {
-        Value::String(text) => texts.extend(clean_text(text)),
+        Value::String(text) => keep(text, &mut texts),
         Value::Array(blocks) => {
             for block in blocks {
                 match block.get("type").and_then(Value::as_str) {
                     Some("text") => {
                         if let Some(text) = block.get("text").and_then(Value::as_str) {
-                            texts.extend(clean_text(text));
+                            keep(text, &mut texts);
                         }
                     }
                     Some("tool_result") => results.push(ToolResult {
@@ -155,7 +171,47 @@ fn read_user_content(content: &Value) -> (String, Vec<ToolResult>) {
         }
         _ => {}
     }
-    (texts.join("\n"), results)
+    (texts.join("\n"), results, injected.join("\n"))
+}
+
+/// The context sent with the current turn: what was stripped from the user messages
+/// since the last assistant message, and the whole text of the `system` messages among
+/// them (Claude Code 2.1.331 sends a hook's `additionalContext` as a `system` message
+/// after the prompt: "UserPromptSubmit hook additional context: ...").
+fn turn_context(messages: &[Value]) -> String {
+    let role = |m: &Value| m.get("role").and_then(Value::as_str).map(str::to_owned);
+    let turn: Vec<&Value> = messages
+        .iter()
+        .rev()
+        .take_while(|m| role(m).as_deref() != Some("assistant"))
+        .collect();
+    let mut parts = Vec::new();
+    for m in turn.into_iter().rev() {
+        let Some(content) = m.get("content") else {
+            continue;
+        };
+        match role(m).as_deref() {
+            Some("user") => parts.push(read_user_content(content).2),
+            Some("system") => parts.push(content_text(content)),
+            _ => {}
+        }
+    }
+    parts.retain(|p| !p.is_empty());
+    parts.join("\n")
+}
+
+/// The injected parts of a text (what [`clean_text`] removes).
+fn injected_parts(text: &str) -> Vec<String> {
+    if INJECTED_PREFIXES
+        .iter()
+        .any(|p| text.trim_start().starts_with(p))
+    {
+        return vec![text.to_owned()];
+    }
+    INJECTED
+        .find_iter(text)
+        .map(|m| m.as_str().to_owned())
+        .collect()
 }
 
 /// A text with injected context removed, or None when nothing else is left.
@@ -210,6 +266,10 @@ mod tests {
         assert_eq!(inbound.model, "claude-x");
         assert!(inbound.stream);
         assert_eq!(inbound.last_user_text, "list files");
+        assert_eq!(
+            inbound.injected_text,
+            "<system-reminder>\nnoise\n</system-reminder>\n# Environment"
+        );
         assert_eq!(
             inbound.tools,
             vec!["Bash", "mcp__mission__mission_pty_send"]

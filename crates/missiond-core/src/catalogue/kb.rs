@@ -80,6 +80,15 @@ pub struct KbEntryInput {
     /// Expire at this time (RFC 3339, or a date meaning midnight UTC); instead of ttlDays.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
+    /// How much it matters: core, important, normal (default) or low. Injected
+    /// knowledge ranks higher tiers first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<String>,
+    /// The conversation (Claude Code session id) it was learned from, e.g. the
+    /// `conversation` of a mission_memory_pending item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 200))]
+    pub conversation: Option<String>,
 }
 
 impl KbEntryInput {
@@ -238,10 +247,11 @@ impl Tool for KbRemember {
         fact may change: remembering the same key again replaces that entry's title, \
         content, category, tags, source and expiry (id, createdAt and hits stay) instead \
         of adding a duplicate. category is a slug with optional tiers (infra/db). \
-        ttlDays or expiresAt make it expire. Returns the entry and action created or \
-        updated. Fails with invalid_params naming the field for empty content, content \
+        ttlDays or expiresAt make it expire. tier (core, important, normal, low) ranks \
+        it in the knowledge put in front of agents; conversation names the session it \
+        was learned from. Returns the entry and action created or updated. Fails with invalid_params naming the field for empty content, content \
         over 64 KiB, a title or key over 200 characters, more than 20 tags, or a bad \
-        category or date.";
+        category, tier or date.";
     const ANNOTATIONS: Annotations = WRITES;
     type Params = KbEntryInput;
     type Output = KbRememberResult;

@@ -11,6 +11,7 @@
 //! regenerate `docs/tools.md` (`UPDATE_DOCS=1 cargo test -p missiond-core`).
 
 mod agents;
+mod answers;
 mod autonomous;
 mod board;
 mod cc;
@@ -23,6 +24,7 @@ mod infra;
 mod jarvis;
 mod kb;
 mod kb_upkeep;
+mod memory;
 mod params;
 mod permissions;
 mod pty;
@@ -41,6 +43,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 pub use agents::*;
+pub use answers::*;
 pub use autonomous::*;
 pub use board::*;
 pub use cc::*;
@@ -53,6 +56,7 @@ pub use infra::*;
 pub use jarvis::*;
 pub use kb::*;
 pub use kb_upkeep::*;
+pub use memory::*;
 pub use params::{EmptyParams, SlotParams, decode_params};
 pub use permissions::*;
 pub use pty::*;
@@ -251,6 +255,8 @@ static CATALOGUE: LazyLock<Vec<ToolDef>> = LazyLock::new(|| {
     tools.extend(workspace::defs());
     tools.extend(router::defs());
     tools.extend(kb_upkeep::defs());
+    tools.extend(memory::defs());
+    tools.extend(answers::defs());
     tools
 });
 
@@ -279,36 +285,76 @@ pub struct AgentTool {
     pub name: &'static str,
     /// The argument set to the calling slot's id, if the tool has one.
     pub caller_field: Option<&'static str>,
+    /// Only slots of this role get it (`None`: every slot).
+    pub role: Option<&'static str>,
 }
 
-/// What agents may call: report to the orchestrator, leave a question for a person,
-/// and read and add to the shared knowledge base. Nothing that drives other agents.
+impl AgentTool {
+    /// Whether a slot of `role` may call it.
+    pub fn offered_to(&self, role: &str) -> bool {
+        self.role.is_none_or(|r| r == role)
+    }
+}
+
+/// What agents may call: report to the orchestrator, leave a question for a person and
+/// read its answers, read and add to the shared knowledge base; memory slots also take
+/// and finish conversation pieces. Nothing that drives other agents.
 pub const AGENT_TOOLS: &[AgentTool] = &[
     AgentTool {
         name: Report::NAME,
         caller_field: Some("slotId"),
+        role: None,
     },
     AgentTool {
         name: QuestionCreate::NAME,
         caller_field: Some("slotId"),
+        role: None,
     },
     AgentTool {
         name: KbSearch::NAME,
         caller_field: None,
+        role: None,
     },
     AgentTool {
         name: KbGet::NAME,
         caller_field: None,
+        role: None,
     },
     AgentTool {
         name: KbRemember::NAME,
         caller_field: Some("source"),
+        role: None,
+    },
+    AgentTool {
+        name: QuestionMine::NAME,
+        caller_field: Some("slotId"),
+        role: None,
+    },
+    AgentTool {
+        name: MemoryPending::NAME,
+        caller_field: Some("slotId"),
+        role: Some(MEMORY_ROLE),
+    },
+    AgentTool {
+        name: MemoryDone::NAME,
+        caller_field: Some("slotId"),
+        role: Some(MEMORY_ROLE),
     },
 ];
 
-/// The entry of [`AGENT_TOOLS`] for `name`.
+/// The entry of [`AGENT_TOOLS`] for `name` (whatever the role).
 pub fn agent_tool(name: &str) -> Option<&'static AgentTool> {
     AGENT_TOOLS.iter().find(|t| t.name == name)
+}
+
+/// The entry of [`AGENT_TOOLS`] for `name` if a slot of `role` may call it.
+pub fn agent_tool_for(name: &str, role: &str) -> Option<&'static AgentTool> {
+    agent_tool(name).filter(|t| t.offered_to(role))
+}
+
+/// The agent tools a slot of `role` gets.
+pub fn agent_tools_for(role: &str) -> impl Iterator<Item = &'static AgentTool> + '_ {
+    AGENT_TOOLS.iter().filter(move |t| t.offered_to(role))
 }
 
 /// A tool's result as the JSON it is sent as.

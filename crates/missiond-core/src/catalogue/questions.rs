@@ -92,6 +92,10 @@ pub struct QuestionCreateParams {
     /// How urgent: low, normal (default), high or urgent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
+    /// Prompt the asking slot with the answer as soon as it is given, if the slot is
+    /// idle then (default false: the answer comes with its next prompt either way).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wake_when_answered: Option<bool>,
 }
 
 impl Tool for QuestionCreate {
@@ -101,8 +105,10 @@ impl Tool for QuestionCreate {
         blocking on it, and announce it in mission_inbox (kind agent_question, data \
         holding the questionId). Give context so it can be answered cold, options when \
         the answer is a choice, and the slotId/taskId it concerns. Returns the question \
-        with its id (q-000123) and status pending; read the answer later with \
-        mission_question_get. Fails with invalid_params naming the field for a blank \
+        with its id (q-000123) and status pending. An asking slot gets the answer in \
+        the context of its next prompt, at once in a prompt of its own when it set \
+        wakeWhenAnswered and is idle, or with mission_question_mine; others read it \
+        with mission_question_get. Fails with invalid_params naming the field for a blank \
         question, a text over 64 KiB, more than 20 options, or an unknown taskId.";
     const ANNOTATIONS: Annotations = CHANGES;
     type Params = QuestionCreateParams;

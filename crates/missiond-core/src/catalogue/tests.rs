@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::*;
 
-const EXPECTED_TOOLS: [&str; 80] = [
+const EXPECTED_TOOLS: [&str; 87] = [
     "mission_pty_spawn",
     "mission_pty_send",
     "mission_pty_screen",
@@ -85,6 +85,13 @@ const EXPECTED_TOOLS: [&str; 80] = [
     "mission_kb_analyze",
     "mission_kb_apply",
     "mission_kb_discover",
+    "mission_memory_pending",
+    "mission_memory_done",
+    "mission_memory_pause",
+    "mission_memory_resume",
+    "mission_memory_status",
+    "mission_memory_deep",
+    "mission_question_mine",
 ];
 
 #[test]
@@ -235,6 +242,7 @@ fn annotations_mark_queries_read_only_and_kill_destructive() {
         "mission_cc_in_progress",
         "mission_workspace_status",
         "mission_workspace_diff",
+        "mission_memory_status",
     ];
     for tool in all() {
         assert_eq!(

@@ -45,6 +45,10 @@ pub struct ParsedMessage {
     pub meta: bool,
     /// The line's timestamp, Unix ms.
     pub timestamp_ms: Option<i64>,
+    /// An assistant line whose response stopped for a reason other than a tool call
+    /// (`stop_reason` `end_turn`, `max_tokens`, ...): the turn is over. Claude Code
+    /// writes the response's `stop_reason` on the line of each of its blocks.
+    pub ends_turn: bool,
 }
 
 /// Line types Claude Code writes that hold no conversation message (bookkeeping seen
@@ -140,6 +144,7 @@ impl Base {
             usage: None,
             meta: self.meta,
             timestamp_ms: self.timestamp_ms,
+            ends_turn: false,
         }
     }
 }
@@ -246,6 +251,14 @@ fn assistant_line(obj: &Map<String, Value>, base: &Base) -> Vec<ParsedMessage> {
         .and_then(Value::as_str)
         .map(str::to_string);
     let usage = message.and_then(|m| m.get("usage")).map(usage_of);
+    let ends_turn = message
+        .and_then(|m| m.get("stop_reason"))
+        .and_then(Value::as_str)
+        .is_some_and(|reason| reason != "tool_use");
+    let sidechain = obj
+        .get("isSidechain")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     let found: Vec<ParsedMessage> = match blocks(obj) {
         Some(Value::String(text)) => {
             vec![base.message(0, Role::Assistant, MessageKind::Text, text.clone())]
@@ -263,6 +276,8 @@ fn assistant_line(obj: &Map<String, Value>, base: &Base) -> Vec<ParsedMessage> {
             m.model = model.clone();
             m.api_message_id = api_id.clone();
             m.usage = usage;
+            // A subagent's answer does not end the session's turn.
+            m.ends_turn = ends_turn && !sidechain;
             m
         })
         .collect()

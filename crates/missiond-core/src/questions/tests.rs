@@ -33,6 +33,7 @@ fn ask(question: &str) -> QuestionCreateParams {
         task_id: None,
         options: None,
         priority: None,
+        wake_when_answered: None,
     }
 }
 
@@ -117,6 +118,7 @@ fn a_question_and_its_inbox_message_survive_a_reopen() {
         task_id: None,
         options: Some(vec!["sqlite".into(), "memory".into(), "sqlite".into()]),
         priority: Some(Priority::High),
+        wake_when_answered: None,
     };
     let q = create(&store, p, 5_000);
     assert_eq!(q.question_id, QuestionId(1));

@@ -318,6 +318,11 @@ impl Store {
             for m in messages {
                 added += usize::from(insert_message(tx, file, m).map_err(query_err(ACTION))?);
             }
+            // A finished turn becomes work for the memory slot (see `crate::memory`).
+            if added > 0 && messages.iter().any(|m| m.message.ends_turn) {
+                super::memory::queue_turn(tx, &file.session_id, &file.slot_id, now_ms())
+                    .map_err(query_err(ACTION))?;
+            }
             tx.prepare_cached(
                 "INSERT INTO conversation_files (path, session_id, slot_id, read_offset, updated_at,
                      config_dir, project)

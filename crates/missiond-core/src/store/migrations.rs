@@ -116,6 +116,12 @@ pub const MIGRATIONS: &[M<'static>] = &[
     // v10: where each conversation's transcript is (config folder, project): sessions the
     // daemon did not start are recorded too.
     M::up(super::conversations::SOURCE_SCHEMA),
+    // v11: the memory queue.
+    M::up(super::memory::SCHEMA),
+    // v12: knowledge entries' tiers and the injection log.
+    M::up(super::injections::SCHEMA),
+    // v13: answers on their way back to the asking slot.
+    M::up(super::deliveries::SCHEMA),
 ];
 
 /// The latest schema version.

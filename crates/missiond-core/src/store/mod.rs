@@ -8,9 +8,12 @@
 mod board;
 mod conversations;
 mod decisions;
+mod deliveries;
 pub(crate) mod inbox;
+mod injections;
 mod kb;
 mod kb_upkeep;
+mod memory;
 mod migrations;
 mod questions;
 mod sessions;
@@ -24,6 +27,8 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::Connection;
 
 pub use decisions::{DecisionRow, NewDecision};
+pub use deliveries::Delivery;
+pub use injections::InjectionRow;
 pub use kb_upkeep::{KbChange, KbUnused};
 pub use migrations::{MIGRATIONS, SCHEMA_VERSION};
 pub use sessions::{NewSession, SessionEnd, SessionRow};

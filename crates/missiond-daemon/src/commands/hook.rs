@@ -53,6 +53,14 @@ pub async fn forward(event: &str) {
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => Err(format!("no answer within {}s", CALL_TIMEOUT.as_secs())),
     };
+    if event == "UserPromptSubmit" {
+        match reply {
+            Ok(reply) => print_json(prompt_context(&reply)),
+            // Fail open: the prompt goes on without added context.
+            Err(e) => eprintln!("missiond hook {event}: {e}"),
+        }
+        return;
+    }
     if event != "PreToolUse" {
         if let Err(e) = reply {
             eprintln!("missiond hook {event}: {e}");
@@ -64,11 +72,30 @@ pub async fn forward(event: &str) {
             .unwrap_or_else(|e| fail_closed(&slot, &format!("unreadable answer: {e}"))),
         Err(e) => fail_closed(&slot, &e),
     };
-    if let Some(json) = answer.to_claude_json() {
+    print_json(answer.to_claude_json());
+}
+
+fn print_json(json: Option<Value>) {
+    if let Some(json) = json {
         let mut out = std::io::stdout().lock();
-        // Nothing else can be done if stdout is gone: Claude Code then sees no decision.
+        // Nothing else can be done if stdout is gone: Claude Code then sees no output.
         let _ = writeln!(out, "{json}").and_then(|()| out.flush());
     }
+}
+
+/// Claude Code's `UserPromptSubmit` output adding the daemon's `additionalContext`
+/// (knowledge, answers) to the prompt; `None` when there is none.
+pub fn prompt_context(reply: &Value) -> Option<Value> {
+    let context = reply
+        .get("additionalContext")
+        .and_then(Value::as_str)
+        .filter(|c| !c.trim().is_empty())?;
+    Some(serde_json::json!({
+        "hookSpecificOutput": {
+            "hookEventName": "UserPromptSubmit",
+            "additionalContext": context,
+        }
+    }))
 }
 
 fn read_stdin() -> anyhow::Result<String> {
@@ -118,5 +145,22 @@ fn permissions_path() -> anyhow::Result<PathBuf> {
     match std::env::var(ENV_PERMISSIONS_CONFIG) {
         Ok(text) if !text.trim().is_empty() => Ok(PathBuf::from(text)),
         _ => Ok(Paths::from_env()?.permissions_config),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prompt_context_is_claude_codes_user_prompt_submit_output() {
+        let out = prompt_context(&serde_json::json!({"additionalContext": "kb says X"})).unwrap();
+        assert_eq!(
+            out["hookSpecificOutput"]["hookEventName"],
+            "UserPromptSubmit"
+        );
+        assert_eq!(out["hookSpecificOutput"]["additionalContext"], "kb says X");
+        assert!(prompt_context(&serde_json::json!({})).is_none());
+        assert!(prompt_context(&serde_json::json!({"additionalContext": "  "})).is_none());
     }
 }

@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use missiond_core::catalogue::agent_tool;
+use missiond_core::catalogue::agent_tool_for;
 use missiond_core::ipc::{Endpoint, Handler, Listener, RpcError, ServerConfig, serve};
 use serde_json::Value;
 
@@ -52,13 +52,16 @@ impl AgentHandler {
 
 impl Handler for AgentHandler {
     async fn handle(&self, method: &str, params: Value) -> Result<Value, RpcError> {
-        let params = admit(&self.slot, method, params)?;
+        // The role is read at each call: a reload may change it.
+        let role = self.inner.slot_role(&self.slot).unwrap_or_default();
+        let params = admit(&self.slot, &role, method, params)?;
         self.inner.handle(method, params).await
     }
 }
 
-/// `params` with the caller set to `slot`, or why `method` is refused on its endpoint.
-fn admit(slot: &str, method: &str, params: Value) -> Result<Value, RpcError> {
+/// `params` with the caller set to `slot` (of `role`), or why `method` is refused on
+/// its endpoint.
+fn admit(slot: &str, role: &str, method: &str, params: Value) -> Result<Value, RpcError> {
     let mut params = match params {
         Value::Object(map) => map,
         _ => serde_json::Map::new(),
@@ -66,18 +69,21 @@ fn admit(slot: &str, method: &str, params: Value) -> Result<Value, RpcError> {
     let field = if method == HOOK_METHOD {
         "slot"
     } else {
-        match agent_tool(method) {
+        match agent_tool_for(method, role) {
             Some(tool) => match tool.caller_field {
                 Some(field) => field,
                 None => return Ok(Value::Object(params)),
             },
             None => {
+                let tools: Vec<&str> = missiond_core::catalogue::agent_tools_for(role)
+                    .map(|t| t.name)
+                    .collect();
                 return Err(RpcError::not_allowed(
                     method,
                     format!(
                         "this is slot `{slot}`'s endpoint, which serves only the agent tools \
-                         (mission_report, mission_question_create, mission_kb_search, \
-                         mission_kb_get, mission_kb_remember) and its own hook events"
+                         of its role `{role}` ({}) and its own hook events",
+                        tools.join(", ")
                     ),
                 ));
             }
@@ -164,7 +170,7 @@ mod tests {
     use super::*;
 
     fn admit(method: &str, params: Value) -> Result<Value, RpcError> {
-        super::admit("a1", method, params)
+        super::admit("a1", "coder", method, params)
     }
 
     #[test]
@@ -203,5 +209,28 @@ mod tests {
         assert_eq!(search, json!({"query": "x"}));
         let not_object = admit(HOOK_METHOD, json!("x")).unwrap();
         assert_eq!(not_object["slot"], "a1");
+    }
+
+    #[test]
+    fn memory_tools_are_served_to_memory_slots_only() {
+        use serde_json::json;
+        let refused = admit("mission_memory_pending", json!({})).unwrap_err();
+        assert_eq!(
+            refused.kind(),
+            Some(missiond_core::ipc::ErrorCode::NotAllowed)
+        );
+        let taken = super::admit(
+            "m1",
+            "memory",
+            "mission_memory_done",
+            json!({"slotId": "w1"}),
+        )
+        .unwrap();
+        assert_eq!(taken["slotId"], "m1");
+        let pause = super::admit("m1", "memory", "mission_memory_pause", json!({})).unwrap_err();
+        assert_eq!(
+            pause.kind(),
+            Some(missiond_core::ipc::ErrorCode::NotAllowed)
+        );
     }
 }

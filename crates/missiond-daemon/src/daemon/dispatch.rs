@@ -535,7 +535,7 @@ impl Dispatcher {
 
 /// Claude Code is running, shows its prompt, nobody is typing into it, and it works on
 /// no autonomous goal.
-fn is_free(slot: &Slot) -> bool {
+pub(crate) fn is_free(slot: &Slot) -> bool {
     let ready = {
         let inner = slot.lock();
         !inner.sending

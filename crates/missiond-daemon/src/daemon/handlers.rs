@@ -31,6 +31,11 @@ impl Handlers {
         Handlers { sup, dispatch }
     }
 
+    /// The role of slot `id`, if it is configured.
+    pub fn slot_role(&self, id: &str) -> Option<String> {
+        self.sup.get(id).ok().map(|s| s.spec.config.role.clone())
+    }
+
     async fn dispatch(&self, method: &str, params: Value) -> Result<Value, RpcError> {
         let sup = &self.sup;
         match method {
@@ -129,6 +134,15 @@ impl Handlers {
                     );
                     return encode(answer);
                 }
+                if event.event == "UserPromptSubmit" {
+                    let store = sup.ctx.records.store();
+                    return Ok(super::memory_inject::on_prompt(
+                        &sup.ctx.home,
+                        store,
+                        slot,
+                        &event,
+                    ));
+                }
                 Ok(Value::Object(Default::default()))
             }
             cat::PermissionGet::NAME => {
@@ -169,6 +183,7 @@ impl Handlers {
                     .or_else(|| super::conversation_ipc::handle(sup, other, &params))
                     .or_else(|| super::question_ipc::handle(sup, other, &params))
                     .or_else(|| super::board_ipc::handle(sup, other, &params))
+                    .or_else(|| super::memory_ipc::handle(sup, other, &params))
                 {
                     return answer;
                 }

@@ -84,7 +84,30 @@ fn filter(
 fn remember(store: &Store, p: &cat::KbEntryInput) -> Result<Value, RpcError> {
     let now = now_ms();
     let entry = p.validate(now).map_err(invalid)?;
+    let tier = p
+        .tier
+        .as_deref()
+        .map(|t| {
+            let t = t.trim().to_ascii_lowercase();
+            missiond_core::memory::inject::TIERS
+                .contains(&t.as_str())
+                .then_some(t)
+                .ok_or_else(|| {
+                    RpcError::invalid_params("tier", "must be core, important, normal or low")
+                })
+        })
+        .transpose()?;
+    let conversation = p
+        .conversation
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
     let (stored, how) = store.kb_remember(&entry, now).map_err(storage)?;
+    if tier.is_some() || conversation.is_some() {
+        store
+            .kb_set_meta(stored.id, tier.as_deref(), conversation)
+            .map_err(storage)?;
+    }
     encode(cat::KbRememberResult {
         entry: KbEntry::from_entry(stored, now),
         action: how.into(),

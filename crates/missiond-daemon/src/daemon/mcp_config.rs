@@ -17,7 +17,7 @@ use anyhow::Context;
 use serde_json::json;
 
 use super::context::Ctx;
-use super::hooks::SLOT_ENV;
+use super::hooks::{HookTarget, ROLE_ENV, SLOT_ENV};
 
 /// Overrides where mission-mcp is found.
 pub const ENV_MCP_BIN: &str = "MISSIOND_MCP_BIN";
@@ -52,8 +52,14 @@ pub fn mission_mcp(exe: &std::path::Path) -> Option<PathBuf> {
         })
 }
 
-/// The configuration naming mission-mcp for `slot`.
-pub fn config_json(mcp: &std::path::Path, slot: &str, endpoint: &str) -> serde_json::Value {
+/// The configuration naming mission-mcp for `slot` of `role` (the role decides which
+/// agent tools it lists).
+pub fn config_json(
+    mcp: &std::path::Path,
+    slot: &str,
+    role: &str,
+    endpoint: &str,
+) -> serde_json::Value {
     json!({
         "mcpServers": {
             SERVER_NAME: {
@@ -62,6 +68,7 @@ pub fn config_json(mcp: &std::path::Path, slot: &str, endpoint: &str) -> serde_j
                 "args": [],
                 "env": {
                     SLOT_ENV: slot,
+                    ROLE_ENV: role,
                     missiond_core::paths::ENV_IPC_ENDPOINT: endpoint,
                 }
             }
@@ -71,7 +78,8 @@ pub fn config_json(mcp: &std::path::Path, slot: &str, endpoint: &str) -> serde_j
 
 /// Claude Code arguments giving `slot` the mission server (none when mission-mcp is not
 /// installed: the slot then cannot report, which only autonomous runs need).
-pub fn claude_args(ctx: &Ctx, slot: &str, endpoint: &str) -> anyhow::Result<Vec<String>> {
+pub fn claude_args(ctx: &Ctx, target: &HookTarget<'_>) -> anyhow::Result<Vec<String>> {
+    let (slot, role, endpoint) = (target.slot, target.role, target.endpoint);
     let Some(mcp) = mission_mcp(&ctx.exe) else {
         tracing::warn!(
             slot,
@@ -83,15 +91,14 @@ pub fn claude_args(ctx: &Ctx, slot: &str, endpoint: &str) -> anyhow::Result<Vec<
     let dir = super::agent_endpoint::slot_dir(&ctx.run_dir, slot);
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let path = dir.join("mcp.json");
-    let config = config_json(&mcp, slot, endpoint);
+    let config = config_json(&mcp, slot, role, endpoint);
     std::fs::write(&path, serde_json::to_vec_pretty(&config)?)
         .with_context(|| format!("writing {}", path.display()))?;
     Ok(vec![
         "--mcp-config".to_string(),
         path.to_string_lossy().into_owned(),
         "--allowedTools".to_string(),
-        missiond_core::catalogue::AGENT_TOOLS
-            .iter()
+        missiond_core::catalogue::agent_tools_for(role)
             .map(|t| format!("{TOOL_PREFIX}{}", t.name))
             .collect::<Vec<_>>()
             .join(","),
@@ -104,7 +111,13 @@ mod tests {
 
     #[test]
     fn the_config_names_the_slot_and_the_endpoint() {
-        let v = config_json(std::path::Path::new("/opt/mission-mcp"), "c1", "/h/s.sock");
+        let v = config_json(
+            std::path::Path::new("/opt/mission-mcp"),
+            "c1",
+            "memory",
+            "/h/s.sock",
+        );
+        assert_eq!(v["mcpServers"][SERVER_NAME]["env"][ROLE_ENV], "memory");
         let server = &v["mcpServers"][SERVER_NAME];
         assert_eq!(server["command"], "/opt/mission-mcp");
         assert_eq!(server["env"][SLOT_ENV], "c1");

@@ -17,7 +17,16 @@ pub fn handle(sup: &Supervisor, method: &str, params: &Value) -> Option<Result<V
     let params = || params.clone();
     let result = match method {
         cat::QuestionCreate::NAME => cat::QuestionCreate::params(params())
-            .and_then(|p| Ok(ops::create(store, p, now_ms())?))
+            .and_then(|p| {
+                let wake = p.wake_when_answered == Some(true);
+                let info = ops::create(store, p, now_ms())?;
+                if wake {
+                    store
+                        .question_wake_when_answered(info.question_id)
+                        .map_err(|e| e.to_rpc())?;
+                }
+                Ok(info)
+            })
             .and_then(encode),
         cat::QuestionList::NAME => cat::QuestionList::params(params())
             .and_then(|p| Ok(ops::list(store, &p)?))
@@ -27,6 +36,10 @@ pub fn handle(sup: &Supervisor, method: &str, params: &Value) -> Option<Result<V
             .and_then(encode),
         cat::QuestionAnswer::NAME => cat::QuestionAnswer::params(params())
             .and_then(|p| Ok(ops::answer(store, p, now_ms())?))
+            .inspect(|_| super::memory_driver::wake())
+            .and_then(encode),
+        cat::QuestionMine::NAME => cat::QuestionMine::params(params())
+            .and_then(|p| super::question_delivery::mine(store, &p))
             .and_then(encode),
         cat::QuestionDismiss::NAME => cat::QuestionDismiss::params(params())
             .and_then(|p| Ok(ops::dismiss(store, p, now_ms())?))

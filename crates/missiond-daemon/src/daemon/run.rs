@@ -186,6 +186,7 @@ async fn serve_until_signal(paths: Paths, given_token: Option<String>) -> Result
     super::conversation_ingest::start(&supervisor);
     super::cc_watch::start(&supervisor, paths.clone());
     super::kb_gc_schedule::start(&supervisor);
+    super::memory_driver::start(&supervisor);
     let handlers = Arc::new(Handlers::new(Arc::clone(&supervisor), dispatch));
     super::agent_endpoint::start_all(&supervisor, &handlers).await;
     super::reload::watch(&supervisor, paths.slots_config.clone());

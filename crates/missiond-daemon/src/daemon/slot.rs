@@ -399,11 +399,7 @@ impl Slot {
             };
             let settings = hooks::settings_json(&self.ctx.exe, &target);
             std::fs::write(&settings_path, serde_json::to_vec_pretty(&settings)?)?;
-            args.extend(super::mcp_config::claude_args(
-                &self.ctx,
-                &self.spec.id,
-                &endpoint,
-            )?);
+            args.extend(super::mcp_config::claude_args(&self.ctx, &target)?);
             mcp_bin = super::mcp_config::mission_mcp(&self.ctx.exe);
             args.extend([
                 "--session-id".to_string(),
