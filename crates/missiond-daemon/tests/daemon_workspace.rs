@@ -8,27 +8,11 @@
 
 mod daemon_support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use daemon_support::{Daemon, err_code, ok};
+use daemon_support::{Daemon, err_code, git, ok};
 use serde_json::{Value, json};
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=t", "-c", "user.email=t@t"])
-        .args(args)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// Slot `a` attacks and commits; slot `b` leaves uncommitted work. Both then wait.
 const SCRIPT_A: &str = r#"exec >>"$WORK/a-results.txt" 2>&1

@@ -8,9 +8,9 @@
 
 mod daemon_support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use daemon_support::{Daemon, ok};
+use daemon_support::{Daemon, git, ok};
 use mock_anthropic::offline::{ClaudeHome, claude_env, claude_for_test};
 use mock_anthropic::{Scenario, Server};
 use serde_json::{Value, json};
@@ -50,22 +50,6 @@ rules:
 /// not the repository in its `cwd` (else every write would ask, and the sends fail).
 const RULES: &str =
     "roles:\n  coder:\n    allow: [\"Bash(echo *)\", \"Write(*.txt)\", \"Write(README)\"]\n";
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=t", "-c", "user.email=t@t"])
-        .args(args)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 fn read(path: PathBuf) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))

@@ -29,12 +29,15 @@ impl SlotView {
         }
     }
 
-    /// Whether task `t` may run on this slot (ignoring whether it is idle).
+    /// Whether task `t` may run on this slot (ignoring whether it is idle). A `memory`
+    /// slot takes only tasks that name it or its role.
     pub fn accepts(&self, t: &Task) -> bool {
         match (&t.slot_id, &t.role) {
             (Some(slot), _) => *slot == self.slot_id,
             (None, Some(role)) => *role == self.role,
-            (None, None) => true,
+            // The memory slot extracts knowledge between turns of the others: a task
+            // that names neither slot nor role is never routed to it.
+            (None, None) => self.role != crate::catalogue::MEMORY_ROLE,
         }
     }
 }

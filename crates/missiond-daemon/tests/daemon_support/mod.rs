@@ -342,3 +342,21 @@ pub fn run_hook(
     assert!(out.status.success(), "missiond hook {event} failed");
     out
 }
+
+/// Run `git -C dir ARGS` (with a test identity) and return its stdout; fails the test
+/// with git's stderr when git fails.
+pub fn git(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@t"])
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

@@ -217,3 +217,19 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_task_naming_no_slot_or_role_is_never_routed_to_the_memory_slot() {
+    let slots = [slot("mem", "memory", true), slot("w", "coder", false)];
+    assert!(
+        route(&[free(1)], &slots).is_empty(),
+        "only the memory slot is idle"
+    );
+    let slots = [slot("mem", "memory", true), slot("w", "coder", true)];
+    assert_eq!(pairs(&route(&[free(1)], &slots)), vec![(1, "w")]);
+    // Named, it goes there.
+    let pinned = task(2, 0, Some("mem"), None);
+    assert_eq!(pairs(&route(&[pinned], &slots)), vec![(2, "mem")]);
+    let by_role = task(3, 0, None, Some("memory"));
+    assert_eq!(pairs(&route(&[by_role], &slots)), vec![(3, "mem")]);
+}

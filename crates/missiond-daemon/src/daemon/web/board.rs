@@ -67,6 +67,11 @@ pub const ASSETS: &[Asset] = &[
         body: include_str!("board-usage.js"),
     },
     Asset {
+        path: "/board-workspace.js",
+        content_type: JS,
+        body: include_str!("board-workspace.js"),
+    },
+    Asset {
         path: "/board-notify.js",
         content_type: JS,
         body: include_str!("board-notify.js"),
