@@ -13,56 +13,12 @@ mod daemon_support;
 
 use std::time::{Duration, Instant};
 
+mod bench_support;
+
+use bench_support::{WORDS, percentiles, words};
 use daemon_support::{Daemon, ok};
 use missiond_core::ipc::IpcClient;
 use serde_json::{Value, json};
-
-const WORDS: &[&str] = &[
-    "deploy",
-    "server",
-    "database",
-    "migration",
-    "cache",
-    "build",
-    "release",
-    "token",
-    "queue",
-    "worker",
-    "backup",
-    "index",
-    "schema",
-    "rollback",
-    "proxy",
-    "cluster",
-    "latency",
-    "replica",
-    "secret",
-    "certificate",
-    "pipeline",
-    "artifact",
-    "kernel",
-    "socket",
-    "monitor",
-    "alert",
-    "quota",
-    "bucket",
-    "region",
-    "gateway",
-];
-
-/// A deterministic pseudo-random word sequence (no dependency needed for this).
-fn words(seed: usize, n: usize) -> String {
-    let mut x = seed.wrapping_mul(2_654_435_761).wrapping_add(12345);
-    (0..n)
-        .map(|_| {
-            x = x
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            WORDS[(x >> 33) % WORDS.len()]
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
 
 fn entry(i: usize) -> Value {
     let category = ["infra", "infra/db", "project", "howto"][i % 4];
@@ -73,15 +29,6 @@ fn entry(i: usize) -> Value {
         "category": category,
         "tags": [WORDS[i % WORDS.len()], WORDS[(i / 3) % WORDS.len()]],
     })
-}
-
-fn percentiles(mut samples: Vec<Duration>) -> (f64, f64) {
-    samples.sort();
-    let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
-    (
-        at(0.5).as_secs_f64() * 1000.0,
-        at(0.99).as_secs_f64() * 1000.0,
-    )
 }
 
 async fn timed(client: &IpcClient, method: &str, params: Value) -> Duration {
