@@ -303,76 +303,83 @@ async fn the_board_follows_a_real_claude_slot_and_answers_its_dialog() {
         r#"{"models": {"claude-opus-5-5": {"input": 100, "output": 500, "cacheWrite": 125, "cacheRead": 10}}}"#,
     )
     .expect("prices.json");
-    let priced = until(&mut page, "the session's cost on the card", |v| {
-        s(v, "usage").contains('$')
-    })
-    .await;
     let agents = ok(&client, "mission_agents", json!({})).await;
     let session = s(&agents["agents"][0], "sessionId");
-    let convs = ok(
-        &client,
-        "mission_conversation_list",
-        json!({"slotId": "c1"}),
-    )
-    .await;
-    let conv = convs["conversations"]
-        .as_array()
-        .and_then(|c| c.iter().find(|c| c["sessionId"] == session.as_str()))
-        .cloned()
-        .unwrap_or_else(|| panic!("no conversation {session}: {convs}"));
-    let stats = ok(
-        &client,
-        "mission_token_stats",
-        json!({"slotId": "c1", "since": conv["startedAt"]}),
-    )
-    .await;
-    let n = |row: &Value, k: &str| row[k].as_f64().unwrap_or_else(|| panic!("{k} in {row}"));
-    let expected: f64 = stats["byModel"]
-        .as_array()
-        .expect("byModel")
-        .iter()
-        .map(|r| {
-            assert_eq!(r["key"], "claude-opus-5-5", "{stats}");
-            (n(r, "inputTokens") * 100.0
-                + n(r, "outputTokens") * 500.0
-                + n(r, "cacheCreationTokens") * 125.0
-                + n(r, "cacheReadTokens") * 10.0)
-                / 1e6
+    // The card is refreshed as the transcript grows: the first priced value may predate
+    // the turn's last message, so the card is read until it agrees with the store.
+    let deadline = Instant::now() + LIMIT;
+    let (usage, expected) = loop {
+        let convs = ok(
+            &client,
+            "mission_conversation_list",
+            json!({"slotId": "c1"}),
+        )
+        .await;
+        let conv = convs["conversations"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["sessionId"] == session.as_str()))
+            .cloned()
+            .unwrap_or_else(|| panic!("no conversation {session}: {convs}"));
+        let stats = ok(
+            &client,
+            "mission_token_stats",
+            json!({"slotId": "c1", "since": conv["startedAt"]}),
+        )
+        .await;
+        let n = |row: &Value, k: &str| row[k].as_f64().unwrap_or_else(|| panic!("{k} in {row}"));
+        let expected: f64 = stats["byModel"]
+            .as_array()
+            .expect("byModel")
+            .iter()
+            .map(|r| {
+                assert_eq!(r["key"], "claude-opus-5-5", "{stats}");
+                (n(r, "inputTokens") * 100.0
+                    + n(r, "outputTokens") * 500.0
+                    + n(r, "cacheCreationTokens") * 125.0
+                    + n(r, "cacheReadTokens") * 10.0)
+                    / 1e6
+            })
+            .sum();
+        assert!(expected > 0.0, "{stats}");
+        let priced = until(&mut page, "the session's cost on the card", |v| {
+            s(v, "usage").contains('$')
         })
-        .sum();
-    assert!(expected > 0.0, "{stats}");
-    let usage = s(&priced, "usage");
-    let shown: f64 = usage
-        .split('$')
-        .nth(1)
-        .and_then(|t| t.split_whitespace().next())
-        .and_then(|t| t.parse().ok())
-        .unwrap_or_else(|| panic!("no cost in {usage:?}"));
-    assert!(
-        (shown - expected).abs() < 0.006,
-        "{usage:?} but the session cost {expected}"
-    );
+        .await;
+        let usage = s(&priced, "usage");
+        let shown: f64 = usage
+            .split('$')
+            .nth(1)
+            .and_then(|t| t.split_whitespace().next())
+            .and_then(|t| t.parse().ok())
+            .unwrap_or_else(|| panic!("no cost in {usage:?}"));
+        if (shown - expected).abs() < 0.006 {
+            break (usage, expected);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{usage:?} but the session cost {expected}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
     assert!(usage.contains("tokens"), "{usage:?}");
     // The usage table: the slot over every session (here the one), at the same price.
+    let cost_in = |row: &str| -> Option<f64> {
+        row.split('$')
+            .nth(1)
+            .and_then(|t| {
+                t.trim_start()
+                    .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+                    .next()
+            })
+            .and_then(|t| t.parse().ok())
+    };
+    // The table refreshes on its own period; it is read until it shows the same cost.
     let table = until(&mut page, "the slot's cost in the usage table", |v| {
-        s(v, "usageRow").contains('$')
+        cost_in(&s(v, "usageRow")).is_some_and(|c| (c - expected).abs() < 0.006)
     })
     .await;
     let row = s(&table, "usageRow");
-    let in_table: f64 = row
-        .split('$')
-        .nth(1)
-        .and_then(|t| {
-            t.trim_start()
-                .split(|c: char| !(c.is_ascii_digit() || c == '.'))
-                .next()
-        })
-        .and_then(|t| t.parse().ok())
-        .unwrap_or_else(|| panic!("no cost in {row:?}"));
-    assert!(
-        (in_table - expected).abs() < 0.006,
-        "{row:?} but the slot cost {expected}"
-    );
+    assert!(cost_in(&row).is_some(), "no cost in {row:?}");
 
     // The conversation: opened from the list, the prompt shown, thinking and the tool call
     // folded.
