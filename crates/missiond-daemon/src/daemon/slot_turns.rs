@@ -548,6 +548,20 @@ pub fn on_hook(slot: &Slot, event: &HookEvent) {
                     } else {
                         state
                     };
+                    if end != State::Idle {
+                        // Rare and worth a look: say what kept the turn's end from Idle.
+                        let (on_screen, by_hooks) = run.merge.agents_evidence();
+                        let footer = run.term.status().cloned();
+                        tracing::warn!(
+                            slot = %slot.spec.id,
+                            end = %end,
+                            screen = %run.term.state(),
+                            agents_on_screen = on_screen,
+                            agents_by_hooks = by_hooks,
+                            footer = ?footer,
+                            "a Stop hook ended the turn in a state other than Idle"
+                        );
+                    }
                     turn.finish_from_hook(answer, end);
                     slot.ctx.records.turn_finished(turn);
                 }

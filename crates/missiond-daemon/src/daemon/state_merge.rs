@@ -305,6 +305,12 @@ impl StateMerge {
         self.agents.len()
     }
 
+    /// Why background agents are taken to run, for a log line: the screen's say and the
+    /// hooks' count.
+    pub fn agents_evidence(&self) -> (bool, usize) {
+        (self.agents_on_screen, self.agents.len())
+    }
+
     /// Whether background agents keep the slot busy (screen or hooks).
     pub fn agents_running(&self) -> bool {
         self.agents_on_screen || !self.agents.is_empty()
