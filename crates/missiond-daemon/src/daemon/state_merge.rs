@@ -16,7 +16,7 @@
 //! | `SubagentStart` / `SubagentStop` | background agents running (counted by `agent_id`) | a busy screen; the agents panel | see below |
 //! | status file `busy` ([`super::status_file`]) | working | the working states | screen, then the file after [`TOLERANCE`] |
 //! | status file `waiting` for a `permission prompt` (written 0.4–0.7 s before the dialog is drawn) | `Confirming` | `Confirming` | screen, then the file after [`TOLERANCE`] |
-//! | status file `idle`, `shell` | `Idle` | as `Stop` | as `Stop` (written 30–90 ms after the change; also after an interrupt, which fires no hook) |
+//! | status file `idle`, `shell` | `Idle` | as `Stop` | screen, then the file after [`TOLERANCE`] (written 30–90 ms after the change, also after an interrupt, which fires no hook; but also for a moment between the last background agent's end and the turn Claude Code then starts by itself); after a hook's `Stop` it is that same end |
 //!
 //! `SessionStart`, `PostCompact`, `MessageDisplay` and other notifications claim nothing.
 //! The permission notification comes seconds after the dialog opens (about 6 s was
@@ -169,6 +169,11 @@ struct ActiveClaim {
     claim: Claim,
     event: String,
     at: f64,
+    /// A turn's end that wins at once over a working screen: a hook's (`mission_pty_send`
+    /// returns on it), not the status file's. Claude Code writes `idle` for a moment
+    /// between the last background agent finishing and the turn it starts by itself to
+    /// report it; that `idle` must not make the slot look free.
+    at_once: bool,
 }
 
 /// One slot run's reconciler.
@@ -240,6 +245,7 @@ impl StateMerge {
                 claim,
                 event: event.to_string(),
                 at: t,
+                at_once: true,
             });
         }
     }
@@ -261,19 +267,16 @@ impl StateMerge {
             ("idle" | "shell", _) => Claim::Idle,
             _ => return,
         };
-        // A file's idle after the hooks' failure keeps the failure.
-        if claim == Claim::Idle
-            && self
-                .claim
-                .as_ref()
-                .is_some_and(|c| c.claim == Claim::Failed)
-        {
+        // A file's idle after the hooks' own end of the turn (Stop, or a failure) is the
+        // same end, written a moment later: the hook's claim stands.
+        if claim == Claim::Idle && self.claim.as_ref().is_some_and(|c| c.claim.ends_turn()) {
             return;
         }
         self.claim = Some(ActiveClaim {
             claim,
             event: format!("status file ({status})"),
             at: t,
+            at_once: false,
         });
     }
 
@@ -325,7 +328,7 @@ impl StateMerge {
                 && t >= c.at
                 && !self.accepts(c.claim, screen)
                 && c.claim.followed_by(screen)
-                && (!c.claim.ends_turn() || t - c.at >= TOLERANCE)
+                && (!(c.claim.ends_turn() && c.at_once) || t - c.at >= TOLERANCE)
             {
                 self.claim = None;
             }
@@ -415,6 +418,7 @@ impl StateMerge {
         // A turn's end wins at once over a screen still drawing the turn.
         if let Some(c) = &self.claim
             && c.claim.ends_turn()
+            && c.at_once
             && screen.is_working()
             && !self.accepts(c.claim, screen)
             && !(unobserved && t - c.at >= TOLERANCE)

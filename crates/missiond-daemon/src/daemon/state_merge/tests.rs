@@ -456,3 +456,49 @@ fn hooks_claim_what_claude_code_means() {
     assert_eq!(Claim::from_hook("MessageDisplay", &none), None);
     assert_eq!(Claim::from_hook("SubagentStart", &none), None);
 }
+
+#[test]
+fn the_files_idle_between_the_last_agent_and_its_report_is_not_a_free_slot() {
+    // Seen under load: the last SubagentStop, the status file's `idle` 0.2 s later, then
+    // the turn Claude Code starts by itself (its spinner, its UserPromptSubmit).
+    let mut m = StateMerge::new();
+    m.hook("UserPromptSubmit", &json!({"prompt_id": "p1"}), 0.0);
+    m.hook("SubagentStart", &json!({"agent_id": "b"}), 1.0);
+    m.hook("Stop", &json!({"prompt_id": "p1"}), 2.0);
+    m.screen_agents(true);
+    m.observe(ToolRunning, 2.1);
+    m.hook("SubagentStop", &json!({"agent_id": "b"}), 8.0);
+    m.screen_agents(false);
+    m.observe(ToolRunning, 8.1);
+    m.status_file("idle", None, 8.2);
+    assert_eq!(m.reported(ToolRunning, 8.2), ToolRunning, "not free yet");
+    m.observe(Responding, 8.3);
+    assert_eq!(m.reported(Responding, 8.3), Responding);
+    m.hook("UserPromptSubmit", &json!({"prompt_id": "p2"}), 8.35);
+    m.status_file("busy", None, 8.6);
+    assert_eq!(m.reported(Responding, 9.0), Responding);
+    // Its Stop, then the file's idle a moment later: idle at once, and it stays so.
+    m.hook("Stop", &json!({"prompt_id": "p2"}), 9.2);
+    assert_eq!(m.reported(Responding, 9.2), Idle);
+    m.status_file("idle", None, 9.25);
+    assert_eq!(
+        m.reported(Responding, 9.25),
+        Idle,
+        "the file's idle is the same end"
+    );
+    m.observe(Idle, 9.4);
+    assert_eq!(m.reported(Idle, 9.4), Idle);
+}
+
+#[test]
+fn the_files_idle_over_a_working_screen_waits_for_the_tolerance() {
+    // An interrupt fires no hook: the file's idle is believed once the screen has
+    // disagreed for the tolerance (the screen normally shows the idle prompt first).
+    let mut m = StateMerge::new();
+    m.hook("UserPromptSubmit", &json!({}), 0.0);
+    m.observe(Thinking, 0.1);
+    m.status_file("idle", None, 5.0);
+    assert_eq!(m.reported(Thinking, 5.0), Thinking);
+    m.observe(Thinking, 5.1);
+    assert_eq!(m.reported(Thinking, 6.6), Idle);
+}
