@@ -122,6 +122,8 @@ pub const MIGRATIONS: &[M<'static>] = &[
     M::up(super::injections::SCHEMA),
     // v13: answers on their way back to the asking slot.
     M::up(super::deliveries::SCHEMA),
+    // v14: tasks that asked for a fresh worktree, remembered across restarts.
+    M::up(super::task_fresh::SCHEMA),
 ];
 
 /// The latest schema version.

@@ -17,6 +17,7 @@ mod memory;
 mod migrations;
 mod questions;
 mod sessions;
+pub(crate) mod task_fresh;
 pub(crate) mod tasks;
 mod turns;
 mod tx;
