@@ -6,9 +6,10 @@
 
 mod daemon_support;
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use daemon_support::{Daemon, git, ok};
+use daemon_support::{Daemon, err_code, git, ok};
 use missiond_core::ipc::IpcClient;
 use mock_anthropic::offline::{ClaudeHome, claude_env, claude_for_test};
 use mock_anthropic::{Scenario, Server};
@@ -112,4 +113,136 @@ async fn a_queued_fresh_worktree_task_starts_fresh_after_a_daemon_restart() {
         std::fs::read_to_string(wt.join("README")).unwrap(),
         "changed on main\n"
     );
+}
+
+const INVALID_PARAMS: i32 = -32602;
+
+const ANALYZE_SCENARIO: &str = r####"
+rules:
+  - name: proposals
+    match: { contains: "### entry", without_tools: true }
+    steps:
+      - text: |
+          {"proposals": [
+            {"kind": "merge", "ids": [1, 2], "keep": 1, "title": "Primary database",
+             "content": "The primary database is at 10.0.0.5:5432.", "reason": "the same fact"},
+            {"kind": "stale", "ids": [3], "reason": "python2 is gone"},
+            {"kind": "stale", "ids": [4], "reason": "made up"}
+          ]}
+"####;
+
+fn credentials(home: &Path, url: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(home).unwrap();
+    let path = home.join("credentials.json");
+    std::fs::write(
+        &path,
+        format!(r#"{{"auth_url": "{url}", "api_key": "sk-durable-test", "model": "kb-model"}}"#),
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+async fn remember(client: &IpcClient, key: &str, content: &str) -> i64 {
+    let r = ok(
+        client,
+        "mission_kb_remember",
+        json!({"key": key, "content": content, "category": "infra"}),
+    )
+    .await;
+    r["entry"]["id"].as_i64().unwrap()
+}
+
+/// `mission_kb_apply` of `ids`, expected to fail with invalid_params; its message.
+async fn refused(client: &IpcClient, ids: Value) -> String {
+    let data = err_code(
+        client,
+        "mission_kb_apply",
+        json!({"proposalIds": ids}),
+        INVALID_PARAMS,
+    )
+    .await;
+    assert_eq!(data["field"], "proposalIds", "{data}");
+    let err = client
+        .call("mission_kb_apply", json!({"proposalIds": ids}))
+        .await
+        .unwrap_err();
+    err.rpc().unwrap().message.clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn knowledge_proposals_are_applied_after_a_restart_and_stay_decided() {
+    let server = Server::start(Scenario::from_yaml(ANALYZE_SCENARIO).unwrap()).unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("kb-durable")
+        .tempdir()
+        .unwrap();
+    let home = dir.path();
+    credentials(home, server.base_url());
+
+    // Made by one daemon...
+    let mut daemon = Daemon::start(home, Some("slots: []\n"));
+    let client = daemon.client().await;
+    let ids = [
+        remember(&client, "db/a", "Primary database: 10.0.0.5:5432.").await,
+        remember(&client, "db/b", "The main DB lives on 10.0.0.5.").await,
+        remember(&client, "old", "Run the scripts with python2.").await,
+        remember(&client, "deploy", "Deploy with make deploy.").await,
+    ];
+    assert_eq!(ids, [1, 2, 3, 4]);
+    let analysis = ok(&client, "mission_kb_analyze", json!({})).await;
+    let proposals = analysis["proposals"].as_array().unwrap().clone();
+    assert_eq!(proposals.len(), 3, "{analysis}");
+    let id = |n: usize| proposals[n]["id"].clone();
+    assert!(daemon.stop().success());
+
+    // ... applied by the next: the merge applies, the proposal on an entry changed
+    // since the analysis is skipped.
+    let mut daemon = Daemon::start(home, Some("slots: []\n"));
+    let client = daemon.client().await;
+    remember(&client, "deploy", "Deploy with make release.").await;
+    let applied = ok(
+        &client,
+        "mission_kb_apply",
+        json!({"proposalIds": [id(0), id(2)]}),
+    )
+    .await;
+    let results = applied["results"].as_array().unwrap();
+    assert_eq!(results[0]["status"], "applied", "{applied}");
+    assert_eq!(results[0]["deleted"], json!([2]));
+    assert_eq!(results[1]["status"], "skipped", "{applied}");
+    let merged = ok(&client, "mission_kb_get", json!({"id": 1})).await;
+    assert_eq!(
+        merged["entry"]["content"],
+        "The primary database is at 10.0.0.5:5432."
+    );
+    assert!(daemon.stop().success());
+
+    // After another restart the decided ones stay decided: naming one again applies
+    // nothing (not even the waiting stale one named with it), and says how it went.
+    let daemon = Daemon::start(home, Some("slots: []\n"));
+    let client = daemon.client().await;
+    let message = refused(&client, json!([id(1), id(0)])).await;
+    assert!(message.contains("applied already"), "{message}");
+    let message = refused(&client, json!([id(2)])).await;
+    assert!(message.contains("skipped already"), "{message}");
+    assert!(message.contains("changed since the analysis"), "{message}");
+    ok(&client, "mission_kb_get", json!({"id": 3})).await;
+    let message = refused(&client, json!(["kbp-77"])).await;
+    assert!(message.contains("unknown"), "{message}");
+    // The one still waiting applies.
+    let applied = ok(&client, "mission_kb_apply", json!({"proposalIds": [id(1)]})).await;
+    assert_eq!(applied["results"][0]["status"], "applied", "{applied}");
+    err_code(&client, "mission_kb_get", json!({"id": 3}), INVALID_PARAMS).await;
+    // A new analysis numbers on: no id of before is given again.
+    let again = ok(&client, "mission_kb_analyze", json!({})).await;
+    let new_ids: Vec<&Value> = again["proposals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| &p["id"])
+        .collect();
+    for n in 0..3 {
+        assert!(!new_ids.contains(&&id(n)), "{again}");
+    }
 }
