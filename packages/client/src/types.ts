@@ -178,6 +178,9 @@ export interface PtyStatusResult {
   slotId: string;
   state: SlotState;
   statusBar: StatusBar | null;
+  /** The tool running now and its argument's summary, while `state` is `ToolRunning` and
+   * Claude Code's hook named it. */
+  currentTool?: ToolUse;
 }
 
 /** One recorded prompt and its answer. */
