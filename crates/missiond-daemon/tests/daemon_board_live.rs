@@ -382,9 +382,15 @@ async fn the_board_follows_a_real_claude_slot_and_answers_its_dialog() {
             })
             .and_then(|t| t.parse().ok())
     };
-    // The table refreshes on its own period; it is read until it shows the same cost.
-    let table = until(&mut page, "the slot's cost in the usage table", |v| {
-        cost_in(&s(v, "usageRow")).is_some_and(|c| (c - expected).abs() < 0.006)
+    // The table refreshes on its own period; it is read until it shows the card's cost
+    // (both move on together when the turn's last message is stored after the card first
+    // agreed with the store, so the card of the same moment is the reference).
+    let table = until(&mut page, "the slot's cost in the usage table", |v| match (
+        cost_in(&s(v, "usageRow")),
+        cost_in(&s(v, "usage")),
+    ) {
+        (Some(row), Some(card)) => (row - card).abs() < 0.006 && row >= expected - 0.006,
+        _ => false,
     })
     .await;
     let row = s(&table, "usageRow");
