@@ -16,6 +16,10 @@
  * ```
  * After each `feed`, arm a timer for `nextDeadline()` and call `advance(t)` when it fires:
  * states are announced once they held for the debounce time.
+ *
+ * The unions `State`, `DialogKind` and `OptionMeaning` are generated from the Rust enums
+ * (as are `@missiond/core`'s): edit the enums, then run
+ * `UPDATE_TYPES=1 cargo test -p missiond-core --test ts_unions`.
  */
 
 /** What the agent is doing, read from its screen. */
@@ -47,7 +51,12 @@ export type DialogKind =
   | 'unrecognised';
 
 /** What choosing an option means, so it can be answered by meaning. */
-export type OptionMeaning = 'yes' | 'yes_always' | 'no' | 'other' | 'free_text';
+export type OptionMeaning =
+  | 'yes'
+  | 'yes_always'
+  | 'no'
+  | 'other'
+  | 'free_text';
 
 /** One option of a dialog, in screen order. */
 export interface DialogOption {

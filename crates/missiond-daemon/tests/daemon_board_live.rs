@@ -27,10 +27,16 @@ const PROMPT: &str = "Please write the board file now.";
 const THOUGHT: &str = "The person wants a file; a shell command writes it.";
 const DONE: &str = "Wrote board.txt as asked.";
 const ANSWER_AFTER_NO: &str = "Understood, I left the file alone.";
+/// A tool that runs long enough to be seen running (allowed by a rule: no dialog; longer
+/// than the board's periodic refresh, so the card catches it whatever the event timing).
+const SLOW_PROMPT: &str = "Please run the slow check.";
+const SLOW_COMMAND: &str = "sleep 20";
 
 fn scenario() -> String {
     format!(
-        "rules:\n  - match: {{ contains: \"name the project\" }}\n    steps:\n      - tool_use:\n          name: AskUserQuestion\n          input:\n            questions:\n              - question: \"What should the project be called?\"\n                header: \"Name\"\n                multiSelect: false\n                options:\n                  - {{ label: \"missiond\", description: \"Keep the current name\" }}\n                  - {{ label: \"mission-control\", description: \"A longer name\" }}\n      - text: \"Noted the project name.\"\n  - match: {{ contains: {} }}\n    steps:\n      - thinking: {}\n        text: \"I'll write it.\"\n        tool_use:\n          name: Bash\n          input: {{ command: \"echo board > board.txt\", description: \"Write board.txt\" }}\n      - text: {}\n  - match: {{ contains: \"board\" }}\n    steps:\n      - text: {}\n",
+        "rules:\n  - match: {{ contains: {} }}\n    steps:\n      - tool_use:\n          name: Bash\n          input: {{ command: {}, description: \"Run the slow check\" }}\n      - text: \"Check passed.\"\n  - match: {{ contains: \"name the project\" }}\n    steps:\n      - tool_use:\n          name: AskUserQuestion\n          input:\n            questions:\n              - question: \"What should the project be called?\"\n                header: \"Name\"\n                multiSelect: false\n                options:\n                  - {{ label: \"missiond\", description: \"Keep the current name\" }}\n                  - {{ label: \"mission-control\", description: \"A longer name\" }}\n      - text: \"Noted the project name.\"\n  - match: {{ contains: {} }}\n    steps:\n      - thinking: {}\n        text: \"I'll write it.\"\n        tool_use:\n          name: Bash\n          input: {{ command: \"echo board > board.txt\", description: \"Write board.txt\" }}\n      - text: {}\n  - match: {{ contains: \"board\" }}\n    steps:\n      - text: {}\n",
+        json!(SLOW_PROMPT),
+        json!(SLOW_COMMAND),
         json!(PROMPT),
         json!(THOUGHT),
         json!(DONE),
@@ -100,6 +106,9 @@ const SNAPSHOT: &str = r#"(() => {
     conn: text('#conn'),
     state: text('.slot-card[data-slot="c1"] .state'),
     flag: text('.slot-card[data-slot="c1"] .flag'),
+    doing: text('.slot-card[data-slot="c1"] .doing'),
+    tool: text('.slot-card[data-slot="c1"] .doing .tool'),
+    toolArg: text('.slot-card[data-slot="c1"] .doing .tool-arg'),
     options: [...document.querySelectorAll('.slot-card[data-slot="c1"] .dialog .options li')].map((li) => li.textContent),
     command: text('.slot-card[data-slot="c1"] .dialog .command'),
     usage: text('.slot-card[data-slot="c1"] .usage'),
@@ -373,9 +382,15 @@ async fn the_board_follows_a_real_claude_slot_and_answers_its_dialog() {
             })
             .and_then(|t| t.parse().ok())
     };
-    // The table refreshes on its own period; it is read until it shows the same cost.
-    let table = until(&mut page, "the slot's cost in the usage table", |v| {
-        cost_in(&s(v, "usageRow")).is_some_and(|c| (c - expected).abs() < 0.006)
+    // The table refreshes on its own period; it is read until it shows the card's cost
+    // (both move on together when the turn's last message is stored after the card first
+    // agreed with the store, so the card of the same moment is the reference).
+    let table = until(&mut page, "the slot's cost in the usage table", |v| match (
+        cost_in(&s(v, "usageRow")),
+        cost_in(&s(v, "usage")),
+    ) {
+        (Some(row), Some(card)) => (row - card).abs() < 0.006 && row >= expected - 0.006,
+        _ => false,
     })
     .await;
     let row = s(&table, "usageRow");
@@ -473,6 +488,45 @@ async fn the_board_follows_a_real_claude_slot_and_answers_its_dialog() {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
 
+    // A tool running: the card names it and its argument (from the PreToolUse hook), not
+    // the spinner's verb. (The rule lets it run without a dialog; set only now, as rules
+    // make every other call ask through the hook, with fewer options than above.)
+    wait_state(&client, "Idle").await;
+    ok(
+        &client,
+        "mission_permission_set_role",
+        json!({"role": "coder", "allow": ["Bash(sleep *)"]}),
+    )
+    .await;
+    ok(&client, "mission_submit", json!({"prompt": SLOW_PROMPT})).await;
+    let deadline = Instant::now() + LIMIT;
+    let running = loop {
+        let st = ok(&client, "mission_pty_status", json!({"slotId": "c1"})).await;
+        if st["state"] == "ToolRunning" && st.get("currentTool").is_some() {
+            break st;
+        }
+        assert!(Instant::now() < deadline, "c1 never ran its tool: {st}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(
+        running["currentTool"],
+        json!({"tool": "Bash", "summary": SLOW_COMMAND}),
+        "{running}"
+    );
+    let shown = until(&mut page, "the running tool on the card", |v| {
+        v["tool"] == "Bash"
+    })
+    .await;
+    assert_eq!(s(&shown, "toolArg"), SLOW_COMMAND, "{shown:#}");
+    assert!(s(&shown, "doing").starts_with("running Bash"), "{shown:#}");
+    page.eval(r#"document.querySelector('.slot-card[data-slot="c1"]').scrollIntoView()"#)
+        .await;
+    page.screenshot(&shot("live-3-tool-running.png")).await;
+    until(&mut page, "the tool line gone once the turn ended", |v| {
+        v["state"] == "Idle" && s(v, "tool").is_empty()
+    })
+    .await;
+
     // A phone: 390 px wide, nothing wider than the screen.
     page.viewport(390, 844, true).await;
     until(&mut page, "the phone layout", |v| v["innerWidth"] == 390).await;
@@ -485,5 +539,5 @@ async fn the_board_follows_a_real_claude_slot_and_answers_its_dialog() {
         phone["scrollWidth"],
         phone["innerWidth"]
     );
-    page.screenshot(&shot("live-3-phone.png")).await;
+    page.screenshot(&shot("live-4-phone.png")).await;
 }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// What Claude Code is doing, as read from its screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum State {
     /// Launched, nothing readable yet (no input box, no dialog).
     Starting,

@@ -2,6 +2,10 @@
  * Arguments and results of the tools this client wraps, as docs/tools.md gives them
  * (hand-written; `MissionControl.call` reaches every other tool untyped). Times are
  * RFC 3339 strings in UTC.
+ *
+ * The unions `SlotState`, `DialogKind` and `OptionMeaning` are generated from the Rust
+ * enums (as are `@missiond/semantic-terminal`'s): edit the enums, then run
+ * `UPDATE_TYPES=1 cargo test -p missiond-core --test ts_unions`.
  */
 
 /** What a slot's Claude Code is doing. */
@@ -34,7 +38,12 @@ export type DialogKind =
   | 'unrecognised';
 
 /** What choosing an option means. */
-export type OptionMeaning = 'yes' | 'yes_always' | 'no' | 'other' | 'free_text';
+export type OptionMeaning =
+  | 'yes'
+  | 'yes_always'
+  | 'no'
+  | 'other'
+  | 'free_text';
 
 /** One option of a dialog, in screen order. */
 export interface DialogOption {
@@ -178,6 +187,9 @@ export interface PtyStatusResult {
   slotId: string;
   state: SlotState;
   statusBar: StatusBar | null;
+  /** The tool running now and its argument's summary, while `state` is `ToolRunning` and
+   * Claude Code's hook named it. */
+  currentTool?: ToolUse;
 }
 
 /** One recorded prompt and its answer. */

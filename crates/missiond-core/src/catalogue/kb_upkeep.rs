@@ -61,7 +61,7 @@ pub enum KbProposalKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct KbProposal {
-    /// Its id, for mission_kb_apply (`kbp-12`).
+    /// Its id, for mission_kb_apply (`kbp-12`; never reused).
     pub id: String,
     /// merge, contradiction or stale.
     pub kind: KbProposalKind,
@@ -172,7 +172,7 @@ pub struct KbApplyParams {
 pub enum KbApplyStatus {
     /// Applied.
     Applied,
-    /// Not applied (see reason); the proposal is dropped.
+    /// Not applied (see reason); the proposal stays skipped.
     Skipped,
 }
 
@@ -208,8 +208,10 @@ impl Tool for KbApply {
         entry kept; stale deletes its entries. Each proposal is applied in one \
         transaction, and skipped (with the reason) when one of its entries was changed \
         or deleted since the analysis, or when a contradiction names no entry to keep. \
-        An applied or skipped proposal is gone. Fails with invalid_params naming \
-        proposalIds when an id is unknown (nothing is applied then).";
+        Proposals are kept in the database (the newest 1000 waiting): they can be applied \
+        after a daemon restart, and an applied or skipped proposal stays so. Fails with \
+        invalid_params naming proposalIds when an id is unknown or already decided \
+        (saying how and when); nothing is applied then.";
     const ANNOTATIONS: Annotations = Annotations {
         read_only_hint: false,
         destructive_hint: true,

@@ -368,6 +368,10 @@ pub struct PtyStatusResult {
     /// long (each time is logged by the daemon as a screen reader bug report).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parser_disagreements: Option<u64>,
+    /// The tool running now, with a one-line summary of its argument (the command, the
+    /// path), while `state` is `ToolRunning` and Claude Code's `PreToolUse` hook named it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_tool: Option<ToolUse>,
 }
 
 impl Tool for PtyStatus {

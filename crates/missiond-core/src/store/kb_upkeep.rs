@@ -1,7 +1,7 @@
 //! Knowledge upkeep's one write: a reviewed change (merge, drop) applied in one
 //! transaction, only if the entries it was decided on are still as they were.
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{Store, StoreError, query_err};
 
@@ -24,38 +24,47 @@ impl Store {
         c: &KbChange,
         now: i64,
     ) -> Result<Result<(), String>, StoreError> {
-        const ACTION: &str = "applying a knowledge change";
-        self.write(ACTION, |tx| {
-            for (id, seen) in &c.expect {
-                let current: Option<i64> = tx
-                    .prepare_cached("SELECT updated_at FROM kb_entries WHERE id = ?1")
-                    .and_then(|mut s| s.query_row(params![id], |r| r.get(0)).optional())
-                    .map_err(query_err(ACTION))?;
-                match current {
-                    None => return Ok(Err(format!("entry {id} was deleted since the analysis"))),
-                    Some(t) if t != *seen => {
-                        return Ok(Err(format!("entry {id} was changed since the analysis")));
-                    }
-                    Some(_) => {}
-                }
-            }
-            if let Some((id, title, content, tags)) = &c.rewrite {
-                let tags = serde_json::Value::from(tags.clone()).to_string();
-                tx.prepare_cached(
-                    "UPDATE kb_entries SET title = ?2, content = ?3, tags = ?4, updated_at = ?5
-                     WHERE id = ?1",
-                )
-                .and_then(|mut s| s.execute(params![id, title, content, tags, now]))
-                .map_err(query_err(ACTION))?;
-            }
-            for id in &c.delete {
-                tx.prepare_cached("DELETE FROM kb_entries WHERE id = ?1")
-                    .and_then(|mut s| s.execute(params![id]))
-                    .map_err(query_err(ACTION))?;
-            }
-            Ok(Ok(()))
-        })
+        self.write(ACTION, |tx| apply_in(tx, c, now))
     }
+}
+
+const ACTION: &str = "applying a knowledge change";
+
+/// [`Store::kb_apply_change`] on the caller's transaction (a proposal's decision is
+/// written with its change).
+pub(super) fn apply_in(
+    tx: &Transaction<'_>,
+    c: &KbChange,
+    now: i64,
+) -> Result<Result<(), String>, StoreError> {
+    for (id, seen) in &c.expect {
+        let current: Option<i64> = tx
+            .prepare_cached("SELECT updated_at FROM kb_entries WHERE id = ?1")
+            .and_then(|mut s| s.query_row(params![id], |r| r.get(0)).optional())
+            .map_err(query_err(ACTION))?;
+        match current {
+            None => return Ok(Err(format!("entry {id} was deleted since the analysis"))),
+            Some(t) if t != *seen => {
+                return Ok(Err(format!("entry {id} was changed since the analysis")));
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some((id, title, content, tags)) = &c.rewrite {
+        let tags = serde_json::Value::from(tags.clone()).to_string();
+        tx.prepare_cached(
+            "UPDATE kb_entries SET title = ?2, content = ?3, tags = ?4, updated_at = ?5
+             WHERE id = ?1",
+        )
+        .and_then(|mut s| s.execute(params![id, title, content, tags, now]))
+        .map_err(query_err(ACTION))?;
+    }
+    for id in &c.delete {
+        tx.prepare_cached("DELETE FROM kb_entries WHERE id = ?1")
+            .and_then(|mut s| s.execute(params![id]))
+            .map_err(query_err(ACTION))?;
+    }
+    Ok(Ok(()))
 }
 
 /// An entry never read, as automatic GC finds it.

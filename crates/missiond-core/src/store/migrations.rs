@@ -122,6 +122,10 @@ pub const MIGRATIONS: &[M<'static>] = &[
     M::up(super::injections::SCHEMA),
     // v13: answers on their way back to the asking slot.
     M::up(super::deliveries::SCHEMA),
+    // v14: tasks that asked for a fresh worktree, remembered across restarts.
+    M::up(super::task_fresh::SCHEMA),
+    // v15: knowledge upkeep proposals and their decisions, kept across restarts.
+    M::up(super::kb_proposals::SCHEMA),
 ];
 
 /// The latest schema version.

@@ -120,6 +120,18 @@ impl TaskQueue {
         slots: &[SlotView],
         now: i64,
     ) -> Result<Task, TaskError> {
+        self.submit_with(req, slots, now, false)
+    }
+
+    /// [`TaskQueue::submit`]; `fresh_workspace` flags the task, in the same transaction,
+    /// to start in a fresh worktree (see [`Store::task_take_fresh_workspace`]).
+    pub fn submit_with(
+        &self,
+        req: &SubmitRequest,
+        slots: &[SlotView],
+        now: i64,
+        fresh_workspace: bool,
+    ) -> Result<Task, TaskError> {
         let priority = validate(req, slots)?;
         let new = NewTask {
             prompt: &req.prompt,
@@ -136,6 +148,9 @@ impl TaskQueue {
         };
         self.store.write("submitting a task", |tx| {
             let id = sql::insert_task(tx, &new).map_err(query_err("submitting a task"))?;
+            if fresh_workspace {
+                crate::store::task_fresh::mark(tx, id).map_err(query_err("submitting a task"))?;
+            }
             load(tx, id)
         })
     }

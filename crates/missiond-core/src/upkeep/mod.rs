@@ -17,4 +17,6 @@ pub mod gc;
 pub mod proposals;
 
 #[cfg(test)]
+mod proposal_tests;
+#[cfg(test)]
 mod tests;

@@ -1,16 +1,14 @@
-//! Proposals awaiting a decision, and what applying each does.
+//! Proposals and what applying each does.
 //!
-//! The book lives in the daemon's memory: proposals are cheap to make again
-//! (`mission_kb_analyze`), and keeping them out of the database keeps an unreviewed
-//! change from ever looking like knowledge. At most [`BOOK_MAX`] are kept, oldest
-//! dropped first.
+//! They are filed and decided in the database (`Store::kb_proposal_add`,
+//! `Store::kb_proposal_decide`), in a table of their own: an apply after a daemon
+//! restart still works, a decided proposal stays decided, and an unreviewed change
+//! never looks like knowledge. The bounds are `store::PENDING_MAX` and
+//! `store::DECIDED_MAX`.
 
 use std::collections::BTreeMap;
 
 use crate::store::KbChange;
-
-/// Most proposals kept at once.
-pub const BOOK_MAX: usize = 1000;
 
 /// What a proposal is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +28,16 @@ impl ProposalKind {
             ProposalKind::Merge => "merge",
             ProposalKind::Contradiction => "contradiction",
             ProposalKind::Stale => "stale",
+        }
+    }
+
+    /// The kind named `name` (as [`ProposalKind::name`] spells it).
+    pub fn parse(name: &str) -> Option<ProposalKind> {
+        match name {
+            "merge" => Some(ProposalKind::Merge),
+            "contradiction" => Some(ProposalKind::Contradiction),
+            "stale" => Some(ProposalKind::Stale),
+            _ => None,
         }
     }
 }
@@ -104,7 +112,7 @@ impl Draft {
 /// A proposal with its id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Proposal {
-    /// `kbp-<n>`, unique while the daemon runs.
+    /// `kbp-<n>`, never reused.
     pub id: String,
     /// When it was made (Unix ms).
     pub created_at: i64,
@@ -114,46 +122,11 @@ pub struct Proposal {
     pub tags: BTreeMap<i64, Vec<String>>,
 }
 
-/// The proposals awaiting a decision.
-#[derive(Debug, Default)]
-pub struct Book {
-    next: u64,
-    items: BTreeMap<u64, Proposal>,
-}
-
-impl Book {
-    /// Files `draft`, returning the proposal with its new id.
-    pub fn add(&mut self, draft: Draft, tags: BTreeMap<i64, Vec<String>>, now: i64) -> Proposal {
-        self.next += 1;
-        let proposal = Proposal {
-            id: format!("kbp-{}", self.next),
-            created_at: now,
-            draft,
-            tags,
-        };
-        self.items.insert(self.next, proposal.clone());
-        while self.items.len() > BOOK_MAX {
-            self.items.pop_first();
-        }
-        proposal
-    }
-
-    /// The proposal with this id.
-    pub fn get(&self, id: &str) -> Option<&Proposal> {
-        self.items.get(&number(id)?)
-    }
-
-    /// Removes the proposal with this id.
-    pub fn remove(&mut self, id: &str) -> Option<Proposal> {
-        self.items.remove(&number(id)?)
-    }
-
-    /// Every proposal, oldest first.
-    pub fn all(&self) -> impl Iterator<Item = &Proposal> {
-        self.items.values()
-    }
-}
-
-fn number(id: &str) -> Option<u64> {
-    id.trim().strip_prefix("kbp-")?.parse().ok()
+/// The number in a proposal id (`kbp-12` → 12); `None` for anything else.
+pub fn proposal_number(id: &str) -> Option<i64> {
+    id.trim()
+        .strip_prefix("kbp-")?
+        .parse()
+        .ok()
+        .filter(|n| *n > 0)
 }

@@ -196,6 +196,16 @@ impl Dispatcher {
 
     /// Check and queue a task, then try to place it at once.
     pub fn submit(self: &Arc<Self>, req: &SubmitRequest) -> Result<Task, TaskError> {
+        self.submit_with(req, false)
+    }
+
+    /// [`Dispatcher::submit`], the task flagged to start in a fresh worktree when
+    /// `fresh_workspace` (stored with it: see `workspace_task`).
+    pub fn submit_with(
+        self: &Arc<Self>,
+        req: &SubmitRequest,
+        fresh_workspace: bool,
+    ) -> Result<Task, TaskError> {
         if let Some(id) = &req.slot_id
             && let Ok(slot) = self.sup.get(id)
             && !slot.spec.claude
@@ -209,7 +219,8 @@ impl Dispatcher {
         }
         let task = {
             let st = self.lock();
-            self.queue.submit(req, &self.views(&st), now_ms())?
+            self.queue
+                .submit_with(req, &self.views(&st), now_ms(), fresh_workspace)?
         };
         super::jarvis::task_submitted(&task.id.to_string());
         self.sup.ctx.events.publish(DaemonEvent::TaskQueued {

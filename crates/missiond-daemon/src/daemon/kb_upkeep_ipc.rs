@@ -1,11 +1,11 @@
 //! IPC routing for knowledge upkeep: `mission_kb_analyze` (LLM proposals through the
 //! router), `mission_kb_apply` (the explicit decision) and `mission_kb_discover`.
 //!
-//! Proposals wait in the daemon's memory (see `missiond_core::upkeep::proposals`);
-//! a restart forgets them, and a new analysis makes them again.
+//! Proposals wait in the database (see `missiond_core::store::kb_proposals`): an apply
+//! after a daemon restart still works, and a decided proposal stays decided.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::Arc;
 
 use missiond_core::catalogue::{
     self as cat, KbAnalyzeResult, KbAnalyzeUsage, KbApplyItem, KbApplyResult, KbApplyStatus,
@@ -15,17 +15,14 @@ use missiond_core::infra::{InfraConfig, config_path};
 use missiond_core::ipc::RpcError;
 use missiond_core::kb::{self, Entry, EntryRef, Filter, ListQuery, NewEntry, validate};
 use missiond_core::router::{ChatRequest, Credentials, Router};
-use missiond_core::store::Store;
+use missiond_core::store::{Decision, ProposalStatus, Store};
 use missiond_core::time::now_ms;
 use missiond_core::upkeep::analyze::{self, BATCH_CHARS_DEFAULT, BATCH_CHARS_MAX, BATCH_CHARS_MIN};
 use missiond_core::upkeep::discover::{self, Fact};
-use missiond_core::upkeep::proposals::Book;
 use serde_json::Value;
 
 use super::supervisor::Supervisor;
 
-/// Proposals awaiting a decision.
-static BOOK: LazyLock<Mutex<Book>> = LazyLock::new(Mutex::default);
 /// Default and largest number of entries one analysis reads.
 const MAX_ENTRIES_DEFAULT: u32 = 500;
 const MAX_ENTRIES_LIMIT: u32 = 5000;
@@ -159,14 +156,14 @@ async fn analyze(sup: &Supervisor, p: &cat::KbAnalyzeParams) -> Result<KbAnalyze
     }
     result.rejected.extend(unreadable);
     let now = now_ms();
-    let mut book = BOOK.lock().unwrap_or_else(|p| p.into_inner());
+    let store = sup.ctx.records.store();
     for (draft, tags) in drafts {
         let tags = draft
             .entry_ids
             .iter()
             .map(|id| (*id, tags.get(id).cloned().unwrap_or_default()))
             .collect();
-        let filed = book.add(draft, tags, now);
+        let filed = store.kb_proposal_add(&draft, &tags, now).map_err(storage)?;
         result.proposals.push(KbProposal::from_proposal(&filed));
     }
     tracing::info!(
@@ -179,6 +176,18 @@ async fn analyze(sup: &Supervisor, p: &cat::KbAnalyzeParams) -> Result<KbAnalyze
     Ok(result)
 }
 
+/// Says how a proposal was decided (after "proposal `kbp-3` ").
+fn decided_already(status: &ProposalStatus) -> String {
+    let when = |at: i64| missiond_core::time::rfc3339_ms(at);
+    match status {
+        ProposalStatus::Pending => "is waiting".to_string(),
+        ProposalStatus::Applied(at) => format!("was applied already ({})", when(*at)),
+        ProposalStatus::Skipped(at, why) => {
+            format!("was skipped already ({}: {why})", when(*at))
+        }
+    }
+}
+
 fn apply(store: &Store, p: &cat::KbApplyParams) -> Result<KbApplyResult, RpcError> {
     if p.proposal_ids.is_empty() || p.proposal_ids.len() > 500 {
         return Err(RpcError::invalid_params(
@@ -186,44 +195,46 @@ fn apply(store: &Store, p: &cat::KbApplyParams) -> Result<KbApplyResult, RpcErro
             format!("{} ids given: give 1 to 500", p.proposal_ids.len()),
         ));
     }
-    let mut book = BOOK.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(unknown) = p.proposal_ids.iter().find(|id| book.get(id).is_none()) {
+    // Every id must name a proposal still waiting, or nothing is applied.
+    for id in &p.proposal_ids {
+        let why = match store.kb_proposal(id).map_err(storage)? {
+            Some((_, ProposalStatus::Pending)) => continue,
+            Some((_, decided)) => decided_already(&decided),
+            None => "is unknown (never made, or dropped as the oldest of many): run \
+                     mission_kb_analyze again"
+                .to_string(),
+        };
         return Err(RpcError::invalid_params(
             "proposalIds",
-            format!(
-                "no proposal `{unknown}` is waiting (applied already, or made before the daemon \
-                 restarted): run mission_kb_analyze again"
-            ),
+            format!("proposal `{}` {why}; nothing was applied", id.trim()),
         ));
     }
     let now = now_ms();
     let mut results = Vec::new();
     for id in &p.proposal_ids {
-        let Some(proposal) = book.remove(id) else {
-            // Named twice: the first time applied it.
-            continue;
-        };
-        let change = proposal
-            .draft
-            .change(|e| proposal.tags.get(&e).cloned().unwrap_or_default());
-        let skipped = |reason: String| KbApplyItem {
-            id: id.clone(),
-            status: KbApplyStatus::Skipped,
-            deleted: Vec::new(),
-            updated: None,
-            reason: Some(reason),
-        };
-        let item = match change {
-            Err(why) => skipped(why),
-            Ok(change) => match store.kb_apply_change(&change, now).map_err(storage)? {
-                Ok(()) => KbApplyItem {
-                    id: id.clone(),
-                    status: KbApplyStatus::Applied,
-                    deleted: change.delete.clone(),
-                    updated: change.rewrite.as_ref().map(|r| r.0),
-                    reason: None,
-                },
-                Err(why) => skipped(why),
+        let decision = store
+            .kb_proposal_decide(id, now, |proposal| {
+                proposal
+                    .draft
+                    .change(|e| proposal.tags.get(&e).cloned().unwrap_or_default())
+            })
+            .map_err(storage)?;
+        let item = match decision {
+            // Named twice: the first time decided it.
+            Decision::AlreadyDecided(_) | Decision::Unknown => continue,
+            Decision::Applied(change) => KbApplyItem {
+                id: id.clone(),
+                status: KbApplyStatus::Applied,
+                deleted: change.delete.clone(),
+                updated: change.rewrite.as_ref().map(|r| r.0),
+                reason: None,
+            },
+            Decision::Skipped(why) => KbApplyItem {
+                id: id.clone(),
+                status: KbApplyStatus::Skipped,
+                deleted: Vec::new(),
+                updated: None,
+                reason: Some(why),
             },
         };
         tracing::info!(

@@ -395,6 +395,11 @@ pub fn status(slot: &Slot) -> PtyStatusResult {
         role: slot.spec.config.role.clone(),
         screen_state: live.map(|r| SlotState::from(r.term.state())),
         parser_disagreements: run.map(|r| r.merge.disagreements()),
+        current_tool: live
+            .filter(|_| state == SlotState::ToolRunning)
+            .and_then(|r| r.turn.as_ref())
+            .filter(|t| t.is_open())
+            .and_then(|t| t.hook_tools.last().cloned()),
     }
 }
 

@@ -19,7 +19,8 @@ use super::dispatch::Dispatcher;
 
 /// `mission_submit`.
 pub fn submit(d: &Arc<Dispatcher>, p: SubmitParams) -> Result<SubmitResult, RpcError> {
-    let task = d.submit(&SubmitRequest::from(p))?;
+    let fresh = p.fresh_workspace == Some(true);
+    let task = d.submit_with(&SubmitRequest::from(p), fresh)?;
     let queue_position = match task.status {
         TaskStatus::Queued => d.queue().position(task.id)?,
         _ => None,

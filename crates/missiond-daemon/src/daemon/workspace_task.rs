@@ -1,16 +1,14 @@
 //! Tasks that ask for a fresh worktree (`mission_submit {freshWorkspace: true}`): the
-//! request is noted at submission and honoured just before the task's prompt is typed.
-//!
-//! The note lives in memory: a daemon restart forgets it, and the task then runs in the
-//! worktree as it is (nothing is lost either way). A retried task is not made fresh a
-//! second time: its first attempt may have left work behind.
+//! request is stored with the task at submission (its row in SQLite, one transaction)
+//! and honoured just before the task's prompt is typed, across daemon restarts too.
+//! A retried task is not made fresh a second time: its first attempt may have left work
+//! behind.
 
-use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use missiond_core::catalogue::{SubmitParams, SubmitResult};
 use missiond_core::ipc::RpcError;
-use missiond_core::tasks::{Task, TaskId};
+use missiond_core::tasks::Task;
 use missiond_core::workspace::fresh;
 
 use super::dispatch::Dispatcher;
@@ -18,15 +16,9 @@ use super::slot::Slot;
 use super::task_tools;
 use super::workspace_slot::locate;
 
-/// Tasks waiting to start fresh. One daemon per process: a process-wide set is its own.
-static FRESH: Mutex<BTreeSet<TaskId>> = Mutex::new(BTreeSet::new());
-
-fn fresh_set() -> std::sync::MutexGuard<'static, BTreeSet<TaskId>> {
-    FRESH.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 /// `mission_submit` with `freshWorkspace: true`: checks the slot has a workspace, then
-/// submits and notes the task, under one lock so its run cannot look before the note.
+/// submits the task flagged (the flag is written with the task, so its run cannot look
+/// before it).
 pub fn submit(d: &Arc<Dispatcher>, p: SubmitParams) -> Result<SubmitResult, RpcError> {
     let Some(id) = p.slot_id.clone() else {
         return Err(RpcError::invalid_params(
@@ -41,16 +33,19 @@ pub fn submit(d: &Arc<Dispatcher>, p: SubmitParams) -> Result<SubmitResult, RpcE
             format!("slot `{id}` has no workspace (workspace: worktree in slots.yaml)"),
         ));
     }
-    let mut set = fresh_set();
-    let result = task_tools::submit(d, p)?;
-    set.insert(result.task_id);
-    Ok(result)
+    task_tools::submit(d, p)
 }
 
 /// Before `task`'s prompt: makes the slot's worktree fresh if the task asked for it.
 /// `Err` (the task fails, nothing changed) while work would be lost.
 pub async fn before_task(slot: &Arc<Slot>, task: &Task) -> Result<(), String> {
-    if !fresh_set().remove(&task.id) {
+    let store = slot.ctx.records.shared_store();
+    let id = task.id;
+    let asked = tokio::task::spawn_blocking(move || store.task_take_fresh_workspace(id))
+        .await
+        .map_err(|e| format!("fresh worktree: {e}"))?
+        .map_err(|e| format!("fresh worktree: {e}"))?;
+    if !asked {
         return Ok(());
     }
     let config = slot.spec.config.clone();

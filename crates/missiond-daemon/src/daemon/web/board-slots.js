@@ -45,13 +45,14 @@ async function refreshSlots() {
   const [{ agents }, status] = await Promise.all([rpc('mission_agents'), rpc('mission_status', { recent: 1 })]);
   const running = new Map(status.running.map((t) => [t.slotId, t]));
   const slots = await Promise.all(agents.map(async (a) => {
-    const s = { ...a, task: running.get(a.slotId) || null, dialog: null, statusBar: null, lastAnswer: '' };
+    const s = { ...a, task: running.get(a.slotId) || null, dialog: null, statusBar: null, currentTool: null, lastAnswer: '' };
     const live = a.state !== 'Stopped' && a.state !== 'Exited';
     const jobs = [];
     if (live) {
       jobs.push(rpc('mission_pty_status', { slotId: a.slotId }).then((st) => {
         s.dialog = st.dialog;
         s.statusBar = st.statusBar;
+        s.currentTool = st.currentTool || null;
       }, () => {}));
     }
     jobs.push(rpc('mission_pty_history', { slotId: a.slotId, limit: 1 }).then((h) => {
@@ -85,7 +86,7 @@ function renderSlots(slots) {
   const nodes = slots.map((s) => {
     seen.add(s.slotId);
     const sig = JSON.stringify([s.state, s.since, s.attention, s.dialog, s.statusBar && s.statusBar.verb,
-      s.task && s.task.taskId, s.lastAnswer, s.usage && [s.usage.tokens, s.usage.cost], s.pid, Board.selectedSlot === s.slotId]);
+      s.currentTool, s.task && s.task.taskId, s.lastAnswer, s.usage && [s.usage.tokens, s.usage.cost], s.pid, Board.selectedSlot === s.slotId]);
     const known = cards.get(s.slotId);
     if (known && known.sig === sig) return known.node;
     const node = slotCard(s);
@@ -97,12 +98,27 @@ function renderSlots(slots) {
   if (!same) box.replaceChildren(...nodes);
 }
 
+/** What the slot is doing, as a line: its dialog; else the tool running and its
+ *  argument, as Claude Code's hooks name them; else the status bar's verb. */
+function doingLine(s) {
+  const bar = s.statusBar;
+  const secs = bar && bar.elapsedSecs != null ? ` ${bar.elapsedSecs}s` : '';
+  if (s.dialog) {
+    return el('div', { class: 'doing' }, `dialog: ${s.dialog.title}` + (s.dialog.tool ? ` (${s.dialog.tool})` : ''));
+  }
+  if (s.currentTool) {
+    const t = s.currentTool;
+    return el('div', { class: 'doing' }, 'running ', el('b', { class: 'tool' }, t.tool),
+      t.summary ? el('code', { class: 'tool-arg' }, clip(t.summary, 120)) : null,
+      secs ? el('span', { class: 'muted' }, secs) : null);
+  }
+  if (bar && bar.verb) return el('div', { class: 'doing' }, `${bar.spinner || ''} ${bar.verb}…`.trim() + secs);
+  return null;
+}
+
 function slotCard(s) {
   const id = s.slotId;
-  const doing = s.dialog ? `dialog: ${s.dialog.title}` + (s.dialog.tool ? ` (${s.dialog.tool})` : '')
-    : s.statusBar && s.statusBar.verb ? `${s.statusBar.spinner || ''} ${s.statusBar.verb}…`.trim() +
-      (s.statusBar.elapsedSecs != null ? ` ${s.statusBar.elapsedSecs}s` : '')
-      : '';
+  const doing = doingLine(s);
   const u = s.usage;
   const usage = u && u.tokens != null
     ? `${count(u.tokens)} tokens` + (u.cost != null ? ` · ${money(u.cost)}` : '') +
@@ -116,7 +132,7 @@ function slotCard(s) {
       el('span', { class: 'state state-' + s.state }, s.state),
       el('span', { class: 'muted since', data: { since: s.since || '' } }, s.since ? ago(s.since) : ''),
       s.attention ? el('span', { class: 'flag' }, s.attention === 'dialog' ? 'needs an answer' : s.attention) : null),
-    doing ? el('div', { class: 'doing' }, doing) : null,
+    doing,
     s.task ? el('div', { class: 'task text' }, el('span', { class: 'muted' }, `${s.task.taskId}: `), clip(firstLine(s.task.prompt), 160)) : null,
     s.lastAnswer ? el('div', { class: 'answer-line text' }, el('span', { class: 'muted' }, 'last answer: '), clip(s.lastAnswer, 200)) : null,
     usage ? el('div', { class: 'usage muted' }, 'session: ' + usage) : null,
