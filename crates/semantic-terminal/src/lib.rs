@@ -53,6 +53,7 @@ mod screen;
 mod screen_text;
 mod session;
 mod status;
+mod text_memo;
 mod title;
 mod tool_output;
 mod tools;

@@ -7,6 +7,7 @@ use crate::rules::Rules;
 use crate::screen::Layout;
 use crate::screen_text::ScreenText;
 use crate::status::{Footer, SpinnerMemo, parse_footer};
+use crate::text_memo::TextMemo;
 use std::ops::Range;
 
 use crate::tool_output::{
@@ -157,6 +158,9 @@ pub struct Memo {
     /// Rows' [`RowInfo`], each with the row's text version it was worked out for.
     infos: Vec<RowInfo>,
     versions: Vec<Option<u64>>,
+    /// [`RowInfo`] of texts seen recently: a row that moved (a scroll) or came back (a
+    /// blinking bullet) is not worked out again.
+    info_of_text: TextMemo<RowInfo>,
     /// The last spinner line's parse.
     pub spinner: SpinnerMemo,
 }
@@ -270,7 +274,9 @@ impl Memo {
         for row in rows.clone() {
             let version = Some(text.row_version(row));
             if self.versions[row] != version {
-                self.infos[row] = row_info(&lines[row], rules);
+                self.infos[row] = self
+                    .info_of_text
+                    .get_or(&lines[row], |l| row_info(l, rules));
                 self.versions[row] = version;
             }
         }
