@@ -32,6 +32,10 @@ pub struct Reading {
     pub spinner_row: Option<usize>,
     /// The row of the rule above a dialog, when one shows.
     pub dialog_row: Option<usize>,
+    /// The input box, when one shows.
+    pub input_box: Option<InputBox>,
+    /// Whether the input box holds a lone `/command` (a slash menu may open by it).
+    pub command_typed: bool,
 }
 
 fn answer_text(b: &Block) -> String {
@@ -71,12 +75,13 @@ fn typed_command(layout: &Layout<'_>, b: InputBox, rules: &Rules) -> bool {
     typed.is_some_and(|t| t.starts_with('/') && !t.contains(char::is_whitespace))
 }
 
-/// Whether a slash-command menu shows next to the input box.
-fn slash_menu(layout: &Layout<'_>, rules: &Rules) -> bool {
+/// Whether a slash-command menu shows next to the input box; `typed` is whether the box
+/// holds a lone `/command` (see [`typed_command`]).
+fn slash_menu(layout: &Layout<'_>, typed: bool, rules: &Rules) -> bool {
     let Some(b) = layout.input_box else {
         return false;
     };
-    if !typed_command(layout, b, rules) {
+    if !typed {
         return false;
     }
     let is_item = |l: &String| rules.slash_menu_item.is_match(l);
@@ -187,6 +192,8 @@ pub fn read_with(
         status: None,
         spinner_row: None,
         dialog_row: None,
+        input_box: layout.input_box,
+        command_typed: false,
     };
     // Where the transcript ends when no spinner shows; the settled throttles use it.
     if let Some(text) = text {
@@ -263,7 +270,10 @@ pub fn read_with(
     }
     // The last block only matters when the spinner does not already say thinking.
     let mut last = || memo.last_block(lines, end, text, rules);
-    reading.state = if slash_menu(&layout, rules) {
+    reading.command_typed = layout
+        .input_box
+        .is_some_and(|b| typed_command(&layout, b, rules));
+    reading.state = if slash_menu(&layout, reading.command_typed, rules) {
         State::SlashMenu
     } else if retrying {
         State::Error
@@ -371,7 +381,7 @@ pub fn reread_spinner_into(
 }
 
 /// Set `slot` to `text`, reusing its buffer.
-fn set_text(slot: &mut Option<String>, text: &str) {
+pub(crate) fn set_text(slot: &mut Option<String>, text: &str) {
     match slot {
         Some(s) => {
             s.clear();

@@ -48,6 +48,7 @@ mod memo;
 mod paint;
 pub mod recording;
 pub mod replay;
+mod reread;
 pub mod rules;
 mod screen;
 mod screen_text;

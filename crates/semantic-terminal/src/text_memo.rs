@@ -40,9 +40,7 @@ pub struct TextMemo<V> {
 
 impl<V> Default for TextMemo<V> {
     fn default() -> Self {
-        Self {
-            slots: Vec::new(),
-        }
+        Self { slots: Vec::new() }
     }
 }
 
