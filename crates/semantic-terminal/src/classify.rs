@@ -11,8 +11,7 @@ use crate::rules::Rules;
 use crate::screen::{InputBox, Layout, is_rule, strip_marker};
 use crate::screen_text::ScreenText;
 use crate::status::{
-    SpinnerMemo, context_left, find_spinner, find_spinner_with, status_line, status_of,
-    waiting_for_agents,
+    SpinnerMemo, context_left, find_spinner, find_spinner_with, status_line, status_of, waiting_in,
 };
 #[cfg(test)]
 use crate::tool_output::row_infos;
@@ -252,7 +251,9 @@ pub fn read_with(
     }
     // Under a spinner the turn is not waiting (the spinner is the turn's last line).
     if spinner.is_none() {
-        status.waiting_for_agents = waiting_for_agents(&layout, rules);
+        // The same status line shows for many frames (a turn summary, the waiting line).
+        status.waiting_for_agents = status_line(&layout, rules)
+            .and_then(|line| memo.waiting.get_or(line, |l| waiting_in(l, rules)));
     }
     let busy = spinner.is_some() || status.interruptible;
     // Claude Code retries a failed request (`529 Overloaded · retrying in 3s · attempt

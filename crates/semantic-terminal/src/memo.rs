@@ -151,8 +151,9 @@ pub struct Memo {
     /// then, and its index in `footers`.
     footer_seen: Option<(Range<usize>, u64, usize)>,
     /// The transcript's end row, whether the row there was tool output, the text
-    /// generation, and the last block then.
-    last_block: Option<(usize, bool, u64, Option<LastBlock>)>,
+    /// generation, the first row the scan for the last block read, and the last block
+    /// then.
+    last_block: Option<(usize, bool, u64, usize, Option<LastBlock>)>,
     /// The text generation of the last reading and where the transcript ended then.
     pub end: Option<(u64, usize)>,
     /// Rows' [`RowInfo`], each with the row's text version it was worked out for.
@@ -163,6 +164,8 @@ pub struct Memo {
     info_of_text: TextMemo<RowInfo>,
     /// The last spinner line's parse.
     pub spinner: SpinnerMemo,
+    /// How many background agents recent status lines said the turn waits for.
+    pub waiting: TextMemo<Option<u32>>,
 }
 
 impl Memo {
@@ -219,8 +222,9 @@ impl Memo {
         &self.footers[i].1
     }
 
-    /// The last block of the transcript above `end`, reused while no row above `end`
-    /// changed (known only with `text`, the source of `lines`).
+    /// The last block of the transcript above `end`, reused while no row it was read
+    /// from changed (known only with `text`, the source of `lines`): rows above the
+    /// block's head, however they change, leave it the last block.
     pub fn last_block(
         &mut self,
         lines: &[String],
@@ -231,22 +235,23 @@ impl Memo {
         // The scan reads the rows above `end` and, for the row just above, whether the
         // row at `end` is tool output.
         let end_output = lines.get(end).is_some_and(|l| is_output_row(l, rules));
-        if let (Some(text), Some((at, output, seen, last))) = (text, self.last_block)
+        if let (Some(text), Some((at, output, seen, top, last))) = (text, self.last_block)
             && at == end
             && output == end_output
-            && !text.changed_since(0..end, seen)
+            && !text.changed_since(top..end, seen)
         {
             return last;
         }
-        let last = match text {
+        let (last, top) = match text {
             Some(text) => self.last_block_of(text, end, rules),
             None => {
                 let infos = row_infos(lines, rules);
-                last_block(lines, &infos, end, rules)
-                    .map(|(b, closed)| LastBlock::of(&b, rules).closed_by(closed))
+                let last = last_block(lines, &infos, end, rules)
+                    .map(|(b, closed)| LastBlock::of(&b, rules).closed_by(closed));
+                (last, 0)
             }
         };
-        self.last_block = text.map(|t| (end, end_output, t.generation(), last));
+        self.last_block = text.map(|t| (end, end_output, t.generation(), top, last));
         last
     }
 
@@ -283,8 +288,15 @@ impl Memo {
         &self.infos[rows]
     }
 
-    /// [`last_block`] of `text`, working out row infos only as far up as it looks.
-    fn last_block_of(&mut self, text: &ScreenText, end: usize, rules: &Rules) -> Option<LastBlock> {
+    /// [`last_block`] of `text`, working out row infos only as far up as it looks; with
+    /// the first row it read (whether a row heads a block, and what block, depends on
+    /// that row and the rows under it only).
+    fn last_block_of(
+        &mut self,
+        text: &ScreenText,
+        end: usize,
+        rules: &Rules,
+    ) -> (Option<LastBlock>, usize) {
         let lines = text.lines();
         // Whether a row heads a block depends on the row after it too. Infos are
         // brought up to date a few rows at a time, as far up as the scan goes.
@@ -303,19 +315,22 @@ impl Memo {
                 continue;
             }
             // Only a tool call's output matters: other blocks are read from their head.
-            let block = first_block(&lines[row..stop], &infos[row..stop], rules)?;
+            let Some(block) = first_block(&lines[row..stop], &infos[row..stop], rules) else {
+                return (None, row);
+            };
             if !passed_over(&block, infos, row) {
-                return Some(LastBlock::of(&block, rules).closed_by(closed));
+                return (Some(LastBlock::of(&block, rules).closed_by(closed)), row);
             }
             closed |= matches!(block.kind, BlockKind::Other | BlockKind::Note);
             stop = row;
         }
         // No head above: the block's head scrolled off the top (every row is known now).
-        let block = blocks_with(&lines[..stop], &self.infos[..stop], false, rules)
+        let last = blocks_with(&lines[..stop], &self.infos[..stop], false, rules)
             .into_iter()
             .next()
-            .filter(|b| !matches!(b.kind, BlockKind::Other | BlockKind::Note))?;
-        Some(LastBlock::of(&block, rules).closed_by(closed))
+            .filter(|b| !matches!(b.kind, BlockKind::Other | BlockKind::Note))
+            .map(|block| LastBlock::of(&block, rules).closed_by(closed));
+        (last, 0)
     }
 }
 

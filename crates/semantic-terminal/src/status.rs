@@ -290,13 +290,16 @@ pub fn status_line<'a>(layout: &Layout<'a>, rules: &Rules) -> Option<&'a str> {
     None
 }
 
-/// How many background agents the turn's last status line says it waits for, when it
-/// says so.
-pub fn waiting_for_agents(layout: &Layout<'_>, rules: &Rules) -> Option<u32> {
-    let caps = rules
+/// How many background agents `line`, the turn's last status line (see
+/// [`status_line`]), says the turn waits for, when it says so.
+pub fn waiting_in(line: &str, rules: &Rules) -> Option<u32> {
+    rules
         .waiting_for_agents
-        .captures(status_line(layout, rules)?)?;
-    caps.get(1)?.as_str().parse().ok()
+        .captures(line)?
+        .get(1)?
+        .as_str()
+        .parse()
+        .ok()
 }
 
 /// Parse the footer's rows (non-blank, trimmed).
