@@ -44,6 +44,7 @@ mod debounce;
 mod dialog;
 mod emulator;
 pub mod event;
+mod footer_rows;
 mod memo;
 mod paint;
 pub mod recording;

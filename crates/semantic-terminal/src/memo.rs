@@ -3,10 +3,11 @@
 
 use crate::dialog::parse_dialog_with;
 use crate::event::{ConfirmInfo, DialogKind, OptionMeaning};
+use crate::footer_rows::{RowFacts, parse_footer_rows};
 use crate::rules::Rules;
 use crate::screen::Layout;
 use crate::screen_text::ScreenText;
-use crate::status::{Footer, SpinnerMemo, parse_footer};
+use crate::status::{Footer, SpinnerMemo};
 use crate::text_memo::TextMemo;
 use std::ops::Range;
 
@@ -147,6 +148,8 @@ pub struct Memo {
     meanings: Vec<(DialogKind, String, OptionMeaning)>,
     /// Recent footers' rows and what they parsed to, oldest first.
     footers: Vec<(Vec<String>, Footer)>,
+    /// What recent footer rows said, each by its text.
+    footer_rows: TextMemo<RowFacts>,
     /// The rows of the last footer read from a [`ScreenText`], its text generation
     /// then, and its index in `footers`.
     footer_seen: Option<(Range<usize>, u64, usize)>,
@@ -192,10 +195,13 @@ impl Memo {
         self.dialogs[i].1.clone()
     }
 
-    /// [`parse_footer`] of `footer`, reused while its rows are the same.
+    /// [`crate::status::parse_footer`] of `footer`, reused while its rows are the same.
     #[cfg(test)]
     pub fn footer(&mut self, footer: &[&str], rules: &Rules) -> &Footer {
-        let i = recall(&mut self.footers, footer, |_| parse_footer(footer, rules));
+        let rows = &mut self.footer_rows;
+        let i = recall(&mut self.footers, footer, |_| {
+            parse_footer_rows(footer, rows, rules)
+        });
         self.footer_seen = None;
         &self.footers[i].1
     }
@@ -217,7 +223,10 @@ impl Memo {
             return &self.footers[*i].1;
         }
         let footer = layout.footer();
-        let i = recall(&mut self.footers, &footer, |_| parse_footer(&footer, rules));
+        let facts = &mut self.footer_rows;
+        let i = recall(&mut self.footers, &footer, |_| {
+            parse_footer_rows(&footer, facts, rules)
+        });
         self.footer_seen = text.map(|t| (rows, t.generation(), i));
         &self.footers[i].1
     }
@@ -338,6 +347,7 @@ impl Memo {
 mod tests {
     use super::*;
     use crate::screen::lines_of;
+    use crate::status::parse_footer;
 
     #[test]
     fn remembered_parses_match_fresh_ones() {

@@ -157,7 +157,7 @@ fn lowercase_already(c: char) -> bool {
 }
 
 /// `5s`, `1m 5s`, `2h 1m 5s`, `1m` -> seconds.
-fn parse_elapsed(part: &str) -> Option<u64> {
+pub(crate) fn parse_elapsed(part: &str) -> Option<u64> {
     let mut total = 0u64;
     let mut any = false;
     for piece in part.split_whitespace() {
@@ -260,6 +260,7 @@ pub struct Footer {
 }
 
 /// One row of the background agents panel, when `line` is one.
+#[cfg(test)]
 fn subagent_of(line: &str, rules: &Rules) -> Option<Subagent> {
     let caps = rules.subagent_row.captures(line)?;
     Some(Subagent {
@@ -302,7 +303,9 @@ pub fn waiting_in(line: &str, rules: &Rules) -> Option<u32> {
         .ok()
 }
 
-/// Parse the footer's rows (non-blank, trimmed).
+/// Parse the footer's rows (non-blank, trimmed). Screens are read row by row with
+/// [`crate::footer_rows`]; this whole-footer reading is what that is checked against.
+#[cfg(test)]
 pub fn parse_footer(footer: &[&str], rules: &Rules) -> Footer {
     // Markers are matched as written in the rules (Claude Code writes them lowercase).
     let interruptible = footer.iter().any(|l| {
