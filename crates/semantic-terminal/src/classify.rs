@@ -11,7 +11,7 @@ use crate::rules::Rules;
 use crate::screen::{InputBox, Layout, is_rule, strip_marker};
 use crate::screen_text::ScreenText;
 use crate::status::{
-    SpinnerMemo, context_left, find_spinner, find_spinner_with, status_line, status_of, waiting_in,
+    SpinnerMemo, context_left, find_spinner, find_spinner_or_status_line, status_of, waiting_in,
 };
 #[cfg(test)]
 use crate::tool_output::row_infos;
@@ -118,11 +118,11 @@ fn box_has_text(layout: &Layout<'_>, rules: &Rules) -> bool {
 
 /// Whether the turn's status line just above the input box (where the spinner goes)
 /// says a failed request is being retried.
-fn retry_line(layout: &Layout<'_>, rules: &Rules) -> bool {
+fn retry_line(line: Option<&str>, rules: &Rules) -> bool {
     let Some(re) = rules.retrying.as_ref() else {
         return false;
     };
-    status_line(layout, rules).is_some_and(|l| re.is_match(l))
+    line.is_some_and(|l| re.is_match(l))
 }
 
 /// Rows at the bottom of the screen looked at for the note Claude Code prints as it exits.
@@ -223,18 +223,25 @@ pub fn read_with(
             reading.state = State::SlashMenu;
             return reading;
         }
-        let banner = lines.iter().any(|l| {
-            rules
-                .starting_markers
-                .iter()
-                .any(|m| l.contains(m.as_str()))
-        });
-        if layout.is_blank() || (banner && layout.last_rule.is_none()) {
+        // The banner is looked for only where it would count: with no rule on screen.
+        let banner = || {
+            lines.iter().any(|l| {
+                rules
+                    .starting_markers
+                    .iter()
+                    .any(|m| l.contains(m.as_str()))
+            })
+        };
+        if layout.is_blank() || (layout.last_rule.is_none() && banner()) {
             reading.state = State::Starting;
         }
         return reading;
     }
-    let spinner = find_spinner_with(&layout, rules, &mut memo.spinner);
+    let (spinner, status_line) =
+        match find_spinner_or_status_line(&layout, rules, &mut memo.spinner) {
+            Ok(spinner) => (Some(spinner), None),
+            Err(line) => (None, line),
+        };
     let status = status_of(spinner.as_ref(), memo.footer_of(&layout, text, rules));
     // The footer offers to interrupt until the turn is really over: the spinner goes
     // first, and the last frame of the answer can follow seconds later.
@@ -252,14 +259,14 @@ pub fn read_with(
     // Under a spinner the turn is not waiting (the spinner is the turn's last line).
     if spinner.is_none() {
         // The same status line shows for many frames (a turn summary, the waiting line).
-        status.waiting_for_agents = status_line(&layout, rules)
-            .and_then(|line| memo.waiting.get_or(line, |l| waiting_in(l, rules)));
+        status.waiting_for_agents =
+            status_line.and_then(|line| memo.waiting.get_or(line, |l| waiting_in(l, rules)));
     }
     let busy = spinner.is_some() || status.interruptible;
     // Claude Code retries a failed request (`529 Overloaded · retrying in 3s · attempt
     // 1/10`): the turn is held up by an error.
     // The retry line takes the spinner's place: only looked for when no spinner shows.
-    let retrying = busy && spinner.is_none() && retry_line(&layout, rules);
+    let retrying = busy && spinner.is_none() && retry_line(status_line, rules);
     // Background agents keep the turn open while the input box is free: a new turn
     // starts by itself when one finishes.
     let agents = !status.subagents.is_empty() || status.waiting_for_agents.is_some();

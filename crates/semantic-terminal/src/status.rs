@@ -203,23 +203,40 @@ pub fn find_spinner_with<'a>(
     rules: &'a Rules,
     memo: &mut SpinnerMemo,
 ) -> Option<Spinner<'a>> {
-    let top = layout.input_box?.top;
+    find_spinner_or_status_line(layout, rules, memo).ok()
+}
+
+/// [`find_spinner_with`]; when no spinner shows, the turn's status line instead (see
+/// [`status_line`]), found on the same rows in the same pass.
+pub fn find_spinner_or_status_line<'a>(
+    layout: &Layout<'a>,
+    rules: &'a Rules,
+    memo: &mut SpinnerMemo,
+) -> Result<Spinner<'a>, Option<&'a str>> {
+    let Some(b) = layout.input_box else {
+        return Err(None);
+    };
+    let mut status_line = None;
     let mut seen = 0;
-    for row in (0..top).rev() {
+    for row in (0..b.top).rev() {
         let line = &layout.lines[row];
         if is_blank_line(line) {
             continue;
         }
         if let Some(mut s) = memo.parse(line, rules) {
             s.row = row;
-            return Some(s);
+            return Ok(s);
+        }
+        // The first row with a glyph: where the status line search stops.
+        if status_line.is_none() && split_glyph(line, rules).is_some() {
+            status_line = Some(line.as_str());
         }
         seen += 1;
         if seen >= rules.spinner_search_lines {
             break;
         }
     }
-    None
+    Err(status_line)
 }
 
 /// Context left before auto-compact, in percent, from any of `lines` (the footer's, or
@@ -271,7 +288,9 @@ fn subagent_of(line: &str, rules: &Rules) -> Option<Subagent> {
 }
 
 /// The turn's last status line: the first row above the input box (within the spinner's
-/// search distance) that starts with a spinner glyph.
+/// search distance) that starts with a spinner glyph. Screens are read with
+/// [`find_spinner_or_status_line`], which finds it in the spinner's pass.
+#[cfg(test)]
 pub fn status_line<'a>(layout: &Layout<'a>, rules: &Rules) -> Option<&'a str> {
     let top = layout.input_box?.top;
     let mut seen = 0;
@@ -362,6 +381,33 @@ pub fn parse_status(layout: &Layout<'_>, spinner: Option<&Spinner>, rules: &Rule
 mod tests {
     use super::*;
     use crate::screen::lines_of;
+
+    #[test]
+    fn the_status_line_is_found_in_the_spinner_pass() {
+        let r = Rules::builtin();
+        let rule = "─".repeat(60);
+        for transcript in [
+            "❯ go\n● Done.\n✻ Brewed for 2s\n",
+            "❯ go\n✻ Waiting for 2 background agents to finish\n\n  tip\n",
+            "❯ go\n● a\n● b\n● c\n● d\n● e\n● f\n● g\n",
+            "✻ Old summary\n● a\n● b\n● c\n● d\n● e\n● f\n",
+            "❯ go\n✶ Harmonizing… (1s · ↓ 3 tokens)\n",
+            "",
+        ] {
+            let lines = lines_of(&format!(
+                "{transcript}{rule}\n❯ \n{rule}\n  ? for shortcuts\n"
+            ));
+            let layout = Layout::new(&lines, &r);
+            let found = find_spinner_or_status_line(&layout, &r, &mut SpinnerMemo::default());
+            match found {
+                Ok(s) => assert_eq!(Some(s), find_spinner(&layout, &r)),
+                Err(line) => {
+                    assert!(find_spinner(&layout, &r).is_none());
+                    assert_eq!(line, status_line(&layout, &r), "{transcript:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn spinner_lines_parse() {
