@@ -33,17 +33,29 @@ pub struct LastBlock {
     pub closed: bool,
 }
 
+/// What the patterns said of recent block heads, each by the head's text: the last
+/// block is worked out again whenever a row under its head changes (an answer
+/// streaming in), its head mostly the same.
+#[derive(Debug, Default)]
+pub struct HeadMemo {
+    /// A tool call's head says it is running.
+    running: TextMemo<bool>,
+    /// An answer's head reports an error.
+    error: TextMemo<bool>,
+}
+
 impl LastBlock {
-    fn of(b: &Block<'_>, rules: &Rules) -> Self {
+    fn of_with(b: &Block<'_>, rules: &Rules, heads: &mut HeadMemo) -> Self {
         let tool = b.kind == BlockKind::Tool;
         // Only a call showing no output of its own can show a running hint (the hint is
         // such output): the rows are scanned again only then, and they are few.
         let quiet = tool && is_running(b, rules);
+        let running_head = |head: &str| rules.tool_running_head.iter().any(|re| re.is_match(head));
         Self {
             kind: b.kind,
-            running: quiet
-                || (tool && rules.tool_running_head.iter().any(|re| re.is_match(b.head))),
-            error: is_error(b, rules),
+            running: quiet || (tool && heads.running.get_or(b.head, running_head)),
+            error: b.kind == BlockKind::Answer
+                && heads.error.get_or(b.head, |h| error_head(h, rules)),
             closed: false,
             hinted: quiet
                 && b.output
@@ -71,7 +83,12 @@ fn passed_over(block: &Block<'_>, infos: &[RowInfo], row: usize) -> bool {
 
 /// Whether a block is an answer reporting an error.
 pub fn is_error(b: &Block<'_>, rules: &Rules) -> bool {
-    b.kind == BlockKind::Answer && rules.error_markers.iter().any(|re| re.is_match(b.head))
+    b.kind == BlockKind::Answer && error_head(b.head, rules)
+}
+
+/// Whether an answer's head reports an error.
+fn error_head(head: &str, rules: &Rules) -> bool {
+    rules.error_markers.iter().any(|re| re.is_match(head))
 }
 
 /// The last block above `end` that is not furniture or a turn summary, found by
@@ -167,6 +184,8 @@ pub struct Memo {
     info_of_text: TextMemo<RowInfo>,
     /// The last spinner line's parse.
     pub spinner: SpinnerMemo,
+    /// What recent last blocks' heads said.
+    heads: HeadMemo,
     /// How many background agents recent status lines said the turn waits for.
     pub waiting: TextMemo<Option<u32>>,
 }
@@ -255,8 +274,9 @@ impl Memo {
             Some(text) => self.last_block_of(text, end, rules),
             None => {
                 let infos = row_infos(lines, rules);
-                let last = last_block(lines, &infos, end, rules)
-                    .map(|(b, closed)| LastBlock::of(&b, rules).closed_by(closed));
+                let last = last_block(lines, &infos, end, rules).map(|(b, closed)| {
+                    LastBlock::of_with(&b, rules, &mut self.heads).closed_by(closed)
+                });
                 (last, 0)
             }
         };
@@ -328,7 +348,8 @@ impl Memo {
                 return (None, row);
             };
             if !passed_over(&block, infos, row) {
-                return (Some(LastBlock::of(&block, rules).closed_by(closed)), row);
+                let last = LastBlock::of_with(&block, rules, &mut self.heads);
+                return (Some(last.closed_by(closed)), row);
             }
             closed |= matches!(block.kind, BlockKind::Other | BlockKind::Note);
             stop = row;
@@ -338,7 +359,7 @@ impl Memo {
             .into_iter()
             .next()
             .filter(|b| !matches!(b.kind, BlockKind::Other | BlockKind::Note))
-            .map(|block| LastBlock::of(&block, rules).closed_by(closed));
+            .map(|block| LastBlock::of_with(&block, rules, &mut self.heads).closed_by(closed));
         (last, 0)
     }
 }
