@@ -129,6 +129,16 @@ impl SpinnerMemo {
     /// [`parse_spinner`], remembering the last line's details.
     pub fn parse<'a>(&mut self, line: &'a str, rules: &'a Rules) -> Option<Spinner<'a>> {
         let (glyph, rest) = split_glyph(line, rules)?;
+        self.parse_split(glyph, rest, rules)
+    }
+
+    /// [`Self::parse`] of a line already split into its glyph and the rest.
+    fn parse_split<'a>(
+        &mut self,
+        glyph: &'a str,
+        rest: &'a str,
+        rules: &Rules,
+    ) -> Option<Spinner<'a>> {
         if self.rest != rest {
             self.rest.clear();
             self.rest.push_str(rest);
@@ -223,13 +233,13 @@ pub fn find_spinner_or_status_line<'a>(
         if is_blank_line(line) {
             continue;
         }
-        if let Some(mut s) = memo.parse(line, rules) {
-            s.row = row;
-            return Ok(s);
-        }
-        // The first row with a glyph: where the status line search stops.
-        if status_line.is_none() && split_glyph(line, rules).is_some() {
-            status_line = Some(line.as_str());
+        if let Some((glyph, rest)) = split_glyph(line, rules) {
+            if let Some(mut s) = memo.parse_split(glyph, rest, rules) {
+                s.row = row;
+                return Ok(s);
+            }
+            // The first row with a glyph: where the status line search stops.
+            status_line = status_line.or(Some(line.as_str()));
         }
         seen += 1;
         if seen >= rules.spinner_search_lines {
