@@ -33,9 +33,13 @@ pub fn parse_spinner<'a>(line: &'a str, rules: &'a Rules) -> Option<Spinner<'a>>
 /// The spinner glyph `line` starts with, and the text after it and a space.
 fn split_glyph<'a>(line: &'a str, rules: &'a Rules) -> Option<(&'a str, &'a str)> {
     // Most rows tried are not spinners: their first byte already tells.
-    let first = *line.as_bytes().first()?;
+    let bytes = line.as_bytes();
+    bytes.first()?;
+    // Glyphs are a few bytes long: compared byte by byte, with no call to compare
+    // slices (many rows start with the same lead byte as most glyphs: `●`, `⎿`, `─`).
     let glyph = rules.spinner_glyphs.iter().find(|g| {
-        g.as_bytes().first().is_none_or(|&b| b == first) && line.starts_with(g.as_str())
+        let g = g.as_bytes();
+        bytes.len() >= g.len() && g.iter().zip(bytes).all(|(a, b)| a == b)
     })?;
     let rest = line[glyph.len()..].strip_prefix(' ')?;
     Some((glyph.as_str(), rest))
