@@ -72,3 +72,152 @@ pub fn reread_transcript_into(
     memo.end = Some((text.generation(), row));
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::read_with;
+    use crate::emulator::Emulator;
+    use crate::event::State;
+
+    /// A 80x16 screen: `transcript` rows, a spinner line, a tip, the box and a footer.
+    fn frame(transcript: &[&str], spinner: &str, footer: &str) -> Vec<u8> {
+        let rule = "─".repeat(80);
+        let mut rows: Vec<String> = transcript.iter().map(|r| r.to_string()).collect();
+        rows.resize(9, String::new());
+        rows.extend([
+            spinner.to_string(),
+            "  ⎿  Tip: Start small".to_string(),
+            String::new(),
+            rule.clone(),
+            "❯ ".to_string(),
+            rule,
+            format!("  {footer}"),
+        ]);
+        // Each row rewritten in place, as Claude Code does (no scroll: partial damage).
+        let mut out = String::new();
+        for (i, row) in rows.iter().enumerate() {
+            out.push_str(&format!("\x1b[{};1H\x1b[2K{row}", i + 1));
+        }
+        out.into_bytes()
+    }
+
+    /// Feeds `frames` one after another; after each, the quick re-read (when it applies)
+    /// must give what a full reading of the same screen gives. Returns whether it applied
+    /// to each frame after the first.
+    fn check(frames: &[Vec<u8>]) -> Vec<bool> {
+        let rules = Rules::builtin();
+        let mut emu = Emulator::new(80, 16, 0);
+        let mut memo = Memo::default();
+        let mut reading = None;
+        let mut applied = Vec::new();
+        for (i, bytes) in frames.iter().enumerate() {
+            emu.feed(i as f64, bytes);
+            emu.refresh();
+            let text = emu.text();
+            let full = read_with(text.lines(), Some(text), &mut Memo::default(), &rules);
+            let next = match reading.take() {
+                Some(mut prev) => {
+                    let quick = reread_transcript_into(&mut prev, text, &mut memo, &rules);
+                    applied.push(quick);
+                    if quick {
+                        prev
+                    } else {
+                        read_with(text.lines(), Some(text), &mut memo, &rules)
+                    }
+                }
+                None => read_with(text.lines(), Some(text), &mut memo, &rules),
+            };
+            assert_eq!(next, full, "frame {i}");
+            reading = Some(next);
+        }
+        applied
+    }
+
+    #[test]
+    fn a_changed_transcript_reads_as_a_full_reading_does() {
+        let busy = "⏸ manual mode on · esc to interrupt";
+        let frames = [
+            frame(&["❯ go", "● Here is"], "✶ Musing… (1s · ↓ 3 tokens)", busy),
+            // The answer grows and the spinner counts: Responding.
+            frame(
+                &["❯ go", "● Here is the answer"],
+                "✻ Musing… (2s · ↓ 9 tokens)",
+                busy,
+            ),
+            // A tool call shows under it with no output yet: running.
+            frame(
+                &["❯ go", "● Here is the answer", "", "● Bash(sleep 5)"],
+                "✻ Musing… (3s · ↓ 9 tokens)",
+                busy,
+            ),
+            // Its output arrives.
+            frame(
+                &[
+                    "❯ go",
+                    "● Here is the answer",
+                    "",
+                    "● Bash(sleep 5)",
+                    "  ⎿  done",
+                ],
+                "✳ Musing… (4s · ↓ 9 tokens)",
+                busy,
+            ),
+            // Extended thinking starts.
+            frame(
+                &[
+                    "❯ go",
+                    "● Here is the answer",
+                    "",
+                    "● Bash(sleep 5)",
+                    "  ⎿  done",
+                ],
+                "✳ Musing… (5s · ↓ 9 tokens · thinking)",
+                busy,
+            ),
+            // The footer changes: the bottom must be read in full.
+            frame(
+                &[
+                    "❯ go",
+                    "● Here is the answer",
+                    "",
+                    "● Bash(sleep 5)",
+                    "  ⎿  done",
+                ],
+                "✳ Musing… (6s · ↓ 9 tokens · thinking)",
+                "⏸ manual mode on",
+            ),
+        ];
+        let applied = check(&frames);
+        assert_eq!(applied, [true, true, true, true, false]);
+    }
+
+    #[test]
+    fn the_states_it_reads_are_the_transcript_s() {
+        let rules = Rules::builtin();
+        let busy = "⏸ manual mode on · esc to interrupt";
+        let mut emu = Emulator::new(80, 16, 0);
+        let mut memo = Memo::default();
+        emu.feed(0.0, &frame(&["❯ go", "● Here is"], "✶ Musing… (1s)", busy));
+        emu.refresh();
+        let text = emu.text();
+        let mut reading = read_with(text.lines(), Some(text), &mut memo, &rules);
+        assert_eq!(reading.state, State::Responding);
+        emu.feed(
+            1.0,
+            &frame(
+                &["❯ go", "● Here is", "● Bash(sleep 5)"],
+                "✶ Musing… (1s)",
+                busy,
+            ),
+        );
+        emu.refresh();
+        assert!(reread_transcript_into(
+            &mut reading,
+            emu.text(),
+            &mut memo,
+            &rules
+        ));
+        assert_eq!(reading.state, State::ToolRunning);
+    }
+}
