@@ -11,8 +11,7 @@ use crate::rules::Rules;
 use crate::screen::{InputBox, Layout, is_rule, strip_marker};
 use crate::screen_text::ScreenText;
 use crate::status::{
-    SpinnerMemo, context_left, find_spinner, find_spinner_with, status_line, status_of,
-    waiting_for_agents,
+    SpinnerMemo, context_left, find_spinner, find_spinner_or_status_line, status_of, waiting_in,
 };
 #[cfg(test)]
 use crate::tool_output::row_infos;
@@ -32,6 +31,10 @@ pub struct Reading {
     pub spinner_row: Option<usize>,
     /// The row of the rule above a dialog, when one shows.
     pub dialog_row: Option<usize>,
+    /// The input box, when one shows.
+    pub input_box: Option<InputBox>,
+    /// Whether the input box holds a lone `/command` (a slash menu may open by it).
+    pub command_typed: bool,
 }
 
 fn answer_text(b: &Block) -> String {
@@ -71,12 +74,13 @@ fn typed_command(layout: &Layout<'_>, b: InputBox, rules: &Rules) -> bool {
     typed.is_some_and(|t| t.starts_with('/') && !t.contains(char::is_whitespace))
 }
 
-/// Whether a slash-command menu shows next to the input box.
-fn slash_menu(layout: &Layout<'_>, rules: &Rules) -> bool {
+/// Whether a slash-command menu shows next to the input box; `typed` is whether the box
+/// holds a lone `/command` (see [`typed_command`]).
+fn slash_menu(layout: &Layout<'_>, typed: bool, rules: &Rules) -> bool {
     let Some(b) = layout.input_box else {
         return false;
     };
-    if !typed_command(layout, b, rules) {
+    if !typed {
         return false;
     }
     let is_item = |l: &String| rules.slash_menu_item.is_match(l);
@@ -114,11 +118,11 @@ fn box_has_text(layout: &Layout<'_>, rules: &Rules) -> bool {
 
 /// Whether the turn's status line just above the input box (where the spinner goes)
 /// says a failed request is being retried.
-fn retry_line(layout: &Layout<'_>, rules: &Rules) -> bool {
+fn retry_line(line: Option<&str>, rules: &Rules) -> bool {
     let Some(re) = rules.retrying.as_ref() else {
         return false;
     };
-    status_line(layout, rules).is_some_and(|l| re.is_match(l))
+    line.is_some_and(|l| re.is_match(l))
 }
 
 /// Rows at the bottom of the screen looked at for the note Claude Code prints as it exits.
@@ -187,6 +191,8 @@ pub fn read_with(
         status: None,
         spinner_row: None,
         dialog_row: None,
+        input_box: layout.input_box,
+        command_typed: false,
     };
     // Where the transcript ends when no spinner shows; the settled throttles use it.
     if let Some(text) = text {
@@ -217,18 +223,25 @@ pub fn read_with(
             reading.state = State::SlashMenu;
             return reading;
         }
-        let banner = lines.iter().any(|l| {
-            rules
-                .starting_markers
-                .iter()
-                .any(|m| l.contains(m.as_str()))
-        });
-        if layout.is_blank() || (banner && layout.last_rule.is_none()) {
+        // The banner is looked for only where it would count: with no rule on screen.
+        let banner = || {
+            lines.iter().any(|l| {
+                rules
+                    .starting_markers
+                    .iter()
+                    .any(|m| l.contains(m.as_str()))
+            })
+        };
+        if layout.is_blank() || (layout.last_rule.is_none() && banner()) {
             reading.state = State::Starting;
         }
         return reading;
     }
-    let spinner = find_spinner_with(&layout, rules, &mut memo.spinner);
+    let (spinner, status_line) =
+        match find_spinner_or_status_line(&layout, rules, &mut memo.spinner) {
+            Ok(spinner) => (Some(spinner), None),
+            Err(line) => (None, line),
+        };
     let status = status_of(spinner.as_ref(), memo.footer_of(&layout, text, rules));
     // The footer offers to interrupt until the turn is really over: the spinner goes
     // first, and the last frame of the answer can follow seconds later.
@@ -245,13 +258,15 @@ pub fn read_with(
     }
     // Under a spinner the turn is not waiting (the spinner is the turn's last line).
     if spinner.is_none() {
-        status.waiting_for_agents = waiting_for_agents(&layout, rules);
+        // The same status line shows for many frames (a turn summary, the waiting line).
+        status.waiting_for_agents =
+            status_line.and_then(|line| memo.waiting.get_or(line, |l| waiting_in(l, rules)));
     }
     let busy = spinner.is_some() || status.interruptible;
     // Claude Code retries a failed request (`529 Overloaded · retrying in 3s · attempt
     // 1/10`): the turn is held up by an error.
     // The retry line takes the spinner's place: only looked for when no spinner shows.
-    let retrying = busy && spinner.is_none() && retry_line(&layout, rules);
+    let retrying = busy && spinner.is_none() && retry_line(status_line, rules);
     // Background agents keep the turn open while the input box is free: a new turn
     // starts by itself when one finishes.
     let agents = !status.subagents.is_empty() || status.waiting_for_agents.is_some();
@@ -263,7 +278,10 @@ pub fn read_with(
     }
     // The last block only matters when the spinner does not already say thinking.
     let mut last = || memo.last_block(lines, end, text, rules);
-    reading.state = if slash_menu(&layout, rules) {
+    reading.command_typed = layout
+        .input_box
+        .is_some_and(|b| typed_command(&layout, b, rules));
+    reading.state = if slash_menu(&layout, reading.command_typed, rules) {
         State::SlashMenu
     } else if retrying {
         State::Error
@@ -371,7 +389,7 @@ pub fn reread_spinner_into(
 }
 
 /// Set `slot` to `text`, reusing its buffer.
-fn set_text(slot: &mut Option<String>, text: &str) {
+pub(crate) fn set_text(slot: &mut Option<String>, text: &str) {
     match slot {
         Some(s) => {
             s.clear();

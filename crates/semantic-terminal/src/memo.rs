@@ -3,10 +3,12 @@
 
 use crate::dialog::parse_dialog_with;
 use crate::event::{ConfirmInfo, DialogKind, OptionMeaning};
+use crate::footer_rows::{RowFacts, parse_footer_rows};
 use crate::rules::Rules;
 use crate::screen::Layout;
 use crate::screen_text::ScreenText;
-use crate::status::{Footer, SpinnerMemo, parse_footer};
+use crate::status::{Footer, SpinnerMemo};
+use crate::text_memo::TextMemo;
 use std::ops::Range;
 
 use crate::tool_output::{
@@ -31,17 +33,29 @@ pub struct LastBlock {
     pub closed: bool,
 }
 
+/// What the patterns said of recent block heads, each by the head's text: the last
+/// block is worked out again whenever a row under its head changes (an answer
+/// streaming in), its head mostly the same.
+#[derive(Debug, Default)]
+pub struct HeadMemo {
+    /// A tool call's head says it is running.
+    running: TextMemo<bool>,
+    /// An answer's head reports an error.
+    error: TextMemo<bool>,
+}
+
 impl LastBlock {
-    fn of(b: &Block<'_>, rules: &Rules) -> Self {
+    fn of_with(b: &Block<'_>, rules: &Rules, heads: &mut HeadMemo) -> Self {
         let tool = b.kind == BlockKind::Tool;
         // Only a call showing no output of its own can show a running hint (the hint is
         // such output): the rows are scanned again only then, and they are few.
         let quiet = tool && is_running(b, rules);
+        let running_head = |head: &str| rules.tool_running_head.iter().any(|re| re.is_match(head));
         Self {
             kind: b.kind,
-            running: quiet
-                || (tool && rules.tool_running_head.iter().any(|re| re.is_match(b.head))),
-            error: is_error(b, rules),
+            running: quiet || (tool && heads.running.get_or(b.head, running_head)),
+            error: b.kind == BlockKind::Answer
+                && heads.error.get_or(b.head, |h| error_head(h, rules)),
             closed: false,
             hinted: quiet
                 && b.output
@@ -69,7 +83,12 @@ fn passed_over(block: &Block<'_>, infos: &[RowInfo], row: usize) -> bool {
 
 /// Whether a block is an answer reporting an error.
 pub fn is_error(b: &Block<'_>, rules: &Rules) -> bool {
-    b.kind == BlockKind::Answer && rules.error_markers.iter().any(|re| re.is_match(b.head))
+    b.kind == BlockKind::Answer && error_head(b.head, rules)
+}
+
+/// Whether an answer's head reports an error.
+fn error_head(head: &str, rules: &Rules) -> bool {
+    rules.error_markers.iter().any(|re| re.is_match(head))
 }
 
 /// The last block above `end` that is not furniture or a turn summary, found by
@@ -146,19 +165,29 @@ pub struct Memo {
     meanings: Vec<(DialogKind, String, OptionMeaning)>,
     /// Recent footers' rows and what they parsed to, oldest first.
     footers: Vec<(Vec<String>, Footer)>,
+    /// What recent footer rows said, each by its text.
+    footer_rows: TextMemo<RowFacts>,
     /// The rows of the last footer read from a [`ScreenText`], its text generation
     /// then, and its index in `footers`.
     footer_seen: Option<(Range<usize>, u64, usize)>,
     /// The transcript's end row, whether the row there was tool output, the text
-    /// generation, and the last block then.
-    last_block: Option<(usize, bool, u64, Option<LastBlock>)>,
+    /// generation, the first row the scan for the last block read, and the last block
+    /// then.
+    last_block: Option<(usize, bool, u64, usize, Option<LastBlock>)>,
     /// The text generation of the last reading and where the transcript ended then.
     pub end: Option<(u64, usize)>,
     /// Rows' [`RowInfo`], each with the row's text version it was worked out for.
     infos: Vec<RowInfo>,
     versions: Vec<Option<u64>>,
+    /// [`RowInfo`] of texts seen recently: a row that moved (a scroll) or came back (a
+    /// blinking bullet) is not worked out again.
+    info_of_text: TextMemo<RowInfo>,
     /// The last spinner line's parse.
     pub spinner: SpinnerMemo,
+    /// What recent last blocks' heads said.
+    heads: HeadMemo,
+    /// How many background agents recent status lines said the turn waits for.
+    pub waiting: TextMemo<Option<u32>>,
 }
 
 impl Memo {
@@ -185,10 +214,13 @@ impl Memo {
         self.dialogs[i].1.clone()
     }
 
-    /// [`parse_footer`] of `footer`, reused while its rows are the same.
+    /// [`crate::status::parse_footer`] of `footer`, reused while its rows are the same.
     #[cfg(test)]
     pub fn footer(&mut self, footer: &[&str], rules: &Rules) -> &Footer {
-        let i = recall(&mut self.footers, footer, |_| parse_footer(footer, rules));
+        let rows = &mut self.footer_rows;
+        let i = recall(&mut self.footers, footer, |_| {
+            parse_footer_rows(footer, rows, rules)
+        });
         self.footer_seen = None;
         &self.footers[i].1
     }
@@ -210,13 +242,17 @@ impl Memo {
             return &self.footers[*i].1;
         }
         let footer = layout.footer();
-        let i = recall(&mut self.footers, &footer, |_| parse_footer(&footer, rules));
+        let facts = &mut self.footer_rows;
+        let i = recall(&mut self.footers, &footer, |_| {
+            parse_footer_rows(&footer, facts, rules)
+        });
         self.footer_seen = text.map(|t| (rows, t.generation(), i));
         &self.footers[i].1
     }
 
-    /// The last block of the transcript above `end`, reused while no row above `end`
-    /// changed (known only with `text`, the source of `lines`).
+    /// The last block of the transcript above `end`, reused while no row it was read
+    /// from changed (known only with `text`, the source of `lines`): rows above the
+    /// block's head, however they change, leave it the last block.
     pub fn last_block(
         &mut self,
         lines: &[String],
@@ -227,22 +263,24 @@ impl Memo {
         // The scan reads the rows above `end` and, for the row just above, whether the
         // row at `end` is tool output.
         let end_output = lines.get(end).is_some_and(|l| is_output_row(l, rules));
-        if let (Some(text), Some((at, output, seen, last))) = (text, self.last_block)
+        if let (Some(text), Some((at, output, seen, top, last))) = (text, self.last_block)
             && at == end
             && output == end_output
-            && !text.changed_since(0..end, seen)
+            && !text.changed_since(top..end, seen)
         {
             return last;
         }
-        let last = match text {
+        let (last, top) = match text {
             Some(text) => self.last_block_of(text, end, rules),
             None => {
                 let infos = row_infos(lines, rules);
-                last_block(lines, &infos, end, rules)
-                    .map(|(b, closed)| LastBlock::of(&b, rules).closed_by(closed))
+                let last = last_block(lines, &infos, end, rules).map(|(b, closed)| {
+                    LastBlock::of_with(&b, rules, &mut self.heads).closed_by(closed)
+                });
+                (last, 0)
             }
         };
-        self.last_block = text.map(|t| (end, end_output, t.generation(), last));
+        self.last_block = text.map(|t| (end, end_output, t.generation(), top, last));
         last
     }
 
@@ -270,15 +308,24 @@ impl Memo {
         for row in rows.clone() {
             let version = Some(text.row_version(row));
             if self.versions[row] != version {
-                self.infos[row] = row_info(&lines[row], rules);
+                self.infos[row] = self
+                    .info_of_text
+                    .get_or(&lines[row], |l| row_info(l, rules));
                 self.versions[row] = version;
             }
         }
         &self.infos[rows]
     }
 
-    /// [`last_block`] of `text`, working out row infos only as far up as it looks.
-    fn last_block_of(&mut self, text: &ScreenText, end: usize, rules: &Rules) -> Option<LastBlock> {
+    /// [`last_block`] of `text`, working out row infos only as far up as it looks; with
+    /// the first row it read (whether a row heads a block, and what block, depends on
+    /// that row and the rows under it only).
+    fn last_block_of(
+        &mut self,
+        text: &ScreenText,
+        end: usize,
+        rules: &Rules,
+    ) -> (Option<LastBlock>, usize) {
         let lines = text.lines();
         // Whether a row heads a block depends on the row after it too. Infos are
         // brought up to date a few rows at a time, as far up as the scan goes.
@@ -297,19 +344,23 @@ impl Memo {
                 continue;
             }
             // Only a tool call's output matters: other blocks are read from their head.
-            let block = first_block(&lines[row..stop], &infos[row..stop], rules)?;
+            let Some(block) = first_block(&lines[row..stop], &infos[row..stop], rules) else {
+                return (None, row);
+            };
             if !passed_over(&block, infos, row) {
-                return Some(LastBlock::of(&block, rules).closed_by(closed));
+                let last = LastBlock::of_with(&block, rules, &mut self.heads);
+                return (Some(last.closed_by(closed)), row);
             }
             closed |= matches!(block.kind, BlockKind::Other | BlockKind::Note);
             stop = row;
         }
         // No head above: the block's head scrolled off the top (every row is known now).
-        let block = blocks_with(&lines[..stop], &self.infos[..stop], false, rules)
+        let last = blocks_with(&lines[..stop], &self.infos[..stop], false, rules)
             .into_iter()
             .next()
-            .filter(|b| !matches!(b.kind, BlockKind::Other | BlockKind::Note))?;
-        Some(LastBlock::of(&block, rules).closed_by(closed))
+            .filter(|b| !matches!(b.kind, BlockKind::Other | BlockKind::Note))
+            .map(|block| LastBlock::of_with(&block, rules, &mut self.heads).closed_by(closed));
+        (last, 0)
     }
 }
 
@@ -317,6 +368,7 @@ impl Memo {
 mod tests {
     use super::*;
     use crate::screen::lines_of;
+    use crate::status::parse_footer;
 
     #[test]
     fn remembered_parses_match_fresh_ones() {

@@ -13,6 +13,7 @@ use crate::debounce::Debouncer;
 use crate::emulator::{Emulator, TitleChange};
 use crate::event::{ConfirmInfo, SessionEvent, State, Status, TimedEvent, Title};
 use crate::memo::Memo;
+use crate::reread::reread_transcript_into;
 use crate::rules::Rules;
 use crate::title::parse_title;
 use crate::tools::ToolTracker;
@@ -303,7 +304,9 @@ impl SemanticTerminal {
                         self.memo.end = Some((text.generation(), row));
                     }
                     prev
-                } else if same_dialog(&prev, lines, changed, &self.rules) {
+                } else if same_dialog(&prev, lines, changed, &self.rules)
+                    || reread_transcript_into(&mut prev, text, &mut self.memo, &self.rules)
+                {
                     prev
                 } else {
                     read_with(lines, Some(text), &mut self.memo, &self.rules)

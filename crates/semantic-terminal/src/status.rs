@@ -33,9 +33,13 @@ pub fn parse_spinner<'a>(line: &'a str, rules: &'a Rules) -> Option<Spinner<'a>>
 /// The spinner glyph `line` starts with, and the text after it and a space.
 fn split_glyph<'a>(line: &'a str, rules: &'a Rules) -> Option<(&'a str, &'a str)> {
     // Most rows tried are not spinners: their first byte already tells.
-    let first = *line.as_bytes().first()?;
+    let bytes = line.as_bytes();
+    bytes.first()?;
+    // Glyphs are a few bytes long: compared byte by byte, with no call to compare
+    // slices (many rows start with the same lead byte as most glyphs: `●`, `⎿`, `─`).
     let glyph = rules.spinner_glyphs.iter().find(|g| {
-        g.as_bytes().first().is_none_or(|&b| b == first) && line.starts_with(g.as_str())
+        let g = g.as_bytes();
+        bytes.len() >= g.len() && g.iter().zip(bytes).all(|(a, b)| a == b)
     })?;
     let rest = line[glyph.len()..].strip_prefix(' ')?;
     Some((glyph.as_str(), rest))
@@ -129,6 +133,16 @@ impl SpinnerMemo {
     /// [`parse_spinner`], remembering the last line's details.
     pub fn parse<'a>(&mut self, line: &'a str, rules: &'a Rules) -> Option<Spinner<'a>> {
         let (glyph, rest) = split_glyph(line, rules)?;
+        self.parse_split(glyph, rest, rules)
+    }
+
+    /// [`Self::parse`] of a line already split into its glyph and the rest.
+    fn parse_split<'a>(
+        &mut self,
+        glyph: &'a str,
+        rest: &'a str,
+        rules: &Rules,
+    ) -> Option<Spinner<'a>> {
         if self.rest != rest {
             self.rest.clear();
             self.rest.push_str(rest);
@@ -157,7 +171,7 @@ fn lowercase_already(c: char) -> bool {
 }
 
 /// `5s`, `1m 5s`, `2h 1m 5s`, `1m` -> seconds.
-fn parse_elapsed(part: &str) -> Option<u64> {
+pub(crate) fn parse_elapsed(part: &str) -> Option<u64> {
     let mut total = 0u64;
     let mut any = false;
     for piece in part.split_whitespace() {
@@ -203,23 +217,40 @@ pub fn find_spinner_with<'a>(
     rules: &'a Rules,
     memo: &mut SpinnerMemo,
 ) -> Option<Spinner<'a>> {
-    let top = layout.input_box?.top;
+    find_spinner_or_status_line(layout, rules, memo).ok()
+}
+
+/// [`find_spinner_with`]; when no spinner shows, the turn's status line instead (see
+/// [`status_line`]), found on the same rows in the same pass.
+pub fn find_spinner_or_status_line<'a>(
+    layout: &Layout<'a>,
+    rules: &'a Rules,
+    memo: &mut SpinnerMemo,
+) -> Result<Spinner<'a>, Option<&'a str>> {
+    let Some(b) = layout.input_box else {
+        return Err(None);
+    };
+    let mut status_line = None;
     let mut seen = 0;
-    for row in (0..top).rev() {
+    for row in (0..b.top).rev() {
         let line = &layout.lines[row];
         if is_blank_line(line) {
             continue;
         }
-        if let Some(mut s) = memo.parse(line, rules) {
-            s.row = row;
-            return Some(s);
+        if let Some((glyph, rest)) = split_glyph(line, rules) {
+            if let Some(mut s) = memo.parse_split(glyph, rest, rules) {
+                s.row = row;
+                return Ok(s);
+            }
+            // The first row with a glyph: where the status line search stops.
+            status_line = status_line.or(Some(line.as_str()));
         }
         seen += 1;
         if seen >= rules.spinner_search_lines {
             break;
         }
     }
-    None
+    Err(status_line)
 }
 
 /// Context left before auto-compact, in percent, from any of `lines` (the footer's, or
@@ -260,6 +291,7 @@ pub struct Footer {
 }
 
 /// One row of the background agents panel, when `line` is one.
+#[cfg(test)]
 fn subagent_of(line: &str, rules: &Rules) -> Option<Subagent> {
     let caps = rules.subagent_row.captures(line)?;
     Some(Subagent {
@@ -270,7 +302,9 @@ fn subagent_of(line: &str, rules: &Rules) -> Option<Subagent> {
 }
 
 /// The turn's last status line: the first row above the input box (within the spinner's
-/// search distance) that starts with a spinner glyph.
+/// search distance) that starts with a spinner glyph. Screens are read with
+/// [`find_spinner_or_status_line`], which finds it in the spinner's pass.
+#[cfg(test)]
 pub fn status_line<'a>(layout: &Layout<'a>, rules: &Rules) -> Option<&'a str> {
     let top = layout.input_box?.top;
     let mut seen = 0;
@@ -290,16 +324,21 @@ pub fn status_line<'a>(layout: &Layout<'a>, rules: &Rules) -> Option<&'a str> {
     None
 }
 
-/// How many background agents the turn's last status line says it waits for, when it
-/// says so.
-pub fn waiting_for_agents(layout: &Layout<'_>, rules: &Rules) -> Option<u32> {
-    let caps = rules
+/// How many background agents `line`, the turn's last status line (see
+/// [`status_line`]), says the turn waits for, when it says so.
+pub fn waiting_in(line: &str, rules: &Rules) -> Option<u32> {
+    rules
         .waiting_for_agents
-        .captures(status_line(layout, rules)?)?;
-    caps.get(1)?.as_str().parse().ok()
+        .captures(line)?
+        .get(1)?
+        .as_str()
+        .parse()
+        .ok()
 }
 
-/// Parse the footer's rows (non-blank, trimmed).
+/// Parse the footer's rows (non-blank, trimmed). Screens are read row by row with
+/// [`crate::footer_rows`]; this whole-footer reading is what that is checked against.
+#[cfg(test)]
 pub fn parse_footer(footer: &[&str], rules: &Rules) -> Footer {
     // Markers are matched as written in the rules (Claude Code writes them lowercase).
     let interruptible = footer.iter().any(|l| {
@@ -356,6 +395,33 @@ pub fn parse_status(layout: &Layout<'_>, spinner: Option<&Spinner>, rules: &Rule
 mod tests {
     use super::*;
     use crate::screen::lines_of;
+
+    #[test]
+    fn the_status_line_is_found_in_the_spinner_pass() {
+        let r = Rules::builtin();
+        let rule = "─".repeat(60);
+        for transcript in [
+            "❯ go\n● Done.\n✻ Brewed for 2s\n",
+            "❯ go\n✻ Waiting for 2 background agents to finish\n\n  tip\n",
+            "❯ go\n● a\n● b\n● c\n● d\n● e\n● f\n● g\n",
+            "✻ Old summary\n● a\n● b\n● c\n● d\n● e\n● f\n",
+            "❯ go\n✶ Harmonizing… (1s · ↓ 3 tokens)\n",
+            "",
+        ] {
+            let lines = lines_of(&format!(
+                "{transcript}{rule}\n❯ \n{rule}\n  ? for shortcuts\n"
+            ));
+            let layout = Layout::new(&lines, &r);
+            let found = find_spinner_or_status_line(&layout, &r, &mut SpinnerMemo::default());
+            match found {
+                Ok(s) => assert_eq!(Some(s), find_spinner(&layout, &r)),
+                Err(line) => {
+                    assert!(find_spinner(&layout, &r).is_none());
+                    assert_eq!(line, status_line(&layout, &r), "{transcript:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn spinner_lines_parse() {

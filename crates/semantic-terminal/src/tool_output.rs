@@ -156,7 +156,9 @@ pub fn blocks<'a>(lines: &'a [String], rules: &Rules) -> Vec<Block<'a>> {
 }
 
 /// [`blocks`] with the rows' [`row_info`] already worked out. Without `bodies`, blocks
-/// come without their [`Block::body`] (the state and tool output never look at it).
+/// come without their [`Block::body`], and blocks other than tool calls without their
+/// [`Block::output`] either (the state and tool output look at neither): the rows
+/// inside such a block are passed over unread.
 pub fn blocks_with<'a>(
     lines: &'a [String],
     infos: &[RowInfo],
@@ -176,6 +178,10 @@ pub fn blocks_with<'a>(
             {
                 b.body.push("");
             }
+            continue;
+        }
+        // A row that heads nothing, in a block whose rows nobody asks for.
+        if !bodies && !is_head(infos, i) && out.last().is_some_and(|b| b.kind != BlockKind::Tool) {
             continue;
         }
         let ind = info.ind;
