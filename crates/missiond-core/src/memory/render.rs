@@ -24,6 +24,11 @@ pub fn render_messages(messages: &[RenderedMessage], max_bytes: usize) -> (Strin
     let mut out = String::new();
     let mut cut = false;
     for m in messages {
+        // Claude Code's bookkeeping lines (`turn_duration`, `stop_hook_summary`, ...),
+        // stored as system messages, say nothing worth remembering.
+        if m.role == "system" && m.kind == "system" {
+            continue;
+        }
         let head = match (m.kind.as_str(), &m.tool_name) {
             ("tool_use", Some(tool)) => format!("[{} called {tool}]", m.role),
             ("tool_result", Some(tool)) => format!("[result of {tool}]"),
@@ -58,6 +63,22 @@ mod tests {
             text: text.into(),
             tool_name: tool.map(str::to_string),
         }
+    }
+
+    #[test]
+    fn claude_codes_bookkeeping_lines_are_left_out() {
+        let all = [
+            msg("user", "text", "where are the logs?", None),
+            msg("system", "system", "turn_duration", None),
+            msg("system", "system", "stop_hook_summary", None),
+            msg("assistant", "text", "Under /var/log/app.", None),
+            msg("system", "summary", "The user asked about logs.", None),
+        ];
+        let (text, _) = render_messages(&all, 10_000);
+        assert!(!text.contains("turn_duration"), "{text}");
+        assert!(!text.contains("stop_hook_summary"), "{text}");
+        assert!(text.contains("[assistant]\nUnder /var/log/app."), "{text}");
+        assert!(text.contains("The user asked about logs."), "{text}");
     }
 
     #[test]
