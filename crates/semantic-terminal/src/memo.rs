@@ -317,6 +317,19 @@ impl Memo {
         &self.infos[rows]
     }
 
+    /// [`Self::row_infos`] of `rows`, returned with the rows above them: the infos of
+    /// rows `..rows.end`, of which those above `rows.start` are as last worked out
+    /// (maybe for other text) and are not to be read.
+    pub fn row_infos_upto(
+        &mut self,
+        text: &ScreenText,
+        rows: Range<usize>,
+        rules: &Rules,
+    ) -> &[RowInfo] {
+        self.row_infos(text, rows.clone(), rules);
+        &self.infos[..rows.end.min(self.infos.len())]
+    }
+
     /// [`last_block`] of `text`, working out row infos only as far up as it looks; with
     /// the first row it read (whether a row heads a block, and what block, depends on
     /// that row and the rows under it only).

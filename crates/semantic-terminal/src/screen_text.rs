@@ -254,6 +254,19 @@ impl ScreenText {
         self.changed_at.get(row).copied().unwrap_or(u64::MAX)
     }
 
+    /// The first of `rows` that changed after generation `generation`.
+    pub fn first_changed_since(
+        &self,
+        rows: std::ops::Range<usize>,
+        generation: u64,
+    ) -> Option<usize> {
+        let start = rows.start;
+        match self.changed_at.get(rows) {
+            Some(at) => at.iter().position(|&g| g > generation).map(|i| start + i),
+            None => Some(start),
+        }
+    }
+
     /// Whether any of `rows` changed after generation `generation`.
     pub fn changed_since(&self, rows: std::ops::Range<usize>, generation: u64) -> bool {
         self.changed_at

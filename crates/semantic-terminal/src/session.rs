@@ -446,9 +446,14 @@ impl SemanticTerminal {
             // Looking costs a transcript parse: at most once per interval.
             self.tools_throttle.last_sent = Some(t);
             let end = self.transcript_end();
-            let infos = self.memo.row_infos(self.emu.text(), 0..end, &self.rules);
-            for tool in self.tools.look(self.emu.text(), infos, end, &self.rules) {
-                self.push(t, SessionEvent::ToolOutput(tool));
+            let text = self.emu.text();
+            // Only the rows the look reads again need their infos up to date.
+            if let Some(from) = self.tools.to_read(text, end) {
+                let rows = from.saturating_sub(1)..end;
+                let infos = self.memo.row_infos_upto(text, rows, &self.rules);
+                for tool in self.tools.look(text, infos, end, from, &self.rules) {
+                    self.push(t, SessionEvent::ToolOutput(tool));
+                }
             }
         }
     }

@@ -165,11 +165,28 @@ pub fn blocks_with<'a>(
     bodies: bool,
     rules: &Rules,
 ) -> Vec<Block<'a>> {
+    blocks_from(lines, infos, 0, bodies, rules, None)
+}
+
+/// [`blocks_with`] of the rows from `from` on, which must be 0 or a row that heads a
+/// block in the whole of `lines` (a block's rows depend on nothing above its head, so
+/// these are the whole parse's blocks from that one on); only `infos[from - 1..]` are
+/// looked at. With `starts`, each block's first row is pushed there, with whether it
+/// is a head (only the first block can start without one, its head scrolled off).
+pub fn blocks_from<'a>(
+    lines: &'a [String],
+    infos: &[RowInfo],
+    from: usize,
+    bodies: bool,
+    rules: &Rules,
+    mut starts: Option<&mut Vec<(usize, bool)>>,
+) -> Vec<Block<'a>> {
     let marker = rules.output_marker.as_str();
     let mut out: Vec<Block> = Vec::new();
     let mut in_output = false;
     let mut in_box = false;
-    for (i, (line, info)) in lines.iter().zip(infos).enumerate() {
+    for i in from..lines.len().min(infos.len()) {
+        let (line, info) = (&lines[i], &infos[i]);
         if info.blank {
             if let Some(b) = out.last_mut()
                 && bodies
@@ -196,6 +213,9 @@ pub fn blocks_with<'a>(
         if let Some((kind, head)) = head {
             in_output = false;
             in_box = false;
+            if let Some(starts) = starts.as_deref_mut() {
+                starts.push((i, true));
+            }
             out.push(Block {
                 kind,
                 head,
@@ -212,6 +232,9 @@ pub fn blocks_with<'a>(
             } else {
                 BlockKind::Answer
             };
+            if let Some(starts) = starts.as_deref_mut() {
+                starts.push((i, false));
+            }
             out.push(Block {
                 kind,
                 head: "",
