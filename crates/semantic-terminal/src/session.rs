@@ -102,28 +102,43 @@ pub struct SemanticTerminal {
     title: Option<Title>,
     status_sent: Option<Status>,
     status_throttle: Throttle,
+    /// How the newest reading's status differs from the one last sent (`None`: the
+    /// reading shows none), worked out once per reading rather than on every check.
+    status_news: Option<StatusNews>,
     tools: ToolTracker,
     tools_throttle: Throttle,
     events: VecDeque<TimedEvent>,
 }
 
-/// Whether two statuses say the same, the spinner glyph aside (it changes every frame)
-/// and, with `counters` false, elapsed seconds and tokens aside too.
-fn same_status(a: &Status, b: &Status, counters: bool) -> bool {
-    a.spinner.is_some() == b.spinner.is_some()
+/// How a status differs from the one sent before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StatusNews {
+    /// It says the same, the spinner glyph aside (it changes every frame).
+    Same,
+    /// Only elapsed seconds or tokens moved.
+    Counters,
+    /// Something else changed, or nothing was sent yet.
+    Other,
+}
+
+/// How `new` differs from `sent`.
+fn status_news(sent: Option<&Status>, new: &Status) -> StatusNews {
+    let Some(a) = sent else {
+        return StatusNews::Other;
+    };
+    let b = new;
+    let same = a.spinner.is_some() == b.spinner.is_some()
         && a.verb == b.verb
         && a.interruptible == b.interruptible
         && a.permission_mode == b.permission_mode
         && a.context_left_percent == b.context_left_percent
-        && a.footer == b.footer
-        && (!counters || (a.elapsed_secs == b.elapsed_secs && a.tokens == b.tokens))
-}
-
-/// How long after the last status update the next one may go out.
-fn status_interval(sent: Option<&Status>, new: &Status, debounce: f64) -> f64 {
-    match sent {
-        Some(sent) if same_status(sent, new, false) => COUNTER_INTERVAL.max(debounce),
-        _ => debounce,
+        && a.footer == b.footer;
+    if !same {
+        StatusNews::Other
+    } else if a.elapsed_secs == b.elapsed_secs && a.tokens == b.tokens {
+        StatusNews::Same
+    } else {
+        StatusNews::Counters
     }
 }
 
@@ -152,6 +167,7 @@ impl SemanticTerminal {
             title: None,
             status_sent: None,
             status_throttle: Throttle::default(),
+            status_news: None,
             tools: ToolTracker::default(),
             tools_throttle: Throttle::default(),
             events: VecDeque::new(),
@@ -227,13 +243,14 @@ impl SemanticTerminal {
         .reduce(f64::min)
     }
 
-    /// The interval the pending status update waits for.
+    /// The interval the pending status update waits for: longer when only counters
+    /// moved since the last one sent.
     fn status_interval(&self) -> f64 {
         let d = self.config.debounce;
-        self.reading
-            .as_ref()
-            .and_then(|r| r.status.as_ref())
-            .map_or(d, |s| status_interval(self.status_sent.as_ref(), s, d))
+        match self.status_news {
+            Some(StatusNews::Same | StatusNews::Counters) => COUNTER_INTERVAL.max(d),
+            _ => d,
+        }
     }
 
     /// The terminal was resized (the caller resizes the PTY too).
@@ -345,11 +362,13 @@ impl SemanticTerminal {
             Key::of(reading.state, reading.confirm.as_ref()),
             |a, b| a.state.is_working() && b.state.is_working(),
         );
-        if let Some(status) = &reading.status
-            && self
-                .status_sent
-                .as_ref()
-                .is_none_or(|sent| !same_status(sent, status, true))
+        self.status_news = reading
+            .status
+            .as_ref()
+            .map(|status| status_news(self.status_sent.as_ref(), status));
+        if self
+            .status_news
+            .is_some_and(|news| news != StatusNews::Same)
         {
             self.status_throttle.pending = true;
         }
@@ -430,13 +449,11 @@ impl SemanticTerminal {
             self.status_throttle.pending = false;
             let status = self.reading.as_ref().and_then(|r| r.status.as_ref());
             if let Some(status) = status
-                && self
-                    .status_sent
-                    .as_ref()
-                    .is_none_or(|sent| !same_status(sent, status, true))
+                && self.status_news != Some(StatusNews::Same)
             {
                 let status = status.clone();
                 self.status_throttle.last_sent = Some(t);
+                self.status_news = Some(StatusNews::Same);
                 self.status_sent = Some(status.clone());
                 self.push(t, SessionEvent::StatusUpdate(status));
             }
@@ -567,5 +584,38 @@ impl SemanticTerminal {
     /// (see [`crate::ScreenCells`]).
     pub fn cells(&self) -> crate::ScreenCells {
         self.emu.cells(self.cursor())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_news_tells_counters_from_other_changes() {
+        let sent = Status {
+            spinner: Some("✻".into()),
+            verb: Some("Churning".into()),
+            elapsed_secs: Some(3),
+            tokens: Some(10),
+            ..Status::default()
+        };
+        let glyph = Status {
+            spinner: Some("✶".into()),
+            ..sent.clone()
+        };
+        assert_eq!(status_news(Some(&sent), &glyph), StatusNews::Same);
+        let later = Status {
+            elapsed_secs: Some(4),
+            ..sent.clone()
+        };
+        assert_eq!(status_news(Some(&sent), &later), StatusNews::Counters);
+        let verb = Status {
+            verb: Some("Baking".into()),
+            elapsed_secs: Some(4),
+            ..sent.clone()
+        };
+        assert_eq!(status_news(Some(&sent), &verb), StatusNews::Other);
+        assert_eq!(status_news(None, &sent), StatusNews::Other);
     }
 }
