@@ -12,7 +12,7 @@ use crate::text_memo::TextMemo;
 use std::ops::Range;
 
 use crate::tool_output::{
-    Block, BlockKind, RowInfo, blocks_with, first_block, is_head, is_output_row, is_running,
+    Block, BlockKind, RowInfo, blocks_with, first_block, is_head, is_output_row, is_quiet_row,
     row_info, row_infos,
 };
 
@@ -42,14 +42,34 @@ pub struct HeadMemo {
     running: TextMemo<bool>,
     /// An answer's head reports an error.
     error: TextMemo<bool>,
+    /// Of a tool call's output row: whether it is no output of the tool's own (blank,
+    /// the echoed command, a running hint), and whether it is a running hint. A running
+    /// call's rows are the same from frame to frame while its timer ticks elsewhere.
+    output_rows: TextMemo<(bool, bool)>,
 }
 
 impl LastBlock {
     fn of_with(b: &Block<'_>, rules: &Rules, heads: &mut HeadMemo) -> Self {
         let tool = b.kind == BlockKind::Tool;
         // Only a call showing no output of its own can show a running hint (the hint is
-        // such output): the rows are scanned again only then, and they are few.
-        let quiet = tool && is_running(b, rules);
+        // such output): each row's reading is remembered by its text.
+        let mut row = |l: &str| {
+            heads.output_rows.get_or(l, |l| {
+                let hint = rules.tool_running_hints.iter().any(|re| re.is_match(l));
+                (is_quiet_row(l, rules), hint)
+            })
+        };
+        let (mut quiet, mut hinted) = (tool, false);
+        if tool {
+            for l in &b.output {
+                let (row_quiet, row_hint) = row(l);
+                quiet &= row_quiet;
+                hinted |= row_hint;
+                if !quiet {
+                    break;
+                }
+            }
+        }
         let running_head = |head: &str| rules.tool_running_head.iter().any(|re| re.is_match(head));
         Self {
             kind: b.kind,
@@ -57,10 +77,7 @@ impl LastBlock {
             error: b.kind == BlockKind::Answer
                 && heads.error.get_or(b.head, |h| error_head(h, rules)),
             closed: false,
-            hinted: quiet
-                && b.output
-                    .iter()
-                    .any(|l| rules.tool_running_hints.iter().any(|re| re.is_match(l))),
+            hinted: quiet && hinted,
         }
     }
 
@@ -411,6 +428,35 @@ mod tests {
             let fresh = crate::dialog::parse_dialog(&region, &r);
             assert!(fresh.is_some());
             assert_eq!(memo.dialog(&region, &r), fresh);
+        }
+    }
+
+    #[test]
+    fn last_blocks_read_with_remembered_rows_match_fresh_readings() {
+        let r = Rules::builtin();
+        let screens = [
+            "● Bash(sleep 9)\n  ⎿  Running… (3s)",
+            "● Bash(sleep 9)\n  ⎿  $ sleep 9 (4s)\n     (ctrl+b ctrl+b (twice) to run in background)",
+            "● Bash(ls)\n  ⎿  a.txt\n     Running…",
+            "● Bash(sleep 9)\n  ⎿  Running… (3s)",
+            "● Bash(ls)\n  ⎿  $ ls\n     a.txt",
+        ];
+        let expected = [
+            (true, true),
+            (true, true),
+            (false, false),
+            (true, true),
+            (false, false),
+        ];
+        let mut heads = HeadMemo::default();
+        for (screen, (running, hinted)) in screens.iter().zip(expected) {
+            let lines = lines_of(screen);
+            let infos = row_infos(&lines, &r);
+            let (block, _) = last_block(&lines, &infos, lines.len(), &r).unwrap();
+            let fresh = LastBlock::of_with(&block, &r, &mut HeadMemo::default());
+            let remembered = LastBlock::of_with(&block, &r, &mut heads);
+            assert_eq!(remembered, fresh, "{screen}");
+            assert_eq!((fresh.running, fresh.hinted), (running, hinted), "{screen}");
         }
     }
 }

@@ -369,11 +369,16 @@ fn denoised<'a>(text: &'a str, rules: &Rules) -> Cow<'a, str> {
 
 /// Whether a tool block is still running: no real output yet, only the echoed command
 /// or a running hint.
+#[cfg(test)]
 pub fn is_running(block: &Block, rules: &Rules) -> bool {
-    block.output.iter().all(|l| {
-        let l = denoised(l, rules);
-        l.trim_row().is_empty() || rules.tool_running_output.iter().any(|re| re.is_match(&l))
-    })
+    block.output.iter().all(|l| is_quiet_row(l, rules))
+}
+
+/// Whether a tool's output row is none of its own: blank, the echoed command or a
+/// running hint: a call all of whose output rows are such is still running.
+pub fn is_quiet_row(line: &str, rules: &Rules) -> bool {
+    let l = denoised(line, rules);
+    l.trim_row().is_empty() || rules.tool_running_output.iter().any(|re| re.is_match(&l))
 }
 
 /// The tool output a block shows, if it is a tool call with output.
