@@ -135,6 +135,20 @@ async fn a_bash_slot_on_a_host_keeps_its_process_through_a_cut_and_a_dead_link()
         "{line}"
     );
     assert!(line.contains("g=from-the-slot-env"), "{line}");
+    // mission_agents and mission_slots say where it runs, and its pid there.
+    let agents = ok(&client, "mission_agents", json!({})).await;
+    let agent = agents["agents"]
+        .as_array()
+        .and_then(|a| a.iter().find(|a| a["slotId"] == "rsh"))
+        .expect("rsh in mission_agents");
+    assert_eq!(agent["host"], json!(host.alias), "{agent}");
+    assert_eq!(
+        agent["pid"],
+        json!(pid),
+        "the pid is not the shell's on the host: {agent}"
+    );
+    let slots = ok(&client, "mission_slots", json!({})).await;
+    assert_eq!(slots["slots"][0]["host"], json!(host.alias), "{slots}");
 
     // The ssh connection is cut while output is being written.
     type_line(

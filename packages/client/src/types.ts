@@ -226,11 +226,16 @@ export interface SlotInfo {
   trusted: boolean;
   /** Its own git worktree's branch, when it has `workspace: worktree`. */
   workspaceBranch?: string;
+  /** The ssh destination it runs on, when not the daemon's machine. */
+  host?: string;
 }
 
 /** One slot's live state. */
 export interface AgentInfo {
+  /** On `host` when the slot has one (the pid there). */
   pid: number | null;
+  /** The ssh destination it runs on, when not the daemon's machine. */
+  host?: string;
   role: string;
   sessionId: string | null;
   since: string | null;

@@ -141,7 +141,12 @@ impl Run {
     /// The slot program's process id, as the host sees it: the program itself, also
     /// when it runs in a sandbox (where the PTY's child is bubblewrap). Signals for the
     /// whole slot go to the PTY's process group instead (`pty.signal_group`).
+    /// For a remote slot it is the program's pid on its host (never signalled from
+    /// here: signals travel through the runner).
     pub fn pid(&self) -> Option<u32> {
+        if let SlotProcess::Remote(_) = &self.pty {
+            return self.pty.remote_pid();
+        }
         let outer = self.pty.pid()?;
         if !self.sandboxed {
             return Some(outer);

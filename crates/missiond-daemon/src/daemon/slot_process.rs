@@ -23,6 +23,15 @@ impl SlotProcess {
         }
     }
 
+    /// A remote program's pid on its host (`None` for a local one, or before the
+    /// runner started it).
+    pub fn remote_pid(&self) -> Option<u32> {
+        match self {
+            SlotProcess::Local(_) => None,
+            SlotProcess::Remote(r) => r.pid(),
+        }
+    }
+
     /// Queue bytes for the program.
     pub fn write(&self, bytes: &[u8]) -> Result<()> {
         match self {

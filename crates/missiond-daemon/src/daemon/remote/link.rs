@@ -101,6 +101,12 @@ impl RemoteProcess {
         self.shared.connected.load(Ordering::SeqCst)
     }
 
+    /// The program's pid on its host, once the runner started it (the program's own,
+    /// also inside the host's sandbox).
+    pub fn pid(&self) -> Option<u32> {
+        *self.shared.pid.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Whether the link has not come up yet since the start (still connecting).
     pub fn connecting(&self) -> bool {
         !self.shared.ever.load(Ordering::SeqCst)
