@@ -84,7 +84,7 @@ async fn a_bash_slot_on_a_host_keeps_its_process_through_a_cut_and_a_dead_link()
     host.user_dir("work");
     let yaml = format!(
         "slots:\n  - id: rsh\n    host: {}\n    cwd: ~/work\n    command: bash\n    \
-         args: [\"--norc\", \"--noprofile\"]\n    env:\n      PS1: \"rsh$ \"\n      \
+         args: [\"--norc\", \"--noprofile\"]\n    isolation: none\n    env:\n      PS1: \"rsh$ \"\n      \
          GREETING: from-the-slot-env\n    cols: 100\n    rows: 30\n",
         host.alias
     );

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// The protocol's version; both sides must speak the same.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// The largest frame either side accepts (a chunk of output is 16 KiB; a spawn carries
 /// settings files).
@@ -38,6 +38,10 @@ pub struct SpawnSpec {
     /// Seconds the program keeps running without a daemon connected before the runner
     /// ends it.
     pub detached_timeout_secs: u64,
+    /// The slot's `isolation`: the runner starts the program in a bubblewrap sandbox on
+    /// the host (`auto`: when the host has one; `sandbox`: or not at all).
+    #[serde(default)]
+    pub isolation: crate::config::slots::Isolation,
 }
 
 /// The daemon's side of the handshake.
@@ -106,7 +110,11 @@ pub enum Msg {
     /// Runner -> daemon: the program started.
     Spawned {
         run_id: String,
+        /// The program's pid on the host (its own, also inside a sandbox).
         pid: Option<u32>,
+        /// It runs in a bubblewrap sandbox on the host.
+        #[serde(default)]
+        sandboxed: bool,
     },
     /// Runner -> daemon: the program could not start.
     SpawnFailed {
@@ -359,6 +367,7 @@ mod tests {
                 rows: 30,
                 files: vec![("settings.json".into(), "{}".into())],
                 detached_timeout_secs: 600,
+                isolation: crate::config::slots::Isolation::Sandbox,
             },
         }));
     }

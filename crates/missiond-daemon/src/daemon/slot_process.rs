@@ -32,6 +32,12 @@ impl SlotProcess {
         }
     }
 
+    /// Whether a remote program runs in a sandbox on its host (false for a local one:
+    /// see `Run::sandboxed`).
+    pub fn remote_sandboxed(&self) -> bool {
+        matches!(self, SlotProcess::Remote(r) if r.sandboxed())
+    }
+
     /// Queue bytes for the program.
     pub fn write(&self, bytes: &[u8]) -> Result<()> {
         match self {

@@ -407,10 +407,17 @@ impl Server {
             old.pty.signal_group(libc::SIGHUP);
             old.pty.signal_group(libc::SIGKILL);
         }
-        let slot_dir = super::slot_dir(&self.dir, &self.slot);
-        match start(&slot_dir, &spec) {
-            Ok((pty, streams)) => {
-                let pid = pty.pid();
+        match start(&self.dir, &self.slot, &spec) {
+            Ok((pty, streams, sandboxed)) => {
+                // Inside a sandbox the PTY's child is bubblewrap: report the program's
+                // own pid, and end the sandbox's init with the program.
+                let (init, pid) = match (sandboxed, pty.pid()) {
+                    (true, Some(outer)) => {
+                        let (init, program) = super::contain::sandbox_pids(outer);
+                        (init, program.or(Some(outer)))
+                    }
+                    (_, pid) => (None, pid),
+                };
                 self.detached_timeout = Duration::from_secs(spec.detached_timeout_secs.max(1));
                 self.run = Some(Run {
                     id: run_id.clone(),
@@ -419,8 +426,12 @@ impl Server {
                     exit: None,
                     output: ReplayBuffer::new(OUTPUT_LIMIT),
                 });
-                pump(streams, self.events.clone());
-                self.send(Frame::new(Msg::Spawned { run_id, pid }));
+                pump(streams, self.events.clone(), init);
+                self.send(Frame::new(Msg::Spawned {
+                    run_id,
+                    pid,
+                    sandboxed,
+                }));
             }
             Err(e) => self.send(Frame::new(Msg::SpawnFailed {
                 message: format!("{e:#}"),
@@ -469,8 +480,12 @@ impl Server {
     }
 }
 
-/// Writes the spawn's files and starts the program.
-fn start(slot_dir: &Path, spec: &SpawnSpec) -> Result<(PtyProcess, pty::PtyStreams)> {
+/// Writes the spawn's files and starts the program (under bubblewrap when the slot's
+/// isolation asks for it and this host has it; true then).
+fn start(dir: &Path, slot: &str, spec: &SpawnSpec) -> Result<(PtyProcess, pty::PtyStreams, bool)> {
+    // Refused before anything is written or started.
+    let bwrap = super::contain::decide(spec.isolation)?;
+    let slot_dir = &super::slot_dir(dir, slot);
     std::fs::create_dir_all(slot_dir)?;
     let dir_text = slot_dir.to_string_lossy().into_owned();
     let fill = |s: &str| s.replace("{slot_dir}", &dir_text);
@@ -495,16 +510,26 @@ fn start(slot_dir: &Path, spec: &SpawnSpec) -> Result<(PtyProcess, pty::PtyStrea
             .to_string_lossy()
             .into_owned(),
     ));
+    let cwd = expand_home(&spec.cwd);
+    let mut program = spec.program.clone();
+    let mut args: Vec<String> = spec.args.iter().map(|a| fill(a)).collect();
+    if let Some(bwrap) = &bwrap {
+        let exe = std::env::current_exe().context("finding the runner's executable")?;
+        let plan = super::contain::plan(dir, slot_dir, &exe, &cwd, &env)?;
+        args = plan.bwrap_args(&program, &args);
+        program = bwrap.to_string_lossy().into_owned();
+    }
     let spec = PtySpec {
-        program: spec.program.clone(),
-        args: spec.args.iter().map(|a| fill(a)).collect(),
-        cwd: expand_home(&spec.cwd),
+        program,
+        args,
+        cwd,
         env,
         env_remove: spec.env_remove.clone(),
         cols: spec.cols,
         rows: spec.rows,
     };
-    pty::spawn(&spec)
+    let (pty, streams) = pty::spawn(&spec)?;
+    Ok((pty, streams, bwrap.is_some()))
 }
 
 /// `~` and `~/...` against this host's HOME.
@@ -517,8 +542,9 @@ fn expand_home(path: &str) -> PathBuf {
     }
 }
 
-/// Forwards the program's output and then its exit (after a short drain) as events.
-fn pump(streams: pty::PtyStreams, events: mpsc::UnboundedSender<Ev>) {
+/// Forwards the program's output and then its exit (after a short drain, and once
+/// nothing of its sandbox runs any more) as events.
+fn pump(streams: pty::PtyStreams, events: mpsc::UnboundedSender<Ev>, sandbox_init: Option<u32>) {
     let pty::PtyStreams {
         mut output,
         mut exit,
@@ -538,6 +564,9 @@ fn pump(streams: pty::PtyStreams, events: mpsc::UnboundedSender<Ev>) {
                         }
                     };
                     let _ = tokio::time::timeout(DRAIN_AFTER_EXIT, drain).await;
+                    if let Some(init) = sandbox_init {
+                        super::contain::end_sandbox(init).await;
+                    }
                     let _ = events.send(Ev::Exit(code.unwrap_or(None)));
                     return;
                 }

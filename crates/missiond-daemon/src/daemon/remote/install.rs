@@ -109,6 +109,38 @@ pub async fn ensure(
     Ok(path)
 }
 
+/// Whether the runner at `runner` on `host` can start programs in a bubblewrap sandbox
+/// there; why not, in words a person can act on, when it cannot.
+pub async fn probe_sandbox(
+    host: &str,
+    dest: &Destination,
+    control_dir: &Path,
+    runner: &str,
+) -> Result<(), String> {
+    let out = run(
+        dest,
+        control_dir,
+        &format!("{runner} runner --probe-sandbox"),
+        CHECK_TIMEOUT,
+    )
+    .await
+    .map_err(|why| format!("host `{host}` did not say: {why}"))?;
+    parse_probe(&String::from_utf8_lossy(&out))
+}
+
+/// Reads `missiond runner --probe-sandbox`'s line.
+fn parse_probe(text: &str) -> Result<(), String> {
+    use crate::runner::contain::{PROBE_NONE, PROBE_OK};
+    let line = text.lines().next().unwrap_or("").trim();
+    if line.starts_with(PROBE_OK) {
+        Ok(())
+    } else if let Some(why) = line.strip_prefix(PROBE_NONE) {
+        Err(why.trim().to_string())
+    } else {
+        Err(format!("unexpected answer {line:?}"))
+    }
+}
+
 /// The error for a host whose `uname -sm` is not this machine's, if it is not.
 fn platform_mismatch(host: &str, theirs: &str, ours: &str, path: &str) -> Option<InstallError> {
     (theirs != ours).then(|| InstallError::Platform {
@@ -216,6 +248,16 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(e.contains("unknown (no `uname -sm` output)"), "{e}");
+    }
+
+    #[test]
+    fn the_sandbox_probe_is_read_as_said() {
+        assert_eq!(parse_probe("sandbox-available /usr/bin/bwrap\n"), Ok(()));
+        assert_eq!(
+            parse_probe("sandbox-unavailable bubblewrap (bwrap) is not installed\n"),
+            Err("bubblewrap (bwrap) is not installed".to_string())
+        );
+        assert!(parse_probe("").unwrap_err().contains("unexpected"));
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! What a remote slot's runner starts: the slot's command, arguments and environment as
 //! for a local slot, with the pieces that name files of this machine replaced by files
 //! the runner writes on the host (Claude Code's hook settings, the permissions file).
-//! The sandbox is this machine's: a remote slot runs without one (`isolation: sandbox`
-//! refuses to start it), and the runner is its only door back to the daemon.
+//! The slot's `isolation` travels with it: the runner starts the program under
+//! bubblewrap on the host with the local sandbox's policy (see `runner::contain`), and
+//! [`prepare`] refuses a slot that requires a sandbox on a host that cannot make one.
+//! The runner is the slot's only door back to the daemon.
 
 use missiond_core::config::slots::{Isolation, SlotConfig};
 use missiond_core::remote::frame::SpawnSpec;
@@ -22,11 +24,6 @@ pub fn spawn_spec(
     run_id: &str,
     permissions: Option<String>,
 ) -> anyhow::Result<SpawnSpec> {
-    if config.isolation == Isolation::Sandbox {
-        anyhow::bail!(
-            "isolation: sandbox is not available on another host (use isolation: none or auto)"
-        );
-    }
     let mut args = config.args.clone();
     let mut env = vec![
         ("TERM".to_string(), "xterm-256color".to_string()),
@@ -79,6 +76,7 @@ pub fn spawn_spec(
         rows: config.rows,
         files,
         detached_timeout_secs: super::detached_secs(),
+        isolation: config.isolation,
     })
 }
 
@@ -138,8 +136,24 @@ pub async fn prepare(
         .with_data(serde_json::json!({"slotId": slot.spec.id, "host": host}))
     };
     let dest = super::ssh::parse(host).map_err(|e| fail(format!("host: {e}")))?;
-    super::install::ensure(host, &dest, &super::ssh::control_dir(&slot.ctx.run_dir))
+    let control_dir = super::ssh::control_dir(&slot.ctx.run_dir);
+    let runner = super::install::ensure(host, &dest, &control_dir)
         .await
-        .map(|_| ())
-        .map_err(|e| fail(e.to_string()))
+        .map_err(|e| fail(e.to_string()))?;
+    let isolation = slot.spec.config.isolation;
+    if isolation == Isolation::None {
+        return Ok(());
+    }
+    match super::install::probe_sandbox(host, &dest, &control_dir, &runner).await {
+        Ok(()) => Ok(()),
+        Err(why) if isolation == Isolation::Sandbox => Err(fail(format!(
+            "it requires a sandbox (isolation: sandbox) and host `{host}` cannot make one: \
+             {why}; install bubblewrap there, or set isolation: none"
+        ))),
+        Err(why) => {
+            tracing::warn!(slot = %slot.spec.id, host,
+                "isolation: auto, and the host cannot make a sandbox ({why}): running without");
+            Ok(())
+        }
+    }
 }

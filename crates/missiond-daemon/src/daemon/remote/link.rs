@@ -62,6 +62,8 @@ struct Shared {
     /// The link was up at least once (the program started on the host).
     ever: AtomicBool,
     pid: Mutex<Option<u32>>,
+    /// The program runs in a bubblewrap sandbox on its host.
+    sandboxed: AtomicBool,
 }
 
 /// A slot's program on another host, as the slot drives it.
@@ -107,6 +109,11 @@ impl RemoteProcess {
         *self.shared.pid.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Whether the program runs in a bubblewrap sandbox on its host.
+    pub fn sandboxed(&self) -> bool {
+        self.shared.sandboxed.load(Ordering::SeqCst)
+    }
+
     /// Whether the link has not come up yet since the start (still connecting).
     pub fn connecting(&self) -> bool {
         !self.shared.ever.load(Ordering::SeqCst)
@@ -119,6 +126,7 @@ pub fn start(params: LinkParams) -> (RemoteProcess, PtyStreams) {
         connected: AtomicBool::new(false),
         ever: AtomicBool::new(false),
         pid: Mutex::new(None),
+        sandboxed: AtomicBool::new(false),
     });
     let (ctl_tx, ctl_rx) = mpsc::unbounded_channel();
     let (out_tx, out_rx) = mpsc::channel(256);
@@ -326,8 +334,9 @@ async fn session(
             spec: p.spec.clone(),
         }));
         match read_timed(&mut stdout).await {
-            Ok(Msg::Spawned { pid, .. }) => {
+            Ok(Msg::Spawned { pid, sandboxed, .. }) => {
                 *shared.pid.lock().unwrap_or_else(|e| e.into_inner()) = pid;
+                shared.sandboxed.store(sandboxed, Ordering::SeqCst);
                 st.spawned = true;
                 tracing::info!(slot = %p.slot, host = %p.host, pid, "remote slot started");
             }
