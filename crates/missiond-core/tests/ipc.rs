@@ -83,6 +83,7 @@ impl Handler for TestHandler {
                         role: "coder".into(),
                         screen_state: None,
                         parser_disagreements: None,
+                        status_file: None,
                         slot_id: p.slot_id,
                     })
                 })

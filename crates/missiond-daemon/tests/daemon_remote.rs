@@ -355,6 +355,45 @@ async fn claude_code_on_a_host_answers_asks_and_survives_a_cut() {
         "{sent}"
     );
 
+    // The transcript on the host, streamed by the runner, is in the conversation store:
+    // the prompt and the answer.
+    let agents = ok(&client, "mission_agents", json!({})).await;
+    let session = agents["agents"][0]["sessionId"]
+        .as_str()
+        .expect("a session id")
+        .to_string();
+    let deadline = Instant::now() + LONG;
+    loop {
+        let got = client
+            .call(
+                "mission_conversation_get",
+                json!({"sessionId": session, "limit": 1000}),
+            )
+            .await
+            .unwrap_or(Value::Null);
+        let messages = got["messages"].as_array().cloned().unwrap_or_default();
+        let has = |role: &str, text: &str| {
+            messages
+                .iter()
+                .any(|m| m["role"] == role && m["text"].as_str().is_some_and(|t| t.contains(text)))
+        };
+        if has("user", "give me the exact answer")
+            && has("assistant", "Remote line one, with `code` and ünïcode ✓.")
+        {
+            assert_eq!(got["slotId"], "rc", "{got}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the remote conversation never reached the store: {got}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // Claude Code's status file on the host is read here: after the turn it says idle.
+    let status = wait_status(&client, "rc", LONG, |s| s["statusFile"] == "idle").await;
+    assert_eq!(status["state"], "Idle", "{status}");
+
     // A permission dialog on the host, answered from here.
     let sent = ok(
         &client,
@@ -401,6 +440,8 @@ async fn claude_code_on_a_host_answers_asks_and_survives_a_cut() {
                 .await
         })
     };
+    // Mid-turn the host's status file says busy (streamed, not read from the screen).
+    wait_status(&client, "rc", LONG, |s| s["statusFile"] == "busy").await;
     wait_screen(&client, "rc", "Once upon", LONG).await;
     assert!(host.kill_connections() > 0, "no ssh connection to cut");
     let sent: Value = send.await.unwrap().expect("the send across the cut");
@@ -410,6 +451,8 @@ async fn claude_code_on_a_host_answers_asks_and_survives_a_cut() {
         "{sent}"
     );
     assert_eq!(claudes(&host), before, "Claude Code was restarted");
+    // The status file streams again after the reconnect.
+    wait_status(&client, "rc", LONG, |s| s["statusFile"] == "idle").await;
     // The prompt reached the model once: typed once, not again after the reconnect.
     let asked = server
         .requests()

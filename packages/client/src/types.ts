@@ -178,6 +178,8 @@ export interface PtyStatusResult {
   slotId: string;
   state: SlotState;
   statusBar: StatusBar | null;
+  /** Claude Code's status file's last `status` (`idle`, `busy`, ...), once read. */
+  statusFile?: string;
 }
 
 /** One recorded prompt and its answer. */

@@ -368,6 +368,11 @@ pub struct PtyStatusResult {
     /// long (each time is logged by the daemon as a screen reader bug report).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parser_disagreements: Option<u64>,
+    /// What Claude Code's own status file (`sessions/<pid>.json`, one of the signals the
+    /// state is merged from) last said: `idle`, `busy`, `waiting`, `shell`; for a remote
+    /// slot, as the runner streamed it from the host. Absent until it was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_file: Option<String>,
 }
 
 impl Tool for PtyStatus {

@@ -167,6 +167,23 @@ pub enum Msg {
     Pong {
         nonce: u64,
     },
+    /// Daemon -> runner, after each handshake of a Claude Code slot: follow the session's
+    /// files on the host (its transcript from byte `transcript_from`, what the daemon
+    /// already has; its status file, sent again whole) and stream their changes.
+    Watch {
+        session_id: String,
+        transcript_from: u64,
+    },
+    /// Runner -> daemon: transcript bytes (the payload) found at byte `offset` of the
+    /// session's transcript on the host.
+    Transcript {
+        offset: u64,
+    },
+    /// Runner -> daemon: the whole content (the payload) of the session's status file
+    /// `sessions/<name>` on the host, as last written.
+    Status {
+        name: String,
+    },
     /// Runner -> daemon: something went wrong that the daemon should log.
     Error {
         message: String,
@@ -351,6 +368,20 @@ mod tests {
             seq: 4,
             control: Control::Resize { cols: 80, rows: 24 },
         }));
+        roundtrip(Frame::new(Msg::Watch {
+            session_id: "s".into(),
+            transcript_from: 12,
+        }));
+        roundtrip(Frame::with_payload(
+            Msg::Transcript { offset: 12 },
+            b"{\"type\":\"user\"}\n".to_vec(),
+        ));
+        roundtrip(Frame::with_payload(
+            Msg::Status {
+                name: "42.json".into(),
+            },
+            b"{}".to_vec(),
+        ));
         roundtrip(Frame::new(Msg::Exit {
             code: None,
             after_seq: 9,

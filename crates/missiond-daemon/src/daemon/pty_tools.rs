@@ -395,6 +395,7 @@ pub fn status(slot: &Slot) -> PtyStatusResult {
         role: slot.spec.config.role.clone(),
         screen_state: live.map(|r| SlotState::from(r.term.state())),
         parser_disagreements: run.map(|r| r.merge.disagreements()),
+        status_file: live.and_then(|r| r.status_file.clone()),
     }
 }
 

@@ -9,6 +9,7 @@
 
 pub mod attach;
 pub mod contain;
+pub mod files;
 pub mod serve;
 
 use std::path::PathBuf;

@@ -43,6 +43,8 @@ enum Ev {
     Conn(UnixStream),
     ConnData(u64, Vec<u8>),
     ConnClosed(u64),
+    /// Claude Code's files on the host changed (see `files`).
+    File(super::files::Change),
 }
 
 struct Run {
@@ -51,6 +53,18 @@ struct Run {
     control_applied: u64,
     exit: Option<Option<i32>>,
     output: ReplayBuffer<Vec<u8>>,
+    /// Where Claude Code keeps its files for this program: config folder and cwd.
+    files_at: (PathBuf, PathBuf),
+    /// Following the session's files for the daemon (restarted by each `Watch`).
+    files: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Run {
+    fn drop(&mut self) {
+        if let Some(task) = self.files.take() {
+            task.abort();
+        }
+    }
 }
 
 struct Server {
@@ -218,6 +232,14 @@ impl Server {
                     self.send(Frame::new(Msg::Close { conn }));
                 }
             }
+            // Sent only to a daemon that is here: the next one says in its `Watch`
+            // where to start again.
+            Ev::File(super::files::Change::Transcript { offset, bytes }) => {
+                self.send(Frame::with_payload(Msg::Transcript { offset }, bytes));
+            }
+            Ev::File(super::files::Change::Status { name, bytes }) => {
+                self.send(Frame::with_payload(Msg::Status { name }, bytes));
+            }
         }
         false
     }
@@ -311,9 +333,17 @@ impl Server {
     fn on_frame(&mut self, frame: Frame) -> bool {
         match frame.msg {
             Msg::Hello(hello) => {
-                if let Err(e) = check_protocol(hello.protocol) {
+                if check_protocol(hello.protocol).is_err() {
+                    // Said from the runner's side (the shared error is the daemon's).
                     self.send_now(Frame::new(Msg::Error {
-                        message: e.to_string(),
+                        message: format!(
+                            "the daemon speaks protocol {}, this runner ({}) speaks {}: \
+                             the daemon copies its own build to the host when it is missing; \
+                             remove the runner there if it was installed by hand",
+                            hello.protocol,
+                            super::version(),
+                            PROTOCOL_VERSION
+                        ),
                     }));
                     self.detach();
                     // Nothing held: no reason to wait for a daemon that speaks another
@@ -393,6 +423,27 @@ impl Server {
                 }
             }
             Msg::Ping { nonce } => self.send(Frame::new(Msg::Pong { nonce })),
+            Msg::Watch {
+                session_id,
+                transcript_from,
+            } => {
+                if let Some(run) = self.run.as_mut() {
+                    if let Some(old) = run.files.take() {
+                        old.abort();
+                    }
+                    let session = super::files::Session {
+                        config_dir: run.files_at.0.clone(),
+                        cwd: run.files_at.1.clone(),
+                        id: session_id,
+                    };
+                    run.files = Some(super::files::follow(
+                        session,
+                        transcript_from,
+                        self.events.clone(),
+                        Ev::File,
+                    ));
+                }
+            }
             _ => {}
         }
         false
@@ -425,6 +476,8 @@ impl Server {
                     control_applied: 0,
                     exit: None,
                     output: ReplayBuffer::new(OUTPUT_LIMIT),
+                    files_at: claude_files(&spec),
+                    files: None,
                 });
                 pump(streams, self.events.clone(), init);
                 self.send(Frame::new(Msg::Spawned {
@@ -530,6 +583,15 @@ fn start(dir: &Path, slot: &str, spec: &SpawnSpec) -> Result<(PtyProcess, pty::P
     };
     let (pty, streams) = pty::spawn(&spec)?;
     Ok((pty, streams, bwrap.is_some()))
+}
+
+/// Claude Code's configuration folder for the program (`CLAUDE_CONFIG_DIR`, else
+/// `$HOME/.claude`, from its environment over this host's) and its working folder.
+fn claude_files(spec: &SpawnSpec) -> (PathBuf, PathBuf) {
+    let env: std::collections::BTreeMap<String, String> = spec.env.iter().cloned().collect();
+    let config =
+        crate::daemon::transcript::config_dir(&env).unwrap_or_else(|| expand_home("~/.claude"));
+    (config, expand_home(&spec.cwd))
 }
 
 /// `~` and `~/...` against this host's HOME.

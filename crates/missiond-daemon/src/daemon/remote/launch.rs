@@ -103,6 +103,13 @@ pub fn start(
         run_id,
         permissions,
     )?;
+    let mirror = match session_id {
+        Some(session) => Some(
+            super::mirror::Mirror::create(&ctx.home, &slot.spec.id, session)
+                .map_err(|e| anyhow::anyhow!("preparing the copy of its transcript: {e}"))?,
+        ),
+        None => None,
+    };
     let weak = std::sync::Arc::downgrade(slot);
     let params = super::link::LinkParams {
         slot: slot.spec.id.clone(),
@@ -113,6 +120,7 @@ pub fn start(
             .join(super::super::agent_endpoint::SOCKET_NAME),
         run_id: run_id.to_string(),
         spec,
+        mirror,
         on_change: std::sync::Arc::new(move || {
             if let Some(slot) = weak.upgrade() {
                 slot.notify();

@@ -53,6 +53,9 @@ pub struct LinkParams {
     pub agent_endpoint: PathBuf,
     pub run_id: String,
     pub spec: SpawnSpec,
+    /// Where Claude Code's transcript and status file from the host are copied (a
+    /// Claude Code slot's session).
+    pub mirror: Option<super::mirror::Mirror>,
     /// Called when the link goes up or down (wakes the slot's waiters).
     pub on_change: Arc<dyn Fn() + Send + Sync>,
 }
@@ -345,6 +348,13 @@ async fn session(
             Err(e) => return End::Lost(why(&format!("no answer to spawn ({e})"))),
         }
     }
+    if let Some(m) = &p.mirror {
+        // From what the copy holds: a reconnect resumes the files as the output.
+        send(Frame::new(Msg::Watch {
+            session_id: m.session_id.clone(),
+            transcript_from: m.transcript_len(),
+        }));
+    }
     shared.connected.store(true, Ordering::SeqCst);
     shared.ever.store(true, Ordering::SeqCst);
     super::health::link(&p.host, true);
@@ -401,6 +411,21 @@ async fn session(
                     Msg::Close { conn } => {
                         if let Some(tx) = conns.remove(&conn) {
                             let _ = tx.send(None);
+                        }
+                    }
+                    Msg::Transcript { offset } => {
+                        if let Some(m) = &p.mirror
+                            && let Err(e) = m.write_transcript(offset, &frame.payload)
+                        {
+                            tracing::warn!(slot = %p.slot, "copying the host's transcript: {e}");
+                        }
+                        (p.on_change)();
+                    }
+                    Msg::Status { name } => {
+                        if let Some(m) = &p.mirror
+                            && let Err(e) = m.write_status(&name, &frame.payload)
+                        {
+                            tracing::warn!(slot = %p.slot, "copying the host's status file: {e}");
                         }
                     }
                     Msg::Pong { nonce: n } => {
