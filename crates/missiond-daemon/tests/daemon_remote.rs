@@ -8,6 +8,7 @@
 //! Root only (skipped with a line on stderr elsewhere, unless MISSIOND_E2E_REQUIRED=1).
 
 mod daemon_support;
+mod lifecycle_support;
 mod remote_support;
 
 use std::time::{Duration, Instant};
@@ -297,6 +298,14 @@ rules:
           name: Bash
           input: { command: "echo yes-content > yes.txt", description: "Write yes.txt" }
       - text: "Wrote yes.txt."
+  - name: agent tool
+    match: { contains: "remember the remote fact" }
+    steps:
+      - text: "Remembering."
+        tool_use:
+          name: mcp__mission__mission_kb_remember
+          input: { key: "remote-fact", content: "Learnt on a host, told through its runner.", source: "someone-else" }
+      - text: "Remembered."
   - name: slow
     match: { contains: "slow story" }
     steps:
@@ -338,6 +347,8 @@ async fn claude_code_on_a_host_answers_asks_and_survives_a_cut() {
         json!(proj.display().to_string()),
         json!(claude.display().to_string()),
     );
+    // mission-mcp beside missiond: the daemon copies it to the host with the runner.
+    lifecycle_support::build_mission_mcp();
     let daemon = daemon_for(&host, tmp.path(), &yaml);
     let client = daemon.client().await;
     let spawned = ok(&client, "mission_pty_spawn", json!({"slotId": "rc"})).await;
@@ -394,6 +405,32 @@ async fn claude_code_on_a_host_answers_asks_and_survives_a_cut() {
     let status = wait_status(&client, "rc", LONG, |s| s["statusFile"] == "idle").await;
     assert_eq!(status["state"], "Idle", "{status}");
 
+    // An agent tool from the Claude Code on the host: mission-mcp there reaches the
+    // slot's socket on the host, the runner forwards it, the daemon serves it as `rc`
+    // whatever the call says.
+    let sent = ok(
+        &client,
+        "mission_pty_send",
+        json!({"slotId": "rc", "message": "remember the remote fact", "timeoutMs": 90000}),
+    )
+    .await;
+    assert_eq!(sent["answer"], "Remembered.", "{sent}");
+    let fact = ok(&client, "mission_kb_get", json!({"key": "remote-fact"})).await;
+    assert_eq!(
+        fact["entry"]["content"], "Learnt on a host, told through its runner.",
+        "{fact}"
+    );
+    assert_eq!(fact["entry"]["source"], "rc", "{fact}");
+    assert!(
+        host.home
+            .join(".missiond/bin")
+            .read_dir()
+            .unwrap()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with("mission-mcp-")),
+        "mission-mcp was not copied to the host"
+    );
+
     // A permission dialog on the host, answered from here.
     let sent = ok(
         &client,
@@ -414,9 +451,9 @@ async fn claude_code_on_a_host_answers_asks_and_survives_a_cut() {
     assert_eq!(written.trim(), "yes-content");
     let history = ok(&client, "mission_pty_history", json!({"slotId": "rc"})).await;
     let turns = history["turns"].as_array().expect("turns");
-    assert_eq!(turns.len(), 2, "{history}");
-    assert_eq!(turns[1]["answer"], "Wrote yes.txt.", "{history}");
-    assert_eq!(turns[1]["toolsUsed"][0]["tool"], "Bash", "{history}");
+    assert_eq!(turns.len(), 3, "{history}");
+    assert_eq!(turns[2]["answer"], "Wrote yes.txt.", "{history}");
+    assert_eq!(turns[2]["toolsUsed"][0]["tool"], "Bash", "{history}");
 
     // The connection cut mid-turn: the same Claude Code finishes the same turn.
     let claudes = |h: &Host| {

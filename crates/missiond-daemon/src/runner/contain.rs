@@ -67,11 +67,15 @@ pub fn plan(
     let bin = plan.home.join("bin");
     plan.place_cwd(cwd, &[state_dir, &bin])?;
     plan.show_read_only(slot_dir);
-    if runner_exe.starts_with(&plan.home) {
-        plan.show_read_only(runner_exe);
-    } else {
-        // A runner kept elsewhere is still not the agent's to rewrite.
-        plan.lock(runner_exe);
+    // The runner (the hooks' command) and mission-mcp beside it (the agent tools).
+    let mcp = runner_exe.with_file_name(super::mcp_file_name());
+    for exe in [runner_exe, mcp.as_path()] {
+        if exe.starts_with(&plan.home) {
+            plan.show_read_only(exe);
+        } else {
+            // A binary kept elsewhere is still not the agent's to rewrite.
+            plan.lock(exe);
+        }
     }
     // A HOME or Claude Code config folder kept in the runner's home stays usable.
     for (key, value) in env {

@@ -92,6 +92,12 @@ pub fn version() -> &'static str {
     })
 }
 
+/// The file name of mission-mcp beside the runner on a host (named by the daemon's
+/// build, as the runner is).
+pub fn mcp_file_name() -> String {
+    format!("mission-mcp-{}", version())
+}
+
 /// FNV-1a, 64 bits: enough to tell builds apart, no dependency.
 fn fnv1a(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;

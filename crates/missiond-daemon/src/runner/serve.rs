@@ -541,7 +541,15 @@ fn start(dir: &Path, slot: &str, spec: &SpawnSpec) -> Result<(PtyProcess, pty::P
     let slot_dir = &super::slot_dir(dir, slot);
     std::fs::create_dir_all(slot_dir)?;
     let dir_text = slot_dir.to_string_lossy().into_owned();
-    let fill = |s: &str| s.replace("{slot_dir}", &dir_text);
+    let exe = std::env::current_exe().context("finding the runner's executable")?;
+    let bin_text = exe
+        .parent()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let fill = |s: &str| {
+        s.replace("{slot_dir}", &dir_text)
+            .replace("{bin_dir}", &bin_text)
+    };
     for (name, content) in &spec.files {
         anyhow::ensure!(
             !name.contains('/') && !name.starts_with('.'),
@@ -553,9 +561,7 @@ fn start(dir: &Path, slot: &str, spec: &SpawnSpec) -> Result<(PtyProcess, pty::P
     }
     let mut env: Vec<(String, String)> =
         spec.env.iter().map(|(k, v)| (k.clone(), fill(v))).collect();
-    if let Ok(exe) = std::env::current_exe() {
-        env.push((RUNNER_EXE_ENV.into(), exe.to_string_lossy().into_owned()));
-    }
+    env.push((RUNNER_EXE_ENV.into(), exe.to_string_lossy().into_owned()));
     env.push((
         missiond_core::paths::ENV_IPC_ENDPOINT.to_string(),
         slot_dir
@@ -567,7 +573,6 @@ fn start(dir: &Path, slot: &str, spec: &SpawnSpec) -> Result<(PtyProcess, pty::P
     let mut program = spec.program.clone();
     let mut args: Vec<String> = spec.args.iter().map(|a| fill(a)).collect();
     if let Some(bwrap) = &bwrap {
-        let exe = std::env::current_exe().context("finding the runner's executable")?;
         let plan = super::contain::plan(dir, slot_dir, &exe, &cwd, &env)?;
         args = plan.bwrap_args(&program, &args);
         program = bwrap.to_string_lossy().into_owned();

@@ -23,6 +23,7 @@ pub fn spawn_spec(
     resolved: &ResolvedEnv,
     run_id: &str,
     permissions: Option<String>,
+    agent_tools: bool,
 ) -> anyhow::Result<SpawnSpec> {
     let mut args = config.args.clone();
     let mut env = vec![
@@ -55,6 +56,26 @@ pub fn spawn_spec(
             "permissions.yaml".to_string(),
             permissions.unwrap_or_default(),
         ));
+        // The agent tools, as for a local slot: mission-mcp beside the runner (copied
+        // with it), reaching the slot's socket on the host, which the runner forwards
+        // to this slot's own endpoint here.
+        if agent_tools {
+            let mcp =
+                std::path::PathBuf::from(format!("{{bin_dir}}/{}", crate::runner::mcp_file_name()));
+            let endpoint = format!("{SLOT_DIR}/{}", super::super::agent_endpoint::SOCKET_NAME);
+            let mcp_json =
+                super::super::mcp_config::config_json(&mcp, &config.id, &config.role, &endpoint);
+            files.push((
+                "mcp.json".to_string(),
+                serde_json::to_string_pretty(&mcp_json)?,
+            ));
+            args.extend([
+                "--mcp-config".to_string(),
+                format!("{SLOT_DIR}/mcp.json"),
+                "--allowedTools".to_string(),
+                super::super::mcp_config::allowed_tools(&config.role),
+            ]);
+        }
         args.extend([
             "--session-id".to_string(),
             session_id.to_string(),
@@ -102,6 +123,8 @@ pub fn start(
         resolved,
         run_id,
         permissions,
+        // mission-mcp goes to the host with the runner when this daemon has one.
+        super::super::mcp_config::mission_mcp(&ctx.exe).is_some(),
     )?;
     let mirror = match session_id {
         Some(session) => Some(
