@@ -39,7 +39,10 @@ fn runners_on(host: &Host) -> Vec<std::path::PathBuf> {
         .map(|d| {
             d.flatten()
                 .map(|e| e.path())
-                .filter(|p| !p.to_string_lossy().contains(".part"))
+                .filter(|p| {
+                    let name = p.file_name().unwrap_or_default().to_string_lossy();
+                    name.starts_with("missiond-") && !name.contains(".part")
+                })
                 .collect()
         })
         .unwrap_or_default()
