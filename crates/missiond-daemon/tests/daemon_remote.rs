@@ -491,8 +491,43 @@ async fn claude_code_on_a_host_answers_asks_and_survives_a_cut() {
         "{sent}"
     );
     assert_eq!(claudes(&host), before, "Claude Code was restarted");
-    // The status file streams again after the reconnect.
+    // The status file streams again after the reconnect, and the transcript resumes
+    // where the copy was: the turn across the cut is stored, once.
     wait_status(&client, "rc", LONG, |s| s["statusFile"] == "idle").await;
+    let story = "Once upon a time a story crossed a cut link";
+    let deadline = Instant::now() + LONG;
+    loop {
+        let got = client
+            .call(
+                "mission_conversation_get",
+                json!({"sessionId": session, "limit": 1000}),
+            )
+            .await
+            .unwrap_or(Value::Null);
+        let told = got["messages"]
+            .as_array()
+            .map(|m| {
+                m.iter()
+                    .filter(|m| {
+                        m["role"] == "assistant"
+                            && m["text"].as_str().is_some_and(|t| t.contains(story))
+                    })
+                    .count()
+            })
+            .unwrap_or(0);
+        if told > 0 {
+            assert_eq!(
+                told, 1,
+                "the answer across the cut stored {told} times: {got}"
+            );
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the turn across the cut never reached the store: {got}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     // The prompt reached the model once: typed once, not again after the reconnect.
     let asked = server
         .requests()
