@@ -84,6 +84,7 @@ impl Handler for TestHandler {
                         screen_state: None,
                         parser_disagreements: None,
                         current_tool: None,
+                        status_file: None,
                         slot_id: p.slot_id,
                     })
                 })

@@ -9,7 +9,10 @@
 //!   local slot and in a remote slot, `mission_pty_send` round trips, median of N.
 //! - Echo latency: a bash slot, a typed line until its output is on the daemon's screen.
 //! - Link bytes: the veth's byte counters while the slot is idle (keep-alives), during
-//!   the turns, and while the program writes 4 MB (framing + ssh overhead).
+//!   the turns (the terminal, the hooks, and the transcript and status file the runner
+//!   streams), and while the program writes 1 MB (framing + ssh overhead).
+//! - First start: ssh, the platform check, copying the runner (and mission-mcp when it
+//!   is beside `missiond`: build it first for the full figure), the start.
 
 #[path = "../tests/daemon_support/mod.rs"]
 mod daemon_support;
@@ -87,7 +90,7 @@ fn main() {
     };
     let remote_host = format!("    host: {}\n", host.alias);
     let yaml = format!(
-        "slots:\n{}{}  - id: rsh\n{remote_host}    cwd: ~/proj\n    command: bash\n    args: [\"--norc\", \"--noprofile\"]\n    env:\n      PS1: \"rsh$ \"\n  - id: lsh\n    cwd: /tmp\n    isolation: none\n    command: bash\n    args: [\"--norc\", \"--noprofile\"]\n    env:\n      PS1: \"rsh$ \"\n",
+        "slots:\n{}{}  - id: rsh\n{remote_host}    cwd: ~/proj\n    isolation: none\n    command: bash\n    args: [\"--norc\", \"--noprofile\"]\n    env:\n      PS1: \"rsh$ \"\n  - id: lsh\n    cwd: /tmp\n    isolation: none\n    command: bash\n    args: [\"--norc\", \"--noprofile\"]\n    env:\n      PS1: \"rsh$ \"\n",
         slot("local", "", &lproj, lhome.path()),
         slot("remote", &remote_host, &rproj, rhome.path()),
     );
@@ -103,9 +106,12 @@ fn main() {
         let started = Instant::now();
         ok(&client, "mission_pty_spawn", json!({"slotId": "rsh"})).await;
         wait_screen(&client, "rsh", "rsh$", Duration::from_secs(120)).await;
+        let mb = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0) / 1_000_000;
+        let exe = std::path::Path::new(env!("CARGO_BIN_EXE_missiond"));
         println!(
-            "first remote start (runner copied, {} MB): {:.2} s",
-            std::fs::metadata(env!("CARGO_BIN_EXE_missiond")).map(|m| m.len()).unwrap_or(0) / 1_000_000,
+            "first remote start (runner copied, {} MB; mission-mcp beside it, {} MB): {:.2} s",
+            mb(exe),
+            mb(&exe.with_file_name("mission-mcp")),
             started.elapsed().as_secs_f64()
         );
 

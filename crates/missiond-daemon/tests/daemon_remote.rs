@@ -8,6 +8,7 @@
 //! Root only (skipped with a line on stderr elsewhere, unless MISSIOND_E2E_REQUIRED=1).
 
 mod daemon_support;
+mod lifecycle_support;
 mod remote_support;
 
 use std::time::{Duration, Instant};
@@ -38,7 +39,10 @@ fn runners_on(host: &Host) -> Vec<std::path::PathBuf> {
         .map(|d| {
             d.flatten()
                 .map(|e| e.path())
-                .filter(|p| !p.to_string_lossy().contains(".part"))
+                .filter(|p| {
+                    let name = p.file_name().unwrap_or_default().to_string_lossy();
+                    name.starts_with("missiond-") && !name.contains(".part")
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -84,7 +88,7 @@ async fn a_bash_slot_on_a_host_keeps_its_process_through_a_cut_and_a_dead_link()
     host.user_dir("work");
     let yaml = format!(
         "slots:\n  - id: rsh\n    host: {}\n    cwd: ~/work\n    command: bash\n    \
-         args: [\"--norc\", \"--noprofile\"]\n    env:\n      PS1: \"rsh$ \"\n      \
+         args: [\"--norc\", \"--noprofile\"]\n    isolation: none\n    env:\n      PS1: \"rsh$ \"\n      \
          GREETING: from-the-slot-env\n    cols: 100\n    rows: 30\n",
         host.alias
     );
@@ -135,6 +139,20 @@ async fn a_bash_slot_on_a_host_keeps_its_process_through_a_cut_and_a_dead_link()
         "{line}"
     );
     assert!(line.contains("g=from-the-slot-env"), "{line}");
+    // mission_agents and mission_slots say where it runs, and its pid there.
+    let agents = ok(&client, "mission_agents", json!({})).await;
+    let agent = agents["agents"]
+        .as_array()
+        .and_then(|a| a.iter().find(|a| a["slotId"] == "rsh"))
+        .expect("rsh in mission_agents");
+    assert_eq!(agent["host"], json!(host.alias), "{agent}");
+    assert_eq!(
+        agent["pid"],
+        json!(pid),
+        "the pid is not the shell's on the host: {agent}"
+    );
+    let slots = ok(&client, "mission_slots", json!({})).await;
+    assert_eq!(slots["slots"][0]["host"], json!(host.alias), "{slots}");
 
     // The ssh connection is cut while output is being written.
     type_line(
@@ -283,6 +301,14 @@ rules:
           name: Bash
           input: { command: "echo yes-content > yes.txt", description: "Write yes.txt" }
       - text: "Wrote yes.txt."
+  - name: agent tool
+    match: { contains: "remember the remote fact" }
+    steps:
+      - text: "Remembering."
+        tool_use:
+          name: mcp__mission__mission_kb_remember
+          input: { key: "remote-fact", content: "Learnt on a host, told through its runner.", source: "someone-else" }
+      - text: "Remembered."
   - name: slow
     match: { contains: "slow story" }
     steps:
@@ -324,6 +350,8 @@ async fn claude_code_on_a_host_answers_asks_and_survives_a_cut() {
         json!(proj.display().to_string()),
         json!(claude.display().to_string()),
     );
+    // mission-mcp beside missiond: the daemon copies it to the host with the runner.
+    lifecycle_support::build_mission_mcp();
     let daemon = daemon_for(&host, tmp.path(), &yaml);
     let client = daemon.client().await;
     let spawned = ok(&client, "mission_pty_spawn", json!({"slotId": "rc"})).await;
@@ -339,6 +367,71 @@ async fn claude_code_on_a_host_answers_asks_and_survives_a_cut() {
     assert_eq!(
         sent["answer"], "Remote line one, with `code` and ünïcode ✓.\n\n- item: 42",
         "{sent}"
+    );
+
+    // The transcript on the host, streamed by the runner, is in the conversation store:
+    // the prompt and the answer.
+    let agents = ok(&client, "mission_agents", json!({})).await;
+    let session = agents["agents"][0]["sessionId"]
+        .as_str()
+        .expect("a session id")
+        .to_string();
+    let deadline = Instant::now() + LONG;
+    loop {
+        let got = client
+            .call(
+                "mission_conversation_get",
+                json!({"sessionId": session, "limit": 1000}),
+            )
+            .await
+            .unwrap_or(Value::Null);
+        let messages = got["messages"].as_array().cloned().unwrap_or_default();
+        let has = |role: &str, text: &str| {
+            messages
+                .iter()
+                .any(|m| m["role"] == role && m["text"].as_str().is_some_and(|t| t.contains(text)))
+        };
+        if has("user", "give me the exact answer")
+            && has("assistant", "Remote line one, with `code` and ünïcode ✓.")
+        {
+            assert_eq!(got["slotId"], "rc", "{got}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the remote conversation never reached the store: {got}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // Claude Code's status file on the host is read here: after the turn it says idle.
+    let status = wait_status(&client, "rc", LONG, |s| s["statusFile"] == "idle").await;
+    assert_eq!(status["state"], "Idle", "{status}");
+
+    // An agent tool from the Claude Code on the host: mission-mcp there reaches the
+    // slot's socket on the host, the runner forwards it, the daemon serves it as `rc`
+    // whatever the call says.
+    let sent = ok(
+        &client,
+        "mission_pty_send",
+        json!({"slotId": "rc", "message": "remember the remote fact", "timeoutMs": 90000}),
+    )
+    .await;
+    assert_eq!(sent["answer"], "Remembered.", "{sent}");
+    let fact = ok(&client, "mission_kb_get", json!({"key": "remote-fact"})).await;
+    assert_eq!(
+        fact["entry"]["content"], "Learnt on a host, told through its runner.",
+        "{fact}"
+    );
+    assert_eq!(fact["entry"]["source"], "rc", "{fact}");
+    assert!(
+        host.home
+            .join(".missiond/bin")
+            .read_dir()
+            .unwrap()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with("mission-mcp-")),
+        "mission-mcp was not copied to the host"
     );
 
     // A permission dialog on the host, answered from here.
@@ -361,9 +454,9 @@ async fn claude_code_on_a_host_answers_asks_and_survives_a_cut() {
     assert_eq!(written.trim(), "yes-content");
     let history = ok(&client, "mission_pty_history", json!({"slotId": "rc"})).await;
     let turns = history["turns"].as_array().expect("turns");
-    assert_eq!(turns.len(), 2, "{history}");
-    assert_eq!(turns[1]["answer"], "Wrote yes.txt.", "{history}");
-    assert_eq!(turns[1]["toolsUsed"][0]["tool"], "Bash", "{history}");
+    assert_eq!(turns.len(), 3, "{history}");
+    assert_eq!(turns[2]["answer"], "Wrote yes.txt.", "{history}");
+    assert_eq!(turns[2]["toolsUsed"][0]["tool"], "Bash", "{history}");
 
     // The connection cut mid-turn: the same Claude Code finishes the same turn.
     let claudes = |h: &Host| {
@@ -387,6 +480,8 @@ async fn claude_code_on_a_host_answers_asks_and_survives_a_cut() {
                 .await
         })
     };
+    // Mid-turn the host's status file says busy (streamed, not read from the screen).
+    wait_status(&client, "rc", LONG, |s| s["statusFile"] == "busy").await;
     wait_screen(&client, "rc", "Once upon", LONG).await;
     assert!(host.kill_connections() > 0, "no ssh connection to cut");
     let sent: Value = send.await.unwrap().expect("the send across the cut");
@@ -396,6 +491,43 @@ async fn claude_code_on_a_host_answers_asks_and_survives_a_cut() {
         "{sent}"
     );
     assert_eq!(claudes(&host), before, "Claude Code was restarted");
+    // The status file streams again after the reconnect, and the transcript resumes
+    // where the copy was: the turn across the cut is stored, once.
+    wait_status(&client, "rc", LONG, |s| s["statusFile"] == "idle").await;
+    let story = "Once upon a time a story crossed a cut link";
+    let deadline = Instant::now() + LONG;
+    loop {
+        let got = client
+            .call(
+                "mission_conversation_get",
+                json!({"sessionId": session, "limit": 1000}),
+            )
+            .await
+            .unwrap_or(Value::Null);
+        let told = got["messages"]
+            .as_array()
+            .map(|m| {
+                m.iter()
+                    .filter(|m| {
+                        m["role"] == "assistant"
+                            && m["text"].as_str().is_some_and(|t| t.contains(story))
+                    })
+                    .count()
+            })
+            .unwrap_or(0);
+        if told > 0 {
+            assert_eq!(
+                told, 1,
+                "the answer across the cut stored {told} times: {got}"
+            );
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the turn across the cut never reached the store: {got}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     // The prompt reached the model once: typed once, not again after the reconnect.
     let asked = server
         .requests()

@@ -123,6 +123,7 @@ fn bash_spec(detached_secs: u64) -> SpawnSpec {
         rows: 24,
         files: vec![("note.txt".into(), "slot dir is {slot_dir}".into())],
         detached_timeout_secs: detached_secs,
+        isolation: missiond_core::config::slots::Isolation::None,
     }
 }
 
@@ -137,7 +138,7 @@ fn a_new_channel_resumes_where_the_daemon_left_off() {
         spec: bash_spec(300),
     }));
     let pid = match ch.next().msg {
-        Msg::Spawned { run_id, pid } => {
+        Msg::Spawned { run_id, pid, .. } => {
             assert_eq!(run_id, "run-a");
             pid.expect("a pid")
         }

@@ -190,6 +190,8 @@ export interface PtyStatusResult {
   /** The tool running now and its argument's summary, while `state` is `ToolRunning` and
    * Claude Code's hook named it. */
   currentTool?: ToolUse;
+  /** Claude Code's status file's last `status` (`idle`, `busy`, ...), once read. */
+  statusFile?: string;
 }
 
 /** One recorded prompt and its answer. */
@@ -238,11 +240,16 @@ export interface SlotInfo {
   trusted: boolean;
   /** Its own git worktree's branch, when it has `workspace: worktree`. */
   workspaceBranch?: string;
+  /** The ssh destination it runs on, when not the daemon's machine. */
+  host?: string;
 }
 
 /** One slot's live state. */
 export interface AgentInfo {
+  /** On `host` when the slot has one (the pid there). */
   pid: number | null;
+  /** The ssh destination it runs on, when not the daemon's machine. */
+  host?: string;
   role: string;
   sessionId: string | null;
   since: string | null;

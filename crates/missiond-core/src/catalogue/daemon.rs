@@ -47,6 +47,9 @@ pub struct SlotInfo {
     /// mission_workspace_status for the rest).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace_branch: Option<String>,
+    /// The machine it runs on (its `host:`, an ssh destination), when not this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
 }
 
 /// Result of `mission_slots`.
@@ -85,8 +88,12 @@ pub struct AgentInfo {
     pub state: SlotState,
     /// When it entered that state (RFC 3339, UTC), if known.
     pub since: Option<String>,
-    /// The process id, while running.
+    /// The process id, while running: on `host` when the slot has one (the pid there,
+    /// as the host's `ps` shows it), else on this machine.
     pub pid: Option<u32>,
+    /// The machine it runs on (its `host:`, an ssh destination), when not this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
     /// The Claude Code session id, once known.
     pub session_id: Option<String>,
     /// Whether its processes run in the slot's sandbox (see `isolation` in slots.yaml),

@@ -372,6 +372,11 @@ pub struct PtyStatusResult {
     /// path), while `state` is `ToolRunning` and Claude Code's `PreToolUse` hook named it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_tool: Option<ToolUse>,
+    /// What Claude Code's own status file (`sessions/<pid>.json`, one of the signals the
+    /// state is merged from) last said: `idle`, `busy`, `waiting`, `shell`; for a remote
+    /// slot, as the runner streamed it from the host. Absent until it was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_file: Option<String>,
 }
 
 impl Tool for PtyStatus {

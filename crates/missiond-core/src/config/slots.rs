@@ -143,6 +143,7 @@ impl SlotConfig {
             autostart: self.autostart,
             trusted: self.trusted,
             workspace_branch: self.workspace.as_ref().map(|w| w.branch.clone()),
+            host: self.host.clone(),
         }
     }
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// The protocol's version; both sides must speak the same.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// The largest frame either side accepts (a chunk of output is 16 KiB; a spawn carries
 /// settings files).
@@ -38,6 +38,10 @@ pub struct SpawnSpec {
     /// Seconds the program keeps running without a daemon connected before the runner
     /// ends it.
     pub detached_timeout_secs: u64,
+    /// The slot's `isolation`: the runner starts the program in a bubblewrap sandbox on
+    /// the host (`auto`: when the host has one; `sandbox`: or not at all).
+    #[serde(default)]
+    pub isolation: crate::config::slots::Isolation,
 }
 
 /// The daemon's side of the handshake.
@@ -106,7 +110,11 @@ pub enum Msg {
     /// Runner -> daemon: the program started.
     Spawned {
         run_id: String,
+        /// The program's pid on the host (its own, also inside a sandbox).
         pid: Option<u32>,
+        /// It runs in a bubblewrap sandbox on the host.
+        #[serde(default)]
+        sandboxed: bool,
     },
     /// Runner -> daemon: the program could not start.
     SpawnFailed {
@@ -158,6 +166,23 @@ pub enum Msg {
     },
     Pong {
         nonce: u64,
+    },
+    /// Daemon -> runner, after each handshake of a Claude Code slot: follow the session's
+    /// files on the host (its transcript from byte `transcript_from`, what the daemon
+    /// already has; its status file, sent again whole) and stream their changes.
+    Watch {
+        session_id: String,
+        transcript_from: u64,
+    },
+    /// Runner -> daemon: transcript bytes (the payload) found at byte `offset` of the
+    /// session's transcript on the host.
+    Transcript {
+        offset: u64,
+    },
+    /// Runner -> daemon: the whole content (the payload) of the session's status file
+    /// `sessions/<name>` on the host, as last written.
+    Status {
+        name: String,
     },
     /// Runner -> daemon: something went wrong that the daemon should log.
     Error {
@@ -343,6 +368,20 @@ mod tests {
             seq: 4,
             control: Control::Resize { cols: 80, rows: 24 },
         }));
+        roundtrip(Frame::new(Msg::Watch {
+            session_id: "s".into(),
+            transcript_from: 12,
+        }));
+        roundtrip(Frame::with_payload(
+            Msg::Transcript { offset: 12 },
+            b"{\"type\":\"user\"}\n".to_vec(),
+        ));
+        roundtrip(Frame::with_payload(
+            Msg::Status {
+                name: "42.json".into(),
+            },
+            b"{}".to_vec(),
+        ));
         roundtrip(Frame::new(Msg::Exit {
             code: None,
             after_seq: 9,
@@ -359,6 +398,7 @@ mod tests {
                 rows: 30,
                 files: vec![("settings.json".into(), "{}".into())],
                 detached_timeout_secs: 600,
+                isolation: crate::config::slots::Isolation::Sandbox,
             },
         }));
     }

@@ -229,8 +229,11 @@ impl Handlers {
                     state,
                     since: since.map(pty_tools::rfc3339),
                     pid: run.filter(|r| r.is_alive()).and_then(|r| r.pid()),
+                    host: slot.spec.config.host.clone(),
                     session_id: run.and_then(|r| r.session_id.clone()),
-                    sandboxed: run.filter(|r| r.is_alive()).map(|r| r.sandboxed),
+                    sandboxed: run
+                        .filter(|r| r.is_alive())
+                        .map(|r| r.sandboxed || r.pty.remote_sandboxed()),
                 }
             })
             .collect();

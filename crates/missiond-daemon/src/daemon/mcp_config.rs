@@ -98,11 +98,16 @@ pub fn claude_args(ctx: &Ctx, target: &HookTarget<'_>) -> anyhow::Result<Vec<Str
         "--mcp-config".to_string(),
         path.to_string_lossy().into_owned(),
         "--allowedTools".to_string(),
-        missiond_core::catalogue::agent_tools_for(role)
-            .map(|t| format!("{TOOL_PREFIX}{}", t.name))
-            .collect::<Vec<_>>()
-            .join(","),
+        allowed_tools(role),
     ])
+}
+
+/// `--allowedTools` for a slot of `role`: its agent tools, as Claude Code names them.
+pub fn allowed_tools(role: &str) -> String {
+    missiond_core::catalogue::agent_tools_for(role)
+        .map(|t| format!("{TOOL_PREFIX}{}", t.name))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 #[cfg(test)]

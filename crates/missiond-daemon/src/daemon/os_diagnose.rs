@@ -68,7 +68,9 @@ pub fn diagnose(sup: &Supervisor) -> Result<OsDiagnoseResult, RpcError> {
                 let run = inner.run.as_ref().filter(|r| r.is_alive());
                 (
                     run.and_then(|r| r.pid()),
-                    run.and_then(|r| r.pty.pid().or_else(|| r.pid())),
+                    // A remote program's processes are on its host, not here.
+                    run.filter(|r| !matches!(r.pty, super::slot_process::SlotProcess::Remote(_)))
+                        .and_then(|r| r.pty.pid().or_else(|| r.pid())),
                 )
             };
             let mut info = SlotProcessInfo {

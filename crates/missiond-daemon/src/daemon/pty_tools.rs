@@ -400,6 +400,7 @@ pub fn status(slot: &Slot) -> PtyStatusResult {
             .and_then(|r| r.turn.as_ref())
             .filter(|t| t.is_open())
             .and_then(|t| t.hook_tools.last().cloned()),
+        status_file: live.and_then(|r| r.status_file.clone()),
     }
 }
 

@@ -120,7 +120,8 @@ impl Support {
 
 fn find_bwrap() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os(ENV_BWRAP).filter(|p| !p.is_empty()) {
-        return Some(PathBuf::from(path));
+        // Named but not there: not installed where it was said to be.
+        return Some(PathBuf::from(path)).filter(|p| p.is_file());
     }
     std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)

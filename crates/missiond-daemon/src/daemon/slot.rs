@@ -104,6 +104,8 @@ pub struct Run {
     pub sandboxed: bool,
     /// The sandboxed program's own host pid, once found (see [`Run::pid`]).
     pub program_pid: std::sync::OnceLock<u32>,
+    /// Claude Code's status file's last `status`, once read (see `status_file`).
+    pub status_file: Option<String>,
 }
 
 impl Run {
@@ -141,7 +143,12 @@ impl Run {
     /// The slot program's process id, as the host sees it: the program itself, also
     /// when it runs in a sandbox (where the PTY's child is bubblewrap). Signals for the
     /// whole slot go to the PTY's process group instead (`pty.signal_group`).
+    /// For a remote slot it is the program's pid on its host (never signalled from
+    /// here: signals travel through the runner).
     pub fn pid(&self) -> Option<u32> {
+        if let SlotProcess::Remote(_) = &self.pty {
+            return self.pty.remote_pid();
+        }
         let outer = self.pty.pid()?;
         if !self.sandboxed {
             return Some(outer);
@@ -306,7 +313,15 @@ impl Slot {
             }
         };
         let transcript = match (&session_id, transcript::config_dir(&self.spec.config.env)) {
-            // A remote slot's transcript is on its host: answers come from its hooks.
+            // A remote slot's transcript is on its host: the runner streams it into a
+            // copy here (see `remote::mirror`).
+            (Some(id), _) if self.spec.config.host.is_some() => {
+                vec![super::remote::mirror::transcript_path(
+                    &self.ctx.home,
+                    &self.spec.id,
+                    id,
+                )]
+            }
             _ if self.spec.config.host.is_some() => Vec::new(),
             (Some(id), Some(dir)) => transcript::candidate_paths(&dir, &work_dir, id),
             _ => Vec::new(),
@@ -349,6 +364,7 @@ impl Slot {
             published_state: None,
             sandboxed,
             program_pid: std::sync::OnceLock::new(),
+            status_file: None,
         });
         inner.sending = false;
         drop(inner);

@@ -23,6 +23,21 @@ impl SlotProcess {
         }
     }
 
+    /// A remote program's pid on its host (`None` for a local one, or before the
+    /// runner started it).
+    pub fn remote_pid(&self) -> Option<u32> {
+        match self {
+            SlotProcess::Local(_) => None,
+            SlotProcess::Remote(r) => r.pid(),
+        }
+    }
+
+    /// Whether a remote program runs in a sandbox on its host (false for a local one:
+    /// see `Run::sandboxed`).
+    pub fn remote_sandboxed(&self) -> bool {
+        matches!(self, SlotProcess::Remote(r) if r.sandboxed())
+    }
+
     /// Queue bytes for the program.
     pub fn write(&self, bytes: &[u8]) -> Result<()> {
         match self {

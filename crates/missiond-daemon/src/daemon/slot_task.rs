@@ -78,12 +78,16 @@ fn next_wakeup(slot: &Slot) -> Option<Instant> {
 /// Start watching the run's status file, when the slot runs Claude Code with a session
 /// id and a known config folder.
 fn watch_status_file(slot: &Slot) -> Option<super::status_file::StatusWatch> {
-    // A remote slot's status file is on its host.
-    if !slot.spec.claude || slot.spec.config.host.is_some() {
+    if !slot.spec.claude {
         return None;
     }
     let session = slot.lock().run.as_ref()?.session_id.clone()?;
-    let dir = super::transcript::config_dir(&slot.spec.config.env)?;
+    let dir = match &slot.spec.config.host {
+        // A remote slot's status file is on its host: the runner streams it into a copy
+        // here (see `remote::mirror`).
+        Some(_) => super::remote::mirror::dir(&slot.ctx.home, &slot.spec.id),
+        None => super::transcript::config_dir(&slot.spec.config.env)?,
+    };
     match super::status_file::watch(&dir, &session) {
         Ok(w) => Some(w),
         Err(e) => {
@@ -113,6 +117,7 @@ fn on_status_file(slot: &Slot, record: &super::status_file::StatusRecord) {
         run.merge
             .status_file(&record.status, record.waiting_for.as_deref(), t);
         tracing::debug!(slot = %slot.spec.id, status = %record.status, waiting_for = ?record.waiting_for, "status file");
+        run.status_file = Some(record.status.clone());
         reconcile(slot, run);
         publish_state(slot, run);
     }

@@ -490,7 +490,10 @@ pub fn on_hook(slot: &Slot, event: &HookEvent) {
         let state = run.state();
         match event.event.as_str() {
             "SessionStart" => {
-                if let Some(path) = event.field("transcript_path") {
+                // A remote slot's hook names the host's path; its copy here stays.
+                if let Some(path) = event.field("transcript_path")
+                    && slot.spec.config.host.is_none()
+                {
                     let path = std::path::PathBuf::from(path);
                     run.transcript.retain(|p| p != &path);
                     run.transcript.insert(0, path.clone());

@@ -8,6 +8,8 @@
 //! until the daemon comes back and says what it already has.
 
 pub mod attach;
+pub mod contain;
+pub mod files;
 pub mod serve;
 
 use std::path::PathBuf;
@@ -24,6 +26,9 @@ pub struct RunnerArgs {
     /// Be the slot's runner server (started by `--attach`).
     #[arg(long, value_name = "SLOT")]
     pub serve: Option<String>,
+    /// Say whether this host can run slots in a bubblewrap sandbox, and exit.
+    #[arg(long, conflicts_with_all = ["attach", "serve"])]
+    pub probe_sandbox: bool,
     /// Where runners keep their sockets and files (default `~/.missiond/run`).
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
@@ -31,6 +36,10 @@ pub struct RunnerArgs {
 
 /// Runs the subcommand.
 pub fn run(args: RunnerArgs) -> Result<i32> {
+    if args.probe_sandbox {
+        println!("{}", contain::probe_line());
+        return Ok(0);
+    }
     let dir = match args.state_dir {
         Some(dir) => dir,
         None => default_state_dir()?,
@@ -81,6 +90,12 @@ pub fn version() -> &'static str {
             .unwrap_or(0);
         format!("{}-{hash:016x}", env!("CARGO_PKG_VERSION"))
     })
+}
+
+/// The file name of mission-mcp beside the runner on a host (named by the daemon's
+/// build, as the runner is).
+pub fn mcp_file_name() -> String {
+    format!("mission-mcp-{}", version())
 }
 
 /// FNV-1a, 64 bits: enough to tell builds apart, no dependency.

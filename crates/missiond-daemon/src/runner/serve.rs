@@ -43,6 +43,8 @@ enum Ev {
     Conn(UnixStream),
     ConnData(u64, Vec<u8>),
     ConnClosed(u64),
+    /// Claude Code's files on the host changed (see `files`).
+    File(super::files::Change),
 }
 
 struct Run {
@@ -51,6 +53,18 @@ struct Run {
     control_applied: u64,
     exit: Option<Option<i32>>,
     output: ReplayBuffer<Vec<u8>>,
+    /// Where Claude Code keeps its files for this program: config folder and cwd.
+    files_at: (PathBuf, PathBuf),
+    /// Following the session's files for the daemon (restarted by each `Watch`).
+    files: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Run {
+    fn drop(&mut self) {
+        if let Some(task) = self.files.take() {
+            task.abort();
+        }
+    }
 }
 
 struct Server {
@@ -218,6 +232,14 @@ impl Server {
                     self.send(Frame::new(Msg::Close { conn }));
                 }
             }
+            // Sent only to a daemon that is here: the next one says in its `Watch`
+            // where to start again.
+            Ev::File(super::files::Change::Transcript { offset, bytes }) => {
+                self.send(Frame::with_payload(Msg::Transcript { offset }, bytes));
+            }
+            Ev::File(super::files::Change::Status { name, bytes }) => {
+                self.send(Frame::with_payload(Msg::Status { name }, bytes));
+            }
         }
         false
     }
@@ -311,9 +333,17 @@ impl Server {
     fn on_frame(&mut self, frame: Frame) -> bool {
         match frame.msg {
             Msg::Hello(hello) => {
-                if let Err(e) = check_protocol(hello.protocol) {
+                if check_protocol(hello.protocol).is_err() {
+                    // Said from the runner's side (the shared error is the daemon's).
                     self.send_now(Frame::new(Msg::Error {
-                        message: e.to_string(),
+                        message: format!(
+                            "the daemon speaks protocol {}, this runner ({}) speaks {}: \
+                             the daemon copies its own build to the host when it is missing; \
+                             remove the runner there if it was installed by hand",
+                            hello.protocol,
+                            super::version(),
+                            PROTOCOL_VERSION
+                        ),
                     }));
                     self.detach();
                     // Nothing held: no reason to wait for a daemon that speaks another
@@ -393,6 +423,27 @@ impl Server {
                 }
             }
             Msg::Ping { nonce } => self.send(Frame::new(Msg::Pong { nonce })),
+            Msg::Watch {
+                session_id,
+                transcript_from,
+            } => {
+                if let Some(run) = self.run.as_mut() {
+                    if let Some(old) = run.files.take() {
+                        old.abort();
+                    }
+                    let session = super::files::Session {
+                        config_dir: run.files_at.0.clone(),
+                        cwd: run.files_at.1.clone(),
+                        id: session_id,
+                    };
+                    run.files = Some(super::files::follow(
+                        session,
+                        transcript_from,
+                        self.events.clone(),
+                        Ev::File,
+                    ));
+                }
+            }
             _ => {}
         }
         false
@@ -407,10 +458,17 @@ impl Server {
             old.pty.signal_group(libc::SIGHUP);
             old.pty.signal_group(libc::SIGKILL);
         }
-        let slot_dir = super::slot_dir(&self.dir, &self.slot);
-        match start(&slot_dir, &spec) {
-            Ok((pty, streams)) => {
-                let pid = pty.pid();
+        match start(&self.dir, &self.slot, &spec) {
+            Ok((pty, streams, sandboxed)) => {
+                // Inside a sandbox the PTY's child is bubblewrap: report the program's
+                // own pid, and end the sandbox's init with the program.
+                let (init, pid) = match (sandboxed, pty.pid()) {
+                    (true, Some(outer)) => {
+                        let (init, program) = super::contain::sandbox_pids(outer);
+                        (init, program.or(Some(outer)))
+                    }
+                    (_, pid) => (None, pid),
+                };
                 self.detached_timeout = Duration::from_secs(spec.detached_timeout_secs.max(1));
                 self.run = Some(Run {
                     id: run_id.clone(),
@@ -418,9 +476,15 @@ impl Server {
                     control_applied: 0,
                     exit: None,
                     output: ReplayBuffer::new(OUTPUT_LIMIT),
+                    files_at: claude_files(&spec),
+                    files: None,
                 });
-                pump(streams, self.events.clone());
-                self.send(Frame::new(Msg::Spawned { run_id, pid }));
+                pump(streams, self.events.clone(), init);
+                self.send(Frame::new(Msg::Spawned {
+                    run_id,
+                    pid,
+                    sandboxed,
+                }));
             }
             Err(e) => self.send(Frame::new(Msg::SpawnFailed {
                 message: format!("{e:#}"),
@@ -469,11 +533,23 @@ impl Server {
     }
 }
 
-/// Writes the spawn's files and starts the program.
-fn start(slot_dir: &Path, spec: &SpawnSpec) -> Result<(PtyProcess, pty::PtyStreams)> {
+/// Writes the spawn's files and starts the program (under bubblewrap when the slot's
+/// isolation asks for it and this host has it; true then).
+fn start(dir: &Path, slot: &str, spec: &SpawnSpec) -> Result<(PtyProcess, pty::PtyStreams, bool)> {
+    // Refused before anything is written or started.
+    let bwrap = super::contain::decide(spec.isolation)?;
+    let slot_dir = &super::slot_dir(dir, slot);
     std::fs::create_dir_all(slot_dir)?;
     let dir_text = slot_dir.to_string_lossy().into_owned();
-    let fill = |s: &str| s.replace("{slot_dir}", &dir_text);
+    let exe = std::env::current_exe().context("finding the runner's executable")?;
+    let bin_text = exe
+        .parent()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let fill = |s: &str| {
+        s.replace("{slot_dir}", &dir_text)
+            .replace("{bin_dir}", &bin_text)
+    };
     for (name, content) in &spec.files {
         anyhow::ensure!(
             !name.contains('/') && !name.starts_with('.'),
@@ -485,9 +561,7 @@ fn start(slot_dir: &Path, spec: &SpawnSpec) -> Result<(PtyProcess, pty::PtyStrea
     }
     let mut env: Vec<(String, String)> =
         spec.env.iter().map(|(k, v)| (k.clone(), fill(v))).collect();
-    if let Ok(exe) = std::env::current_exe() {
-        env.push((RUNNER_EXE_ENV.into(), exe.to_string_lossy().into_owned()));
-    }
+    env.push((RUNNER_EXE_ENV.into(), exe.to_string_lossy().into_owned()));
     env.push((
         missiond_core::paths::ENV_IPC_ENDPOINT.to_string(),
         slot_dir
@@ -495,16 +569,34 @@ fn start(slot_dir: &Path, spec: &SpawnSpec) -> Result<(PtyProcess, pty::PtyStrea
             .to_string_lossy()
             .into_owned(),
     ));
+    let cwd = expand_home(&spec.cwd);
+    let mut program = spec.program.clone();
+    let mut args: Vec<String> = spec.args.iter().map(|a| fill(a)).collect();
+    if let Some(bwrap) = &bwrap {
+        let plan = super::contain::plan(dir, slot_dir, &exe, &cwd, &env)?;
+        args = plan.bwrap_args(&program, &args);
+        program = bwrap.to_string_lossy().into_owned();
+    }
     let spec = PtySpec {
-        program: spec.program.clone(),
-        args: spec.args.iter().map(|a| fill(a)).collect(),
-        cwd: expand_home(&spec.cwd),
+        program,
+        args,
+        cwd,
         env,
         env_remove: spec.env_remove.clone(),
         cols: spec.cols,
         rows: spec.rows,
     };
-    pty::spawn(&spec)
+    let (pty, streams) = pty::spawn(&spec)?;
+    Ok((pty, streams, bwrap.is_some()))
+}
+
+/// Claude Code's configuration folder for the program (`CLAUDE_CONFIG_DIR`, else
+/// `$HOME/.claude`, from its environment over this host's) and its working folder.
+fn claude_files(spec: &SpawnSpec) -> (PathBuf, PathBuf) {
+    let env: std::collections::BTreeMap<String, String> = spec.env.iter().cloned().collect();
+    let config =
+        crate::daemon::transcript::config_dir(&env).unwrap_or_else(|| expand_home("~/.claude"));
+    (config, expand_home(&spec.cwd))
 }
 
 /// `~` and `~/...` against this host's HOME.
@@ -517,8 +609,9 @@ fn expand_home(path: &str) -> PathBuf {
     }
 }
 
-/// Forwards the program's output and then its exit (after a short drain) as events.
-fn pump(streams: pty::PtyStreams, events: mpsc::UnboundedSender<Ev>) {
+/// Forwards the program's output and then its exit (after a short drain, and once
+/// nothing of its sandbox runs any more) as events.
+fn pump(streams: pty::PtyStreams, events: mpsc::UnboundedSender<Ev>, sandbox_init: Option<u32>) {
     let pty::PtyStreams {
         mut output,
         mut exit,
@@ -538,6 +631,9 @@ fn pump(streams: pty::PtyStreams, events: mpsc::UnboundedSender<Ev>) {
                         }
                     };
                     let _ = tokio::time::timeout(DRAIN_AFTER_EXIT, drain).await;
+                    if let Some(init) = sandbox_init {
+                        super::contain::end_sandbox(init).await;
+                    }
                     let _ = events.send(Ev::Exit(code.unwrap_or(None)));
                     return;
                 }

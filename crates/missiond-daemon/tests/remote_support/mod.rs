@@ -91,6 +91,12 @@ fn run(cmd: &str, args: &[&str]) {
 impl Host {
     /// Makes a host; `sshd: false` leaves it without a server (a host that is down).
     pub fn create(sshd: bool) -> Host {
+        Host::create_with(sshd, "")
+    }
+
+    /// [`Host::create`] with lines added to sshd's config (`SetEnv NAME=value` gives
+    /// every session of the host's user that variable).
+    pub fn create_with(sshd: bool, sshd_extra: &str) -> Host {
         let n = NEXT.fetch_add(1, Ordering::SeqCst);
         let pid = std::process::id();
         let tag = format!("{}{n}", pid % 100_000);
@@ -187,12 +193,12 @@ impl Host {
         )
         .unwrap();
         if sshd {
-            host.start_sshd(&host_key, &authorized);
+            host.start_sshd(&host_key, &authorized, sshd_extra);
         }
         host
     }
 
-    fn start_sshd(&mut self, host_key: &Path, authorized: &Path) {
+    fn start_sshd(&mut self, host_key: &Path, authorized: &Path, extra: &str) {
         let d = self.dir.path();
         let config = d.join("sshd_config");
         std::fs::write(
@@ -201,7 +207,7 @@ impl Host {
                 "Port 22\nListenAddress {addr}\nHostKey {hk}\nPidFile {pid}\n\
                  AuthorizedKeysFile {ak}\nPasswordAuthentication no\n\
                  KbdInteractiveAuthentication no\nPubkeyAuthentication yes\nUsePAM no\n\
-                 StrictModes no\nAllowUsers {user}\nPermitRootLogin no\nLogLevel VERBOSE\n",
+                 StrictModes no\nAllowUsers {user}\nPermitRootLogin no\nLogLevel VERBOSE\n{extra}\n",
                 addr = self.addr,
                 hk = host_key.display(),
                 pid = d.join("sshd.pid").display(),

@@ -47,6 +47,15 @@ pub fn runner_path() -> String {
     )
 }
 
+/// mission-mcp's path on the host, as a shell word, beside the runner.
+pub fn mcp_path() -> String {
+    format!("\"$HOME\"/.missiond/bin/{}", crate::runner::mcp_file_name())
+}
+
+fn exe_or_empty() -> std::path::PathBuf {
+    std::env::current_exe().unwrap_or_default()
+}
+
 /// Forgets what was checked of `host` (a reconnect that failed may mean a new machine).
 pub fn forget(host: &str) {
     if let Some(map) = READY.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
@@ -69,8 +78,15 @@ pub async fn ensure(
         return Ok(path);
     }
     let path = runner_path();
+    // mission-mcp goes with it (a remote Claude Code's agent tools), when this daemon
+    // has one: the slot then gets it as a local one does.
+    let mcp = super::super::mcp_config::mission_mcp(&std::env::current_exe().unwrap_or_default());
+    let mcp_path = mcp_path();
     let started = Instant::now();
-    let probe = format!("uname -sm; if test -x {path}; then echo present; else echo missing; fi");
+    let probe = format!(
+        "uname -sm; if test -x {path}; then echo present; else echo missing; fi; \
+         if test -x {mcp_path}; then echo present; else echo missing; fi"
+    );
     let out = run(dest, control_dir, &probe, CHECK_TIMEOUT)
         .await
         .map_err(|why| {
@@ -85,20 +101,36 @@ pub async fn ensure(
     let mut lines = text.lines();
     let theirs = lines.next().unwrap_or("").trim().to_string();
     let present = lines.next().map(str::trim) == Some("present");
+    let mcp_present = lines.next().map(str::trim) == Some("present");
     if let Some(e) = platform_mismatch(host, &theirs, &local_platform(), &path) {
         super::health::failed(host, &e.to_string());
         return Err(e);
     }
     if !present {
         tracing::info!(host, "copying the runner to the host");
-        copy(dest, control_dir, &path).await.map_err(|why| {
-            let e = InstallError::Copy {
-                host: host.to_string(),
-                why,
-            };
-            super::health::failed(host, &e.to_string());
-            e
-        })?;
+        copy(dest, control_dir, &exe_or_empty(), &path)
+            .await
+            .map_err(|why| {
+                let e = InstallError::Copy {
+                    host: host.to_string(),
+                    why,
+                };
+                super::health::failed(host, &e.to_string());
+                e
+            })?;
+    }
+    if let Some(mcp) = mcp.filter(|_| !mcp_present) {
+        tracing::info!(host, "copying mission-mcp to the host");
+        copy(dest, control_dir, &mcp, &mcp_path)
+            .await
+            .map_err(|why| {
+                let e = InstallError::Copy {
+                    host: host.to_string(),
+                    why: format!("mission-mcp: {why}"),
+                };
+                super::health::failed(host, &e.to_string());
+                e
+            })?;
     }
     super::health::runner(host, crate::runner::version());
     READY
@@ -107,6 +139,38 @@ pub async fn ensure(
         .get_or_insert_with(HashMap::new)
         .insert(host.to_string(), path.clone());
     Ok(path)
+}
+
+/// Whether the runner at `runner` on `host` can start programs in a bubblewrap sandbox
+/// there; why not, in words a person can act on, when it cannot.
+pub async fn probe_sandbox(
+    host: &str,
+    dest: &Destination,
+    control_dir: &Path,
+    runner: &str,
+) -> Result<(), String> {
+    let out = run(
+        dest,
+        control_dir,
+        &format!("{runner} runner --probe-sandbox"),
+        CHECK_TIMEOUT,
+    )
+    .await
+    .map_err(|why| format!("host `{host}` did not say: {why}"))?;
+    parse_probe(&String::from_utf8_lossy(&out))
+}
+
+/// Reads `missiond runner --probe-sandbox`'s line.
+fn parse_probe(text: &str) -> Result<(), String> {
+    use crate::runner::contain::{PROBE_NONE, PROBE_OK};
+    let line = text.lines().next().unwrap_or("").trim();
+    if line.starts_with(PROBE_OK) {
+        Ok(())
+    } else if let Some(why) = line.strip_prefix(PROBE_NONE) {
+        Err(why.trim().to_string())
+    } else {
+        Err(format!("unexpected answer {line:?}"))
+    }
 }
 
 /// The error for a host whose `uname -sm` is not this machine's, if it is not.
@@ -154,11 +218,15 @@ async fn run(
     }
 }
 
-/// Streams this executable to `path` on the host (through a temporary name, so a cut
+/// Streams the executable `exe` to `path` on the host (through a temporary name, so a cut
 /// copy never passes for a runner).
-async fn copy(dest: &Destination, control_dir: &Path, path: &str) -> Result<(), String> {
-    let exe = std::env::current_exe().map_err(|e| format!("finding this executable: {e}"))?;
-    let bytes = tokio::fs::read(&exe)
+async fn copy(
+    dest: &Destination,
+    control_dir: &Path,
+    exe: &Path,
+    path: &str,
+) -> Result<(), String> {
+    let bytes = tokio::fs::read(exe)
         .await
         .map_err(|e| format!("reading {}: {e}", exe.display()))?;
     let part = format!("{path}.part$$");
@@ -216,6 +284,16 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(e.contains("unknown (no `uname -sm` output)"), "{e}");
+    }
+
+    #[test]
+    fn the_sandbox_probe_is_read_as_said() {
+        assert_eq!(parse_probe("sandbox-available /usr/bin/bwrap\n"), Ok(()));
+        assert_eq!(
+            parse_probe("sandbox-unavailable bubblewrap (bwrap) is not installed\n"),
+            Err("bubblewrap (bwrap) is not installed".to_string())
+        );
+        assert!(parse_probe("").unwrap_err().contains("unexpected"));
     }
 
     #[test]

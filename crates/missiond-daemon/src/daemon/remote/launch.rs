@@ -1,8 +1,10 @@
 //! What a remote slot's runner starts: the slot's command, arguments and environment as
 //! for a local slot, with the pieces that name files of this machine replaced by files
 //! the runner writes on the host (Claude Code's hook settings, the permissions file).
-//! The sandbox is this machine's: a remote slot runs without one (`isolation: sandbox`
-//! refuses to start it), and the runner is its only door back to the daemon.
+//! The slot's `isolation` travels with it: the runner starts the program under
+//! bubblewrap on the host with the local sandbox's policy (see `runner::contain`), and
+//! [`prepare`] refuses a slot that requires a sandbox on a host that cannot make one.
+//! The runner is the slot's only door back to the daemon.
 
 use missiond_core::config::slots::{Isolation, SlotConfig};
 use missiond_core::remote::frame::SpawnSpec;
@@ -21,12 +23,8 @@ pub fn spawn_spec(
     resolved: &ResolvedEnv,
     run_id: &str,
     permissions: Option<String>,
+    agent_tools: bool,
 ) -> anyhow::Result<SpawnSpec> {
-    if config.isolation == Isolation::Sandbox {
-        anyhow::bail!(
-            "isolation: sandbox is not available on another host (use isolation: none or auto)"
-        );
-    }
     let mut args = config.args.clone();
     let mut env = vec![
         ("TERM".to_string(), "xterm-256color".to_string()),
@@ -58,6 +56,26 @@ pub fn spawn_spec(
             "permissions.yaml".to_string(),
             permissions.unwrap_or_default(),
         ));
+        // The agent tools, as for a local slot: mission-mcp beside the runner (copied
+        // with it), reaching the slot's socket on the host, which the runner forwards
+        // to this slot's own endpoint here.
+        if agent_tools {
+            let mcp =
+                std::path::PathBuf::from(format!("{{bin_dir}}/{}", crate::runner::mcp_file_name()));
+            let endpoint = format!("{SLOT_DIR}/{}", super::super::agent_endpoint::SOCKET_NAME);
+            let mcp_json =
+                super::super::mcp_config::config_json(&mcp, &config.id, &config.role, &endpoint);
+            files.push((
+                "mcp.json".to_string(),
+                serde_json::to_string_pretty(&mcp_json)?,
+            ));
+            args.extend([
+                "--mcp-config".to_string(),
+                format!("{SLOT_DIR}/mcp.json"),
+                "--allowedTools".to_string(),
+                super::super::mcp_config::allowed_tools(&config.role),
+            ]);
+        }
         args.extend([
             "--session-id".to_string(),
             session_id.to_string(),
@@ -79,6 +97,7 @@ pub fn spawn_spec(
         rows: config.rows,
         files,
         detached_timeout_secs: super::detached_secs(),
+        isolation: config.isolation,
     })
 }
 
@@ -104,7 +123,16 @@ pub fn start(
         resolved,
         run_id,
         permissions,
+        // mission-mcp goes to the host with the runner when this daemon has one.
+        super::super::mcp_config::mission_mcp(&ctx.exe).is_some(),
     )?;
+    let mirror = match session_id {
+        Some(session) => Some(
+            super::mirror::Mirror::create(&ctx.home, &slot.spec.id, session)
+                .map_err(|e| anyhow::anyhow!("preparing the copy of its transcript: {e}"))?,
+        ),
+        None => None,
+    };
     let weak = std::sync::Arc::downgrade(slot);
     let params = super::link::LinkParams {
         slot: slot.spec.id.clone(),
@@ -115,6 +143,7 @@ pub fn start(
             .join(super::super::agent_endpoint::SOCKET_NAME),
         run_id: run_id.to_string(),
         spec,
+        mirror,
         on_change: std::sync::Arc::new(move || {
             if let Some(slot) = weak.upgrade() {
                 slot.notify();
@@ -138,8 +167,24 @@ pub async fn prepare(
         .with_data(serde_json::json!({"slotId": slot.spec.id, "host": host}))
     };
     let dest = super::ssh::parse(host).map_err(|e| fail(format!("host: {e}")))?;
-    super::install::ensure(host, &dest, &super::ssh::control_dir(&slot.ctx.run_dir))
+    let control_dir = super::ssh::control_dir(&slot.ctx.run_dir);
+    let runner = super::install::ensure(host, &dest, &control_dir)
         .await
-        .map(|_| ())
-        .map_err(|e| fail(e.to_string()))
+        .map_err(|e| fail(e.to_string()))?;
+    let isolation = slot.spec.config.isolation;
+    if isolation == Isolation::None {
+        return Ok(());
+    }
+    match super::install::probe_sandbox(host, &dest, &control_dir, &runner).await {
+        Ok(()) => Ok(()),
+        Err(why) if isolation == Isolation::Sandbox => Err(fail(format!(
+            "it requires a sandbox (isolation: sandbox) and host `{host}` cannot make one: \
+             {why}; install bubblewrap there, or set isolation: none"
+        ))),
+        Err(why) => {
+            tracing::warn!(slot = %slot.spec.id, host,
+                "isolation: auto, and the host cannot make a sandbox ({why}): running without");
+            Ok(())
+        }
+    }
 }

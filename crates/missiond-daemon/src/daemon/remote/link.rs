@@ -53,6 +53,9 @@ pub struct LinkParams {
     pub agent_endpoint: PathBuf,
     pub run_id: String,
     pub spec: SpawnSpec,
+    /// Where Claude Code's transcript and status file from the host are copied (a
+    /// Claude Code slot's session).
+    pub mirror: Option<super::mirror::Mirror>,
     /// Called when the link goes up or down (wakes the slot's waiters).
     pub on_change: Arc<dyn Fn() + Send + Sync>,
 }
@@ -62,6 +65,8 @@ struct Shared {
     /// The link was up at least once (the program started on the host).
     ever: AtomicBool,
     pid: Mutex<Option<u32>>,
+    /// The program runs in a bubblewrap sandbox on its host.
+    sandboxed: AtomicBool,
 }
 
 /// A slot's program on another host, as the slot drives it.
@@ -101,6 +106,17 @@ impl RemoteProcess {
         self.shared.connected.load(Ordering::SeqCst)
     }
 
+    /// The program's pid on its host, once the runner started it (the program's own,
+    /// also inside the host's sandbox).
+    pub fn pid(&self) -> Option<u32> {
+        *self.shared.pid.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether the program runs in a bubblewrap sandbox on its host.
+    pub fn sandboxed(&self) -> bool {
+        self.shared.sandboxed.load(Ordering::SeqCst)
+    }
+
     /// Whether the link has not come up yet since the start (still connecting).
     pub fn connecting(&self) -> bool {
         !self.shared.ever.load(Ordering::SeqCst)
@@ -113,6 +129,7 @@ pub fn start(params: LinkParams) -> (RemoteProcess, PtyStreams) {
         connected: AtomicBool::new(false),
         ever: AtomicBool::new(false),
         pid: Mutex::new(None),
+        sandboxed: AtomicBool::new(false),
     });
     let (ctl_tx, ctl_rx) = mpsc::unbounded_channel();
     let (out_tx, out_rx) = mpsc::channel(256);
@@ -320,8 +337,9 @@ async fn session(
             spec: p.spec.clone(),
         }));
         match read_timed(&mut stdout).await {
-            Ok(Msg::Spawned { pid, .. }) => {
+            Ok(Msg::Spawned { pid, sandboxed, .. }) => {
                 *shared.pid.lock().unwrap_or_else(|e| e.into_inner()) = pid;
+                shared.sandboxed.store(sandboxed, Ordering::SeqCst);
                 st.spawned = true;
                 tracing::info!(slot = %p.slot, host = %p.host, pid, "remote slot started");
             }
@@ -329,6 +347,13 @@ async fn session(
             Ok(other) => return End::Fatal(format!("the runner answered {other:?} to spawn")),
             Err(e) => return End::Lost(why(&format!("no answer to spawn ({e})"))),
         }
+    }
+    if let Some(m) = &p.mirror {
+        // From what the copy holds: a reconnect resumes the files as the output.
+        send(Frame::new(Msg::Watch {
+            session_id: m.session_id.clone(),
+            transcript_from: m.transcript_len(),
+        }));
     }
     shared.connected.store(true, Ordering::SeqCst);
     shared.ever.store(true, Ordering::SeqCst);
@@ -386,6 +411,21 @@ async fn session(
                     Msg::Close { conn } => {
                         if let Some(tx) = conns.remove(&conn) {
                             let _ = tx.send(None);
+                        }
+                    }
+                    Msg::Transcript { offset } => {
+                        if let Some(m) = &p.mirror
+                            && let Err(e) = m.write_transcript(offset, &frame.payload)
+                        {
+                            tracing::warn!(slot = %p.slot, "copying the host's transcript: {e}");
+                        }
+                        (p.on_change)();
+                    }
+                    Msg::Status { name } => {
+                        if let Some(m) = &p.mirror
+                            && let Err(e) = m.write_status(&name, &frame.payload)
+                        {
+                            tracing::warn!(slot = %p.slot, "copying the host's status file: {e}");
                         }
                     }
                     Msg::Pong { nonce: n } => {

@@ -4,12 +4,14 @@
 //! `ssh` builds the ssh command lines (multiplexed connections under the daemon's run
 //! folder); `install` checks the host's OS and copies the runner there; `launch` turns a
 //! slot's spec into what the runner starts; `link` is the connection to one runner, with
-//! reconnects; `health` is what `mission_health` says of each host.
+//! reconnects; `mirror` is the local copy of a remote Claude Code's transcript and
+//! status file; `health` is what `mission_health` says of each host.
 
 pub mod health;
 pub mod install;
 pub mod launch;
 pub mod link;
+pub mod mirror;
 pub mod ssh;
 
 /// Seconds a runner keeps a program without a daemon by default (`MISSIOND_REMOTE_DETACHED_SECS`

@@ -86,7 +86,7 @@ function renderSlots(slots) {
   const nodes = slots.map((s) => {
     seen.add(s.slotId);
     const sig = JSON.stringify([s.state, s.since, s.attention, s.dialog, s.statusBar && s.statusBar.verb,
-      s.currentTool, s.task && s.task.taskId, s.lastAnswer, s.usage && [s.usage.tokens, s.usage.cost], s.pid, Board.selectedSlot === s.slotId]);
+      s.currentTool, s.task && s.task.taskId, s.lastAnswer, s.usage && [s.usage.tokens, s.usage.cost], s.pid, s.host, Board.selectedSlot === s.slotId]);
     const known = cards.get(s.slotId);
     if (known && known.sig === sig) return known.node;
     const node = slotCard(s);
@@ -132,6 +132,8 @@ function slotCard(s) {
       el('span', { class: 'state state-' + s.state }, s.state),
       el('span', { class: 'muted since', data: { since: s.since || '' } }, s.since ? ago(s.since) : ''),
       s.attention ? el('span', { class: 'flag' }, s.attention === 'dialog' ? 'needs an answer' : s.attention) : null),
+    // A remote slot: the host it runs on, and its pid there.
+    s.host ? el('div', { class: 'host muted' }, `on ${s.host}` + (s.pid != null ? `, pid ${s.pid} there` : '')) : null,
     doing,
     s.task ? el('div', { class: 'task text' }, el('span', { class: 'muted' }, `${s.task.taskId}: `), clip(firstLine(s.task.prompt), 160)) : null,
     s.lastAnswer ? el('div', { class: 'answer-line text' }, el('span', { class: 'muted' }, 'last answer: '), clip(s.lastAnswer, 200)) : null,
