@@ -257,4 +257,17 @@ async fn a_host_without_bubblewrap_refuses_a_slot_that_requires_a_sandbox() {
         .and_then(|a| a.iter().find(|a| a["slotId"] == "relaxed"))
         .expect("relaxed");
     assert_eq!(relaxed["sandboxed"], false, "{agents}");
+    // Health warns about it, naming the slot and its host.
+    let health = ok(&client, "mission_health", json!({})).await;
+    let warned = health["warnings"]
+        .as_array()
+        .and_then(|w| {
+            w.iter()
+                .filter_map(|x| x.as_str())
+                .find(|x| x.contains("relaxed"))
+        })
+        .unwrap_or_else(|| panic!("no warning about `relaxed`: {health}"))
+        .to_string();
+    assert!(warned.contains(&host.alias), "{warned}");
+    assert!(warned.contains("without a sandbox"), "{warned}");
 }

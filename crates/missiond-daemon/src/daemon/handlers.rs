@@ -332,9 +332,11 @@ impl Handlers {
             ));
         }
         if let Support::Unavailable(why) = &ctx.sandbox {
+            // (A remote slot's sandbox is its host's: see below.)
             let auto: Vec<&str> = slots
                 .iter()
                 .filter(|s| s.spec.config.isolation == Isolation::Auto)
+                .filter(|s| s.spec.config.host.is_none())
                 .map(|s| s.spec.id.as_str())
                 .collect();
             if !auto.is_empty() {
@@ -344,6 +346,25 @@ impl Handlers {
                     auto.join(", ")
                 ));
             }
+        }
+        // `auto` on a host without bubblewrap runs the program unsandboxed there: it can
+        // reach the runner's files of every slot on that host.
+        let remote_unboxed: Vec<String> = slots
+            .iter()
+            .filter(|s| s.spec.config.isolation == Isolation::Auto)
+            .filter_map(|s| {
+                let host = s.spec.config.host.as_deref()?;
+                let inner = s.lock();
+                let run = inner.run.as_ref().filter(|r| r.is_alive())?;
+                (!run.pty.remote_sandboxed()).then(|| format!("{} (on {host})", s.spec.id))
+            })
+            .collect();
+        if !remote_unboxed.is_empty() {
+            warnings.push(format!(
+                "remote slots run without a sandbox because their host has no bubblewrap: {}; \
+                 their processes can reach the runner's files on that host",
+                remote_unboxed.join(", ")
+            ));
         }
         for id in slots.iter().map(|s| s.spec.id.as_str()) {
             if let Some(why) = ctx.endpoint_error(id) {
