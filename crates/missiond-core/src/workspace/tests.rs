@@ -27,6 +27,12 @@ fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Write `file` in the slot's worktree and commit it there with `message`.
+fn commit_file(l: &Layout, file: &str, text: &str, message: &str) {
+    std::fs::write(l.worktree.join(file), text).unwrap();
+    commit::commit(l, message).unwrap();
+}
+
 impl Repo {
     fn new() -> Repo {
         let dir = tempfile::tempdir().unwrap();
@@ -38,6 +44,13 @@ impl Repo {
         git(&root, &["add", "."]);
         git(&root, &["commit", "--quiet", "-m", "first"]);
         Repo { _dir: dir, root }
+    }
+
+    /// The layout of `slot`'s worktree, created.
+    fn worktree(&self, slot: &str) -> Layout {
+        let l = self.layout(slot);
+        ensure(&l).unwrap();
+        l
     }
 
     fn layout(&self, slot: &str) -> Layout {
@@ -157,8 +170,7 @@ fn git_errors_carry_gits_own_message() {
 #[test]
 fn status_and_diff_show_committed_uncommitted_and_new_files_against_the_base() {
     let repo = Repo::new();
-    let l = repo.layout("c1");
-    ensure(&l).unwrap();
+    let l = repo.worktree("c1");
     std::fs::write(l.worktree.join("README"), "hello\nchanged\n").unwrap();
     git(&l.worktree, &["commit", "--quiet", "-am", "readme"]);
     std::fs::write(l.worktree.join("src/lib.rs"), "fn b() {}\n").unwrap();
@@ -219,8 +231,7 @@ fn status_and_diff_show_committed_uncommitted_and_new_files_against_the_base() {
 #[test]
 fn commit_takes_everything_and_refuses_when_there_is_nothing() {
     let repo = Repo::new();
-    let l = repo.layout("c1");
-    ensure(&l).unwrap();
+    let l = repo.worktree("c1");
     let e = commit::commit(&l, "nothing").unwrap_err().to_string();
     assert!(e.contains("nothing to commit"), "{e}");
     std::fs::write(l.worktree.join("a.txt"), "a").unwrap();
@@ -237,10 +248,8 @@ fn commit_takes_everything_and_refuses_when_there_is_nothing() {
 #[test]
 fn merge_fast_forwards_the_checked_out_base_and_its_files() {
     let repo = Repo::new();
-    let l = repo.layout("c1");
-    ensure(&l).unwrap();
-    std::fs::write(l.worktree.join("a.txt"), "a").unwrap();
-    commit::commit(&l, "add a").unwrap();
+    let l = repo.worktree("c1");
+    commit_file(&l, "a.txt", "a", "add a");
     let m = merge::merge(&l, false, None).unwrap();
     assert_eq!(m.outcome, "fast_forward");
     assert_eq!(head(&repo.root, "main"), head(&l.worktree, "HEAD"));
@@ -259,10 +268,8 @@ fn merge_fast_forwards_the_checked_out_base_and_its_files() {
 #[test]
 fn merge_makes_a_merge_commit_when_the_base_moved_on() {
     let repo = Repo::new();
-    let l = repo.layout("c1");
-    ensure(&l).unwrap();
-    std::fs::write(l.worktree.join("a.txt"), "a").unwrap();
-    commit::commit(&l, "add a").unwrap();
+    let l = repo.worktree("c1");
+    commit_file(&l, "a.txt", "a", "add a");
     repo.commit_on_main("b.txt", "b");
     let before = head(&repo.root, "main");
     let m = merge::merge(&l, false, Some("merge c1")).unwrap();
@@ -280,10 +287,8 @@ fn merge_makes_a_merge_commit_when_the_base_moved_on() {
 #[test]
 fn a_conflicting_merge_changes_nothing_and_names_the_files() {
     let repo = Repo::new();
-    let l = repo.layout("c1");
-    ensure(&l).unwrap();
-    std::fs::write(l.worktree.join("README"), "from the slot\n").unwrap();
-    commit::commit(&l, "slot readme").unwrap();
+    let l = repo.worktree("c1");
+    commit_file(&l, "README", "from the slot\n", "slot readme");
     repo.commit_on_main("README", "from main\n");
     // Local, uncommitted work in the main checkout that must survive untouched.
     std::fs::write(repo.root.join("src/lib.rs"), "fn local() {}\n").unwrap();
@@ -306,18 +311,15 @@ fn a_conflicting_merge_changes_nothing_and_names_the_files() {
 #[test]
 fn rebase_replays_onto_the_base_and_aborts_cleanly_on_conflict() {
     let repo = Repo::new();
-    let l = repo.layout("c1");
-    ensure(&l).unwrap();
-    std::fs::write(l.worktree.join("a.txt"), "a").unwrap();
-    commit::commit(&l, "add a").unwrap();
+    let l = repo.worktree("c1");
+    commit_file(&l, "a.txt", "a", "add a");
     repo.commit_on_main("b.txt", "b");
     let r = rebase::rebase(&l).unwrap();
     assert_eq!(r.outcome, "rebased");
     assert!(l.worktree.join("b.txt").is_file());
     assert_eq!(status::status(&l).unwrap().behind, 0);
 
-    std::fs::write(l.worktree.join("README"), "slot\n").unwrap();
-    commit::commit(&l, "slot readme").unwrap();
+    commit_file(&l, "README", "slot\n", "slot readme");
     repo.commit_on_main("README", "main\n");
     let before = head(&l.worktree, "HEAD");
     let r = rebase::rebase(&l).unwrap();
@@ -338,8 +340,7 @@ fn rebase_replays_onto_the_base_and_aborts_cleanly_on_conflict() {
 #[test]
 fn removal_refuses_while_work_would_be_lost_and_lists_it() {
     let repo = Repo::new();
-    let l = repo.layout("c1");
-    ensure(&l).unwrap();
+    let l = repo.worktree("c1");
     std::fs::write(l.worktree.join("wip.txt"), "wip").unwrap();
     match remove::remove(&l, false) {
         Err(WorkspaceError::WouldLoseWork(risk)) => {
@@ -372,8 +373,7 @@ fn removal_refuses_while_work_would_be_lost_and_lists_it() {
 #[test]
 fn a_clean_merged_workspace_is_removed_without_force() {
     let repo = Repo::new();
-    let l = repo.layout("c1");
-    ensure(&l).unwrap();
+    let l = repo.worktree("c1");
     remove::remove(&l, false).unwrap();
     assert!(!l.worktree.exists() && !l.branch_exists().unwrap());
 }
@@ -381,10 +381,8 @@ fn a_clean_merged_workspace_is_removed_without_force() {
 #[test]
 fn a_deleted_folder_is_made_again_for_the_existing_branch() {
     let repo = Repo::new();
-    let l = repo.layout("c1");
-    ensure(&l).unwrap();
-    std::fs::write(l.worktree.join("a.txt"), "a").unwrap();
-    commit::commit(&l, "a").unwrap();
+    let l = repo.worktree("c1");
+    commit_file(&l, "a.txt", "a", "a");
     std::fs::remove_dir_all(&l.worktree).unwrap();
     assert_eq!(ensure(&l).unwrap(), Ensured::Attached);
     assert!(
@@ -396,8 +394,7 @@ fn a_deleted_folder_is_made_again_for_the_existing_branch() {
 #[test]
 fn a_fresh_start_moves_to_the_bases_head_only_when_nothing_would_be_lost() {
     let repo = Repo::new();
-    let l = repo.layout("c1");
-    ensure(&l).unwrap();
+    let l = repo.worktree("c1");
     std::fs::write(l.worktree.join("a.txt"), "a").unwrap();
     let e = fresh::refresh(&l).unwrap_err();
     assert!(
