@@ -10,7 +10,7 @@ mod daemon_support;
 use std::time::{Duration, Instant};
 
 use board_support::{Browser, Page, Web, chromium, screenshot_dir};
-use daemon_support::{Daemon, git, ok};
+use daemon_support::{Daemon, git_repo, ok};
 use serde_json::{Value, json};
 
 /// What the page shows of the workspaces section.
@@ -38,11 +38,7 @@ async fn a_slots_worktree_and_its_diff_are_shown_on_the_board() {
     let Some(exe) = chromium() else { return };
     let tmp = tempfile::tempdir().expect("tempdir");
     let repo = tmp.path().join("app");
-    std::fs::create_dir_all(&repo).unwrap();
-    git(&repo, &["init", "--quiet", "-b", "main"]);
-    std::fs::write(repo.join("README"), "hello\n").unwrap();
-    git(&repo, &["add", "."]);
-    git(&repo, &["commit", "--quiet", "-m", "first"]);
+    git_repo(&repo, "hello\n");
     let yaml = format!(
         "slots:\n  - id: w\n    role: coder\n    cwd: {}\n    command: bash\n    args: [\"--norc\", \"--noprofile\"]\n    isolation: none\n    workspace: worktree\n",
         json!(repo.display().to_string())

@@ -9,7 +9,7 @@ mod daemon_support;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use daemon_support::{Daemon, err_code, git, ok};
+use daemon_support::{Daemon, err_code, git, git_repo, ok};
 use missiond_core::ipc::IpcClient;
 use mock_anthropic::offline::{ClaudeHome, claude_env, claude_for_test};
 use mock_anthropic::{Scenario, Server};
@@ -48,11 +48,7 @@ async fn a_queued_fresh_worktree_task_starts_fresh_after_a_daemon_restart() {
     };
     let tmp = tempfile::tempdir().unwrap();
     let repo = tmp.path().join("app");
-    std::fs::create_dir_all(&repo).unwrap();
-    git(&repo, &["init", "--quiet", "-b", "main"]);
-    std::fs::write(repo.join("README"), "original\n").unwrap();
-    git(&repo, &["add", "."]);
-    git(&repo, &["commit", "--quiet", "-m", "first"]);
+    git_repo(&repo, "original\n");
     let wt = tmp.path().join("app-worktrees").join("c1");
 
     let server = Server::start(Scenario::from_yaml(FRESH_SCENARIO).unwrap()).unwrap();

@@ -11,7 +11,7 @@ mod daemon_support;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use daemon_support::{Daemon, err_code, git, ok};
+use daemon_support::{Daemon, err_code, git, git_repo, ok};
 use serde_json::{Value, json};
 
 /// Slot `a` attacks and commits; slot `b` leaves uncommitted work. Both then wait.
@@ -47,11 +47,7 @@ impl World {
         let work = tmp.path().join("work");
         let repo = tmp.path().join("app");
         std::fs::create_dir_all(&work).unwrap();
-        std::fs::create_dir_all(&repo).unwrap();
-        git(&repo, &["init", "--quiet", "-b", "main"]);
-        std::fs::write(repo.join("README"), "hello\n").unwrap();
-        git(&repo, &["add", "."]);
-        git(&repo, &["commit", "--quiet", "-m", "first"]);
+        git_repo(&repo, "hello\n");
         std::fs::write(work.join("a.sh"), SCRIPT_A).unwrap();
         std::fs::write(work.join("b.sh"), SCRIPT_B).unwrap();
         World {

@@ -10,7 +10,7 @@ mod daemon_support;
 
 use std::path::PathBuf;
 
-use daemon_support::{Daemon, git, ok};
+use daemon_support::{Daemon, git, git_repo, ok};
 use mock_anthropic::offline::{ClaudeHome, claude_env, claude_for_test};
 use mock_anthropic::{Scenario, Server};
 use serde_json::{Value, json};
@@ -72,11 +72,7 @@ async fn two_claude_slots_work_apart_and_their_work_is_reviewed_and_merged() {
     };
     let tmp = tempfile::tempdir().unwrap();
     let repo = tmp.path().join("app");
-    std::fs::create_dir_all(&repo).unwrap();
-    git(&repo, &["init", "--quiet", "-b", "main"]);
-    std::fs::write(repo.join("README"), "original\n").unwrap();
-    git(&repo, &["add", "."]);
-    git(&repo, &["commit", "--quiet", "-m", "first"]);
+    git_repo(&repo, "original\n");
     let wt = |slot: &str| tmp.path().join("app-worktrees").join(slot);
 
     let server = Server::start(Scenario::from_yaml(SCENARIO).expect("scenario")).expect("mock");

@@ -360,3 +360,12 @@ pub fn git(dir: &std::path::Path, args: &[&str]) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// A git repository at `dir` (created) with one commit on `main` holding `README`.
+pub fn git_repo(dir: &std::path::Path, readme: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    git(dir, &["init", "--quiet", "-b", "main"]);
+    std::fs::write(dir.join("README"), readme).unwrap();
+    git(dir, &["add", "."]);
+    git(dir, &["commit", "--quiet", "-m", "first"]);
+}
