@@ -136,8 +136,9 @@ fn settings_with(command: impl Fn(&str) -> String) -> Value {
     json!({ "hooks": hooks })
 }
 
-/// Quote for a POSIX shell: single quotes, with embedded ones closed and escaped.
-fn shell_quote(s: &str) -> String {
+/// Quote for a POSIX shell (here, or a remote user's): single quotes, with embedded
+/// ones closed and escaped.
+pub(crate) fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 

@@ -599,14 +599,10 @@ fn claude_files(spec: &SpawnSpec) -> (PathBuf, PathBuf) {
     (config, expand_home(&spec.cwd))
 }
 
-/// `~` and `~/...` against this host's HOME.
+/// `~` and `~/...` against this host's HOME (kept as written without one).
 fn expand_home(path: &str) -> PathBuf {
     let home = std::env::var_os("HOME").map(PathBuf::from);
-    match (path, home) {
-        ("~", Some(home)) => home,
-        (p, Some(home)) if p.starts_with("~/") => home.join(&p[2..]),
-        (p, _) => PathBuf::from(p),
-    }
+    missiond_core::paths::expand_tilde(path, home.as_deref()).unwrap_or_else(|| PathBuf::from(path))
 }
 
 /// Forwards the program's output and then its exit (after a short drain, and once

@@ -238,7 +238,10 @@ async fn session(
         }
         Err(e) => return End::Fatal(e.to_string()),
     };
-    let remote = format!("{path} runner --attach {}", ssh::quote(&p.slot));
+    let remote = format!(
+        "{path} runner --attach {}",
+        crate::daemon::hooks::shell_quote(&p.slot)
+    );
     let mut cmd = ssh::command(&p.dest, &p.control_dir, &remote);
     cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -145,11 +145,6 @@ pub fn diagnosis(stderr: &[u8]) -> String {
         .to_string()
 }
 
-/// Quotes for the remote user's POSIX shell.
-pub fn quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
