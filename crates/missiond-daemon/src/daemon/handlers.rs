@@ -356,6 +356,9 @@ impl Handlers {
                 let host = s.spec.config.host.as_deref()?;
                 let inner = s.lock();
                 let run = inner.run.as_ref().filter(|r| r.is_alive())?;
+                // Known only once the runner said the program started (its pid with it):
+                // a slot still connecting, or whose host is down, is not counted.
+                run.pty.remote_pid()?;
                 (!run.pty.remote_sandboxed()).then(|| format!("{} (on {host})", s.spec.id))
             })
             .collect();
