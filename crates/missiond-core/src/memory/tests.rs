@@ -437,9 +437,21 @@ fn answers_reach_their_slot_once() {
     assert_eq!(wake, vec![b], "only the one that asked for a wake-up");
     store.questions_delivered(&[b], Delivery::Wake, 5).unwrap();
     assert!(store.questions_undelivered(None, true).unwrap().is_empty());
+    // A wake-up whose prompt failed is taken back: the answer is still on its way.
+    store.question_wake_failed(b).unwrap();
+    let wake: Vec<_> = store
+        .questions_undelivered(None, true)
+        .unwrap()
+        .iter()
+        .map(|q| q.id)
+        .collect();
+    assert_eq!(wake, vec![b], "a failed wake-up loses no answer");
+    store.questions_delivered(&[b], Delivery::Wake, 5).unwrap();
     store
         .questions_delivered(&[a], Delivery::Prompt, 6)
         .unwrap();
+    // Taking back a wake-up never undoes a delivery made another way.
+    store.question_wake_failed(a).unwrap();
     assert!(
         store
             .questions_undelivered(Some(SLOT), false)

@@ -110,4 +110,18 @@ impl Store {
             Ok::<_, StoreError>(())
         })
     }
+
+    /// Takes back a wake-up delivery of `id` whose prompt never reached the slot (it
+    /// turned busy, or died): the answer goes with its next prompt or wake-up instead.
+    /// A delivery made another way since is kept.
+    pub fn question_wake_failed(&self, id: QuestionId) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE question_deliveries SET delivered_at = NULL, how = NULL
+                 WHERE question_id = ?1 AND how = 'wake'",
+                [id.0],
+            )
+            .map(drop)
+            .map_err(query_err("taking back a failed wake-up"))
+    }
 }

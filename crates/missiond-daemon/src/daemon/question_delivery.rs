@@ -120,6 +120,8 @@ pub fn wake_idle(sup: &Arc<Supervisor>) {
         );
         tracing::info!(slot = slot_id, question = %q.id, "slot woken with its answer");
         let slot = slot.clone();
+        let store = store.clone();
+        let question = q.id;
         tokio::spawn(async move {
             let params = PtySendParams {
                 slot_id: slot.spec.id.clone(),
@@ -128,6 +130,10 @@ pub fn wake_idle(sup: &Arc<Supervisor>) {
             };
             if let Err(e) = super::pty_tools::send(&slot, params).await {
                 tracing::warn!(slot = %slot.spec.id, "waking with an answer: {}", e.message);
+                // Not lost: it goes with the slot's next prompt or wake-up.
+                if let Err(e) = store.question_wake_failed(question) {
+                    tracing::warn!(slot = %slot.spec.id, "taking back the wake-up: {e}");
+                }
             }
         });
     }
