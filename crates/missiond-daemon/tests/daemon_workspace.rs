@@ -335,3 +335,33 @@ async fn slots_started_together_each_get_their_worktree() {
         );
     }
 }
+
+/// A sandboxed worktree slot is kept from the other slots' worktrees as slots.yaml lists
+/// them: while the file does not load, the slot is refused a start rather than given a
+/// sandbox that keeps nothing from it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worktree_slot_is_not_started_with_a_weaker_sandbox_while_slots_yaml_is_broken() {
+    let w = World::new();
+    let yaml = format!(
+        "slots:\n  - id: s1\n    cwd: {repo}\n    command: sleep\n    args: [\"600\"]\n    \
+         isolation: sandbox\n    workspace: worktree\n  - id: s2\n    cwd: {repo}\n    \
+         command: sleep\n    args: [\"600\"]\n    isolation: sandbox\n    workspace: worktree\n",
+        repo = json!(w.repo.display().to_string()),
+    );
+    let daemon = Daemon::start(&w.home, Some(&yaml));
+    let client = daemon.client().await;
+    let slots_yaml = w.home.join("slots.yaml");
+    assert!(slots_yaml.is_file(), "{}", slots_yaml.display());
+    std::fs::write(&slots_yaml, "slots: [unclosed\n").unwrap();
+    let refused = client
+        .call("mission_pty_spawn", json!({"slotId": "s1"}))
+        .await
+        .expect_err("started with the other worktrees unknown");
+    let text = refused.to_string();
+    assert!(text.contains("slots.yaml"), "{text}");
+    assert!(text.contains("worktrees cannot be kept"), "{text}");
+    // Mended, the slot starts.
+    std::fs::write(&slots_yaml, &yaml).unwrap();
+    let started = ok(&client, "mission_pty_spawn", json!({"slotId": "s1"})).await;
+    assert!(started["pid"].is_u64(), "{started}");
+}

@@ -477,7 +477,17 @@ impl Slot {
             .clone()
         {
             // The other slots as slots.yaml has them now (made or not yet).
-            let configured = super::slot_config::load(&ctx.slots_config).specs;
+            let loaded = super::slot_config::load(&ctx.slots_config);
+            // Without the file the other worktrees are unknown, and a sandbox that
+            // cannot lock them would leave them writable: refuse rather than weaken.
+            if let Some(why) = loaded.error {
+                anyhow::bail!(
+                    "{}: {why}; the other slots' worktrees cannot be kept from this one \
+                     until it loads",
+                    ctx.slots_config.display()
+                );
+            }
+            let configured = loaded.specs;
             let others =
                 super::workspace_slot::others(configured.iter().map(|s| &s.config), &self.spec.id);
             super::workspace_slot::contain(&mut plan, &own, &others);
