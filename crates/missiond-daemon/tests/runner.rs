@@ -261,3 +261,57 @@ fn wait_gone(socket: &Path) {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+#[test]
+fn a_run_replaced_by_a_new_spawn_reports_nothing_on_its_successor() {
+    // A fresh daemon that meets a runner still holding a run spawns anew: the old
+    // program is ended, and its last output and exit must not be taken for the new run's.
+    let dir = tempfile::tempdir().unwrap();
+    let mut ch = Channel::open(dir.path(), "s4");
+    ch.hello(None);
+    ch.send(Frame::new(Msg::Spawn {
+        run_id: "old".into(),
+        spec: bash_spec(300),
+    }));
+    assert!(matches!(ch.next().msg, Msg::Spawned { .. }));
+    ch.send(input(1, "echo old-$((3+4))\r"));
+    ch.output_until("old-7");
+    ch.send(Frame::new(Msg::Spawn {
+        run_id: "new".into(),
+        spec: bash_spec(300),
+    }));
+    // Frames until the new run's Spawned, then everything for a while: no exit at all
+    // (the new program runs on), and the new run answers its own input.
+    loop {
+        if let Msg::Spawned { run_id, .. } = ch.next().msg {
+            assert_eq!(run_id, "new");
+            break;
+        }
+    }
+    ch.send(input(1, "echo new-$((5+6))\r"));
+    let watch_until = Instant::now() + Duration::from_secs(3);
+    let mut text = String::new();
+    loop {
+        let seen = text.contains("new-11");
+        let now = Instant::now();
+        if seen && now >= watch_until {
+            break;
+        }
+        let left = if seen { watch_until - now } else { WAIT };
+        match ch.frames.recv_timeout(left) {
+            Ok(Frame {
+                msg: Msg::Exit { code, .. },
+                ..
+            }) => panic!("the replaced run's exit ({code:?}) was reported for the new one"),
+            Ok(Frame {
+                msg: Msg::Output { .. },
+                payload,
+            }) => text.push_str(&String::from_utf8_lossy(&payload)),
+            Ok(_) => {}
+            Err(RecvTimeoutError::Timeout) if text.contains("new-11") => break,
+            Err(e) => panic!("{e:?}; output so far: {text:?}"),
+        }
+    }
+    assert!(!text.contains("old-7"), "the old run's output: {text:?}");
+    ch.cut();
+}

@@ -38,8 +38,10 @@ enum Ev {
     Client(UnixStream),
     Frame(u64, Frame),
     ClientGone(u64),
-    Output(Vec<u8>),
-    Exit(Option<i32>),
+    /// Output of the run numbered so (see [`Run::number`]).
+    Output(u64, Vec<u8>),
+    /// The exit of the run numbered so.
+    Exit(u64, Option<i32>),
     Conn(UnixStream),
     ConnData(u64, Vec<u8>),
     ConnClosed(u64),
@@ -49,6 +51,9 @@ enum Ev {
 
 struct Run {
     id: String,
+    /// Counts the runs this server started: a replaced run's pump may still send its
+    /// last output and exit, which must not land on its successor.
+    number: u64,
     pty: PtyProcess,
     control_applied: u64,
     exit: Option<Option<i32>>,
@@ -77,6 +82,8 @@ struct Server {
     /// The client finished its handshake.
     greeted: bool,
     next_client: u64,
+    /// Runs started so far (numbers the next one).
+    runs_started: u64,
     run: Option<Run>,
     conns: HashMap<u64, mpsc::UnboundedSender<Option<Vec<u8>>>>,
     /// Connections (hooks) made while no daemon was connected: forwarded once one is,
@@ -126,6 +133,7 @@ async fn serve(dir: &Path, slot: &str) -> Result<()> {
         writer: None,
         greeted: false,
         next_client: 1,
+        runs_started: 0,
         run: None,
         conns: HashMap::new(),
         pending: Vec::new(),
@@ -203,15 +211,15 @@ impl Server {
                     self.detach();
                 }
             }
-            Ev::Output(bytes) => {
-                if let Some(run) = self.run.as_mut() {
+            Ev::Output(number, bytes) => {
+                if let Some(run) = self.run.as_mut().filter(|r| r.number == number) {
                     let len = bytes.len();
                     let seq = run.output.push(bytes.clone(), len);
                     self.send(Frame::with_payload(Msg::Output { seq }, bytes));
                 }
             }
-            Ev::Exit(code) => {
-                if let Some(run) = self.run.as_mut() {
+            Ev::Exit(number, code) => {
+                if let Some(run) = self.run.as_mut().filter(|r| r.number == number) {
                     run.exit = Some(code);
                     let after_seq = run.output.last_seq();
                     self.kill_at = None;
@@ -470,8 +478,11 @@ impl Server {
                     (_, pid) => (None, pid),
                 };
                 self.detached_timeout = Duration::from_secs(spec.detached_timeout_secs.max(1));
+                self.runs_started += 1;
+                let number = self.runs_started;
                 self.run = Some(Run {
                     id: run_id.clone(),
+                    number,
                     pty,
                     control_applied: 0,
                     exit: None,
@@ -479,7 +490,7 @@ impl Server {
                     files_at: claude_files(&spec),
                     files: None,
                 });
-                pump(streams, self.events.clone(), init);
+                pump(streams, self.events.clone(), init, number);
                 self.send(Frame::new(Msg::Spawned {
                     run_id,
                     pid,
@@ -607,7 +618,12 @@ fn expand_home(path: &str) -> PathBuf {
 
 /// Forwards the program's output and then its exit (after a short drain, and once
 /// nothing of its sandbox runs any more) as events.
-fn pump(streams: pty::PtyStreams, events: mpsc::UnboundedSender<Ev>, sandbox_init: Option<u32>) {
+fn pump(
+    streams: pty::PtyStreams,
+    events: mpsc::UnboundedSender<Ev>,
+    sandbox_init: Option<u32>,
+    run: u64,
+) {
     let pty::PtyStreams {
         mut output,
         mut exit,
@@ -617,20 +633,20 @@ fn pump(streams: pty::PtyStreams, events: mpsc::UnboundedSender<Ev>, sandbox_ini
         loop {
             tokio::select! {
                 chunk = output.recv(), if open => match chunk {
-                    Some(bytes) => { let _ = events.send(Ev::Output(bytes)); }
+                    Some(bytes) => { let _ = events.send(Ev::Output(run, bytes)); }
                     None => open = false,
                 },
                 code = &mut exit => {
                     let drain = async {
                         while let Some(bytes) = output.recv().await {
-                            let _ = events.send(Ev::Output(bytes));
+                            let _ = events.send(Ev::Output(run, bytes));
                         }
                     };
                     let _ = tokio::time::timeout(DRAIN_AFTER_EXIT, drain).await;
                     if let Some(init) = sandbox_init {
                         super::contain::end_sandbox(init).await;
                     }
-                    let _ = events.send(Ev::Exit(code.unwrap_or(None)));
+                    let _ = events.send(Ev::Exit(run, code.unwrap_or(None)));
                     return;
                 }
             }
